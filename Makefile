@@ -1,0 +1,57 @@
+# Two commands on a fresh machine: `make run` and `make test`. Every set-up step lives here.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make-stamps
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test test-python test-frontend test-e2e bench setup frontend-build lint clean
+
+setup: $(STAMPS)/venv $(STAMPS)/frontend
+
+# torch==2.13.0 first: it takes the CPU wheel on this machine's disk, never a multi-GB CUDA download.
+$(STAMPS)/venv: pyproject.toml
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[scale,train,dev]'
+	@touch $@
+
+$(STAMPS)/frontend: $(wildcard frontend/package.json frontend/package-lock.json)
+	@mkdir -p $(STAMPS)
+	@if [ -f frontend/package.json ]; then \
+		cd frontend && npm ci --no-audit --no-fund && npm run build; \
+	fi
+	@touch $@
+
+$(STAMPS)/chromium:
+	@mkdir -p $(STAMPS)
+	@if [ ! -x $(CHROMIUM) ]; then \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi
+	@touch $@
+
+run: setup
+	$(BIN)/heimdall serve
+
+test: setup $(STAMPS)/chromium
+	$(MAKE) test-python
+	@if [ -f frontend/package.json ]; then $(MAKE) test-frontend; fi
+
+test-python:
+	$(BIN)/python -m pytest tests -q -p no:cacheprovider
+
+test-frontend:
+	cd frontend && npm test --silent
+
+bench: setup
+	$(BIN)/heimdall bench localization
+
+lint: setup
+	$(BIN)/ruff check src tests
+	$(BIN)/lint-imports
+
+clean:
+	rm -rf $(VENV) $(STAMPS) frontend/node_modules frontend/dist

@@ -1,0 +1,76 @@
+"""One error tree for the whole package.
+
+Every error Heimdall raises on purpose derives from ``HeimdallError`` and carries a stable ``code``
+and the HTTP status the API answers with. Third-party exceptions are translated at the boundary
+(``raise InvalidInput(...) from exc``); nothing else should reach a user.
+
+    HeimdallError (500, "internal")
+    ├── InvalidInput (422, "invalid_input")          bad values, impossible configs, corrupt files
+    │   └── InsufficientData (422, "insufficient_data")  fewer measurements than unknowns
+    ├── NotFound (404, "not_found")
+    ├── Conflict (409, "conflict")                   forbidden state transition, name clash
+    │   └── NoModelAvailable (409, "no_model")       method "neural" without a fitting deployed model
+    ├── PayloadTooLarge (413, "payload_too_large")
+    ├── DependencyMissing (503, "dependency_missing")  optional package not installed
+    └── StorageError (503, "storage_error")          database or blob store failed
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class HeimdallError(Exception):
+    code = "internal"
+    http_status = 500
+
+    def __init__(self, message: str, *, details: Any = None, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        self.field = field
+
+    def to_dict(self) -> dict[str, Any]:
+        """The one JSON error shape of CONTRACT section 2."""
+        details = self.details
+        if self.field is not None:
+            details = {"field": self.field, **(details if isinstance(details, dict) else {})}
+        return {"error": {"code": self.code, "message": self.message, "details": details}}
+
+
+class InvalidInput(HeimdallError):
+    code = "invalid_input"
+    http_status = 422
+
+
+class InsufficientData(InvalidInput):
+    code = "insufficient_data"
+
+
+class NotFound(HeimdallError):
+    code = "not_found"
+    http_status = 404
+
+
+class Conflict(HeimdallError):
+    code = "conflict"
+    http_status = 409
+
+
+class NoModelAvailable(Conflict):
+    code = "no_model"
+
+
+class PayloadTooLarge(HeimdallError):
+    code = "payload_too_large"
+    http_status = 413
+
+
+class DependencyMissing(HeimdallError):
+    code = "dependency_missing"
+    http_status = 503
+
+
+class StorageError(HeimdallError):
+    code = "storage_error"
+    http_status = 503

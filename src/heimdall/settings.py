@@ -1,0 +1,69 @@
+"""Typed settings: HEIMDALL_ environment variables, an optional config file, then CLI flags.
+
+Precedence rises in that order. With nothing set, everything is embedded: SQLite and files under
+the data directory, local worker processes, in-process events.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from heimdall.errors import InvalidInput
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="HEIMDALL_", extra="forbid")
+
+    data_dir: Path = Path("./heimdall-data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Empty means embedded: sqlite:///<data_dir>/heimdall.db
+    database_url: str = ""
+    # Empty means files under <data_dir>/blobs; s3://bucket/prefix for S3 (endpoint below).
+    blob_url: str = ""
+    s3_endpoint_url: str = ""
+    # Empty means local worker processes; redis://... or amqp://... means Celery.
+    broker_url: str = ""
+    # Empty means in-process events (plus the database event log); redis://... for fan-out.
+    events_url: str = ""
+    local_workers: int = Field(default=2, ge=0, le=64)
+    heartbeat_interval_s: float = Field(default=2.0, gt=0)
+    heartbeat_timeout_s: float = Field(default=15.0, gt=0)
+    event_retention_s: float = Field(default=7 * 24 * 3600.0, gt=0)
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    log_level: str = "INFO"
+    demo_network: bool = True
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'heimdall.db').resolve()}"
+
+    @property
+    def resolved_blob_url(self) -> str:
+        if self.blob_url:
+            return self.blob_url
+        return f"file://{(self.data_dir / 'blobs').resolve()}"
+
+
+def load_settings(config_file: Path | None = None, **overrides: Any) -> Settings:
+    """Build settings from env, then the config file (YAML), then explicit overrides (CLI flags)."""
+    file_values: dict[str, Any] = {}
+    path = config_file or (Path(os.environ["HEIMDALL_CONFIG"]) if os.environ.get("HEIMDALL_CONFIG") else None)
+    if path is not None:
+        try:
+            file_values = yaml.safe_load(path.read_text()) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise InvalidInput(f"cannot read config file {path}: {exc}") from exc
+        if not isinstance(file_values, dict):
+            raise InvalidInput(f"config file {path} must hold a mapping")
+    # Keyword arguments outrank the environment in pydantic-settings, which gives env < file < flags.
+    flags = {key: value for key, value in overrides.items() if value is not None}
+    return Settings(**{**file_values, **flags})

@@ -1,0 +1,1 @@
+"""Every table, one module per resource. Importing this package registers them on Base.metadata."""
