@@ -6,13 +6,14 @@ the data directory, local worker processes, in-process events.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from heimdall.errors import InvalidInput
 
@@ -35,10 +36,29 @@ class Settings(BaseSettings):
     local_workers: int = Field(default=2, ge=0, le=64)
     heartbeat_interval_s: float = Field(default=2.0, gt=0)
     heartbeat_timeout_s: float = Field(default=15.0, gt=0)
+    # Modules that register job kinds (@job_kind); the API and every worker import them at start.
+    # Env: a comma list or a JSON list.
+    job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # A worker that dies this many times on one job (heartbeat lapsed) fails the job instead of requeuing.
+    job_max_attempts: int = Field(default=3, ge=1)
+    # "module:function" called as function(settings, session_factory) -> publish in Celery workers.
+    job_event_publisher: str = "heimdall.events:make_publisher"
+    # Prepended to every Celery queue name (cpu, gpu), to share one broker between deployments.
+    job_queue_prefix: str = ""
     event_retention_s: float = Field(default=7 * 24 * 3600.0, gt=0)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
     log_level: str = "INFO"
     demo_network: bool = True
+
+    @field_validator("job_modules", mode="before")
+    @classmethod
+    def _split_job_modules(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip()
+            if text.startswith("["):
+                return json.loads(text)
+            return [part.strip() for part in text.split(",") if part.strip()]
+        return value
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,0 +1,199 @@
+/**
+ * Events -> TanStack Query cache. One handler per event of CONTRACT §3, checked exhaustive by the
+ * compiler, so no event ever falls through to an "unknown event" path.
+ *
+ * Rule: a handler only edits caches that already hold data. Creating a cache entry from one event
+ * would make a query look fresh and skip its REST fetch (a metrics series with only the latest epoch).
+ */
+import type { QueryClient, QueryKey } from '@tanstack/react-query';
+import { flattenMetricRow } from '../api/endpoints';
+import { queryKeys } from '../api/queryKeys';
+import type { Dataset, Job, LocalizationResult, MetricRow, ModelEntry, Page, Receiver } from '../api/types';
+import type { EventClient } from './client';
+import type { Envelope, EventName } from './types';
+
+type Handler = (envelope: Envelope, cache: QueryClient) => void;
+type Identified = { id: string };
+
+const RECENT_FIXES = 50;
+
+function jobIdOf(envelope: Envelope): string | null {
+  const fromData = (envelope.data as { id?: unknown }).id;
+  if (typeof fromData === 'string') return fromData;
+  return envelope.topic.startsWith('job:') ? envelope.topic.slice(4) : null;
+}
+
+function updateLists<T extends Identified>(
+  cache: QueryClient, listKey: QueryKey, update: (page: Page<T>, params: Record<string, unknown>) => Page<T>,
+): void {
+  for (const [key, page] of cache.getQueriesData<Page<T>>({ queryKey: listKey })) {
+    if (!page) continue;
+    const params = (key[2] ?? {}) as Record<string, unknown>;
+    cache.setQueryData<Page<T>>(key, update(page, params));
+  }
+}
+
+/** Does an item pass a list's filters (`kind`, `status`, ...)? Paging params are not filters. */
+export function matchesFilters(item: Record<string, unknown>, params: Record<string, unknown>): boolean {
+  return Object.entries(params).every(([name, wanted]) => {
+    if (name === 'offset' || name === 'limit' || wanted === undefined || wanted === null || wanted === '') return true;
+    return item[name] === undefined || String(item[name]) === String(wanted);
+  });
+}
+
+function upsert<T extends Identified>(cache: QueryClient, keys: { lists: () => QueryKey; detail: (id: string) => QueryKey }, item: T): void {
+  updateLists<T>(cache, keys.lists(), (page, params) => {
+    const index = page.items.findIndex((x) => x.id === item.id);
+    const merged = (index === -1 ? item : { ...page.items[index], ...item }) as T;
+    const fits = matchesFilters(merged as unknown as Record<string, unknown>, params);
+    if (index === -1) {
+      const firstPage = !params.offset;
+      return fits && firstPage ? { items: [item, ...page.items], total: page.total + 1 } : page;
+    }
+    if (!fits) return { items: page.items.filter((x) => x.id !== item.id), total: Math.max(0, page.total - 1) };
+    const items = page.items.slice();
+    items[index] = merged;
+    return { ...page, items };
+  });
+  cache.setQueryData<T>(keys.detail(item.id), (old) => (old ? { ...old, ...item } : old));
+}
+
+function remove(cache: QueryClient, keys: { lists: () => QueryKey; detail: (id: string) => QueryKey }, id: string): void {
+  updateLists<Identified>(cache, keys.lists(), (page) => {
+    const items = page.items.filter((x) => x.id !== id);
+    return items.length === page.items.length ? page : { items, total: Math.max(0, page.total - 1) };
+  });
+  cache.removeQueries({ queryKey: keys.detail(id) });
+}
+
+/** Patch a job wherever it is cached (detail and every list), without creating entries. */
+function patchJob(cache: QueryClient, id: string, patch: Partial<Job>): void {
+  updateLists<Job>(cache, queryKeys.jobs.lists(), (page) => {
+    const index = page.items.findIndex((x) => x.id === id);
+    if (index === -1) return page;
+    const items = page.items.slice();
+    items[index] = { ...items[index], ...patch };
+    return { ...page, items };
+  });
+  cache.setQueryData<Job>(queryKeys.jobs.detail(id), (old) => (old ? { ...old, ...patch } : old));
+}
+
+/** Append one epoch to a cached metrics series, once: an epoch already present is ignored. */
+export function appendMetricRow(rows: MetricRow[] | undefined, row: MetricRow): MetricRow[] | undefined {
+  if (!rows) return rows;
+  if (rows.some((r) => r.epoch === row.epoch)) return rows;
+  const next = [...rows, row];
+  if (rows.length && rows[rows.length - 1].epoch > row.epoch) next.sort((a, b) => a.epoch - b.epoch);
+  return next;
+}
+
+const onJobChanged: Handler = ({ data }, cache) => {
+  const job = data as unknown as Job;
+  if (typeof job.id !== 'string') return;
+  upsert<Job>(cache, queryKeys.jobs, job);
+};
+
+function receiverPatch(data: Record<string, unknown>): (Partial<Receiver> & Identified) | null {
+  const id = typeof data.receiver_id === 'string' ? data.receiver_id : data.id;
+  if (typeof id !== 'string') return null;
+  return { id, health: (data.health as Record<string, unknown>) ?? data };
+}
+
+/** Which cached queries a `resync` on `topic` makes stale. */
+export function keysForTopic(topic: string): QueryKey[] {
+  if (topic.startsWith('job:')) {
+    const id = topic.slice(4);
+    return [queryKeys.jobs.detail(id), queryKeys.jobs.metrics(id), queryKeys.jobs.lists()];
+  }
+  const byTopic: Record<string, QueryKey[]> = {
+    jobs: [queryKeys.jobs.all],
+    datasets: [queryKeys.datasets.all],
+    models: [queryKeys.models.all],
+    receivers: [queryKeys.receivers.all, queryKeys.networks.all],
+    networks: [queryKeys.networks.all],
+    localizations: [queryKeys.localizations.all],
+  };
+  return byTopic[topic] ?? [];
+}
+
+const ignore: Handler = () => undefined;
+
+export const handlers: Record<EventName, Handler> = {
+  // Connection bookkeeping (client id, acks, liveness, server errors) happens in EventClient itself.
+  connected: ignore,
+  subscribed: ignore,
+  heartbeat: ignore,
+  pong: ignore,
+  error: ignore,
+  resync: ({ topic }, cache) => {
+    for (const queryKey of keysForTopic(topic)) void cache.invalidateQueries({ queryKey });
+  },
+  'job.created': onJobChanged,
+  'job.state': onJobChanged,
+  'job.deleted': (envelope, cache) => {
+    const id = jobIdOf(envelope);
+    if (!id) return;
+    remove(cache, queryKeys.jobs, id);
+    cache.removeQueries({ queryKey: queryKeys.jobs.metrics(id) });
+  },
+  'job.progress': (envelope, cache) => {
+    const id = envelope.topic.startsWith('job:') ? envelope.topic.slice(4) : jobIdOf(envelope);
+    if (id) patchJob(cache, id, { progress: envelope.data });
+  },
+  'job.metrics': (envelope, cache) => {
+    const id = envelope.topic.startsWith('job:') ? envelope.topic.slice(4) : null;
+    const row = flattenMetricRow(envelope.data);
+    if (id && row) cache.setQueryData<MetricRow[]>(queryKeys.jobs.metrics(id), (rows) => appendMetricRow(rows, row));
+  },
+  'dataset.created': ({ data }, cache) => upsert<Dataset>(cache, queryKeys.datasets, data as unknown as Dataset),
+  'dataset.updated': ({ data }, cache) => upsert<Dataset>(cache, queryKeys.datasets, data as unknown as Dataset),
+  'dataset.deleted': ({ data }, cache) => remove(cache, queryKeys.datasets, String(data.id)),
+  'model.registered': ({ data }, cache) => upsert<ModelEntry>(cache, queryKeys.models, data as unknown as ModelEntry),
+  'model.deployed': ({ data }, cache) => {
+    const deployed = data as unknown as ModelEntry;
+    // One deployed model at a time: the previous one loses its flag.
+    updateLists<ModelEntry>(cache, queryKeys.models.lists(), (page) => ({
+      ...page,
+      items: page.items.map((m) => (m.id === deployed.id ? { ...m, ...deployed, deployed: true } : { ...m, deployed: false })),
+    }));
+  },
+  'model.deleted': ({ data }, cache) => remove(cache, queryKeys.models, String(data.id)),
+  'receiver.created': ({ data }, cache) => upsert<Receiver>(cache, queryKeys.receivers, data as unknown as Receiver),
+  'receiver.updated': ({ data }, cache) => upsert<Receiver>(cache, queryKeys.receivers, data as unknown as Receiver),
+  'receiver.deleted': ({ data }, cache) => {
+    remove(cache, queryKeys.receivers, String(data.id));
+    void cache.invalidateQueries({ queryKey: queryKeys.networks.all }); // networks drop deleted members
+  },
+  'receiver.health': ({ data }, cache) => {
+    const patch = receiverPatch(data);
+    if (!patch) return;
+    updateLists<Receiver>(cache, queryKeys.receivers.lists(), (page) => ({
+      ...page,
+      items: page.items.map((r) => (r.id === patch.id ? { ...r, health: patch.health } : r)),
+    }));
+  },
+  'localization.result': ({ data }, cache) => {
+    const result = data as unknown as LocalizationResult;
+    cache.setQueryData<LocalizationResult[]>(queryKeys.localizations.recent(), (old) => {
+      const list = old ?? [];
+      if (result.id && list.some((r) => r.id === result.id)) return list;
+      return [result, ...list].slice(0, RECENT_FIXES);
+    });
+  },
+};
+
+function isKnown(event: string): event is EventName {
+  return Object.prototype.hasOwnProperty.call(handlers, event);
+}
+
+/** Apply one envelope to the cache. Events newer than this client are ignored quietly. */
+export function applyEnvelope(envelope: Envelope, cache: QueryClient): boolean {
+  if (!isKnown(envelope.event)) return false;
+  handlers[envelope.event](envelope, cache);
+  return true;
+}
+
+/** Wire an event client into a query cache; returns the unwiring function. */
+export function connectCache(client: EventClient, cache: QueryClient): () => void {
+  return client.addListener((envelope) => applyEnvelope(envelope, cache));
+}

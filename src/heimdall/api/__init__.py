@@ -1,0 +1,1 @@
+"""The HTTP and WebSocket edge: ``create_app(settings, services=...)`` builds the FastAPI app."""

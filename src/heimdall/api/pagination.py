@@ -1,0 +1,22 @@
+"""``offset``/``limit`` query parameters shared by every list endpoint (answers ``{"items", "total"}``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import Query
+
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class Page:
+    offset: int
+    limit: int
+
+
+def page_params(
+    offset: int = Query(0, ge=0, description="How many items to skip"),
+    limit: int = Query(50, ge=1, le=MAX_LIMIT, description="At most this many items"),
+) -> Page:
+    return Page(offset=offset, limit=limit)

@@ -1,0 +1,81 @@
+"""``/api/v1/networks``: named, ordered groups of receivers (CONTRACT section 2)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, ConfigDict
+
+from heimdall.api.pagination import Page, page_params
+from heimdall.api.routes.receivers import Receiver, Timestamp
+from heimdall.api.services import Services, get_services
+from heimdall.services.networks import NetworkService
+
+router = APIRouter(prefix="/networks", tags=["networks"])
+
+
+class NetworkCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    description: str = ""
+    receiver_ids: list[str] = []
+
+
+class NetworkUpdate(BaseModel):
+    """A partial update; ``receiver_ids``, when sent, replaces the membership in that order."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    description: str | None = None
+    receiver_ids: list[str] | None = None
+
+
+class Network(BaseModel):
+    id: str
+    name: str
+    description: str
+    receiver_ids: list[str]
+    receivers: list[Receiver]
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class NetworkPage(BaseModel):
+    items: list[Network]
+    total: int
+
+
+def network_service(services: Annotated[Services, Depends(get_services)]) -> NetworkService:
+    """The shared instance registered under ``extra["networks"]``, else one per request."""
+    if "networks" in services.extra:
+        return services.extra["networks"]
+    return NetworkService(services.require("session_factory"), services.require("publish"))
+
+
+Service = Annotated[NetworkService, Depends(network_service)]
+
+
+@router.get("", response_model=NetworkPage)
+def list_networks(service: Service, page: Annotated[Page, Depends(page_params)]) -> dict[str, Any]:
+    return service.list(offset=page.offset, limit=page.limit)
+
+
+@router.post("", response_model=Network, status_code=201)
+def create_network(body: NetworkCreate, service: Service) -> dict[str, Any]:
+    return service.create(body.model_dump())
+
+
+@router.get("/{network_id}", response_model=Network)
+def get_network(network_id: str, service: Service) -> dict[str, Any]:
+    return service.get(network_id)
+
+
+@router.patch("/{network_id}", response_model=Network)
+def update_network(network_id: str, body: NetworkUpdate, service: Service) -> dict[str, Any]:
+    return service.update(network_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/{network_id}", status_code=204)
+def delete_network(network_id: str, service: Service) -> None:
+    service.delete(network_id)

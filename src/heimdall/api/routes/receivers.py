@@ -1,0 +1,126 @@
+"""``/api/v1/receivers``: CRUD over receivers (CONTRACT section 2). Validation is the service's."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict, Field
+
+from heimdall.api.pagination import Page, page_params
+from heimdall.api.services import Services, get_services
+from heimdall.services.receivers import ReceiverService
+
+router = APIRouter(prefix="/receivers", tags=["receivers"])
+
+ReceiverKind = Literal["kiwisdr", "openwebrx", "websdr", "sdr", "kraken", "simulated"]
+Capability = Literal["rss", "tdoa", "aoa"]
+Timing = Literal["gnss", "none"]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class Antenna(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    gain_dbi: float = 0.0
+    type: str = "omni"
+
+
+class ReceiverCreate(BaseModel):
+    """A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    kind: ReceiverKind
+    url: str | None = None
+    lat: float
+    lon: float
+    alt_m: float = 0.0
+    capabilities: list[Capability] | None = None
+    timing: Timing | None = None
+    noise_figure_db: float | None = None
+    antenna: Antenna | None = None
+    enabled: bool = True
+
+
+class ReceiverUpdate(BaseModel):
+    """A partial update: only the fields sent change."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str | None = None
+    kind: ReceiverKind | None = None
+    url: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    alt_m: float | None = None
+    capabilities: list[Capability] | None = None
+    timing: Timing | None = None
+    noise_figure_db: float | None = None
+    antenna: Antenna | None = None
+    enabled: bool | None = None
+
+
+class Receiver(BaseModel):
+    id: str
+    name: str
+    kind: ReceiverKind
+    url: str | None
+    lat: float
+    lon: float
+    alt_m: float
+    capabilities: list[Capability]
+    timing: Timing
+    noise_figure_db: float | None
+    antenna: Antenna | None
+    enabled: bool
+    health: dict[str, Any] | None
+    created_at: Timestamp
+    updated_at: Timestamp
+
+
+class ReceiverPage(BaseModel):
+    items: list[Receiver]
+    total: int
+
+
+def receiver_service(services: Annotated[Services, Depends(get_services)]) -> ReceiverService:
+    """The shared instance registered under ``extra["receivers"]``, else one per request."""
+    if "receivers" in services.extra:
+        return services.extra["receivers"]
+    return ReceiverService(services.require("session_factory"), services.require("publish"))
+
+
+Service = Annotated[ReceiverService, Depends(receiver_service)]
+
+
+@router.get("", response_model=ReceiverPage)
+def list_receivers(
+    service: Service,
+    page: Annotated[Page, Depends(page_params)],
+    enabled: Annotated[bool | None, Query()] = None,
+) -> dict[str, Any]:
+    return service.list(offset=page.offset, limit=page.limit, enabled=enabled)
+
+
+@router.post("", response_model=Receiver, status_code=201)
+def create_receiver(body: ReceiverCreate, service: Service) -> dict[str, Any]:
+    fields = body.model_dump(exclude_unset=True)
+    # Unsent or null capabilities/timing mean "the kind's defaults".
+    for name in ("capabilities", "timing"):
+        if fields.get(name) is None:
+            fields.pop(name, None)
+    return service.create(fields)
+
+
+@router.get("/{receiver_id}", response_model=Receiver)
+def get_receiver(receiver_id: str, service: Service) -> dict[str, Any]:
+    return service.get(receiver_id)
+
+
+@router.patch("/{receiver_id}", response_model=Receiver)
+def update_receiver(receiver_id: str, body: ReceiverUpdate, service: Service) -> dict[str, Any]:
+    return service.update(receiver_id, body.model_dump(exclude_unset=True))
+
+
+@router.delete("/{receiver_id}", status_code=204)
+def delete_receiver(receiver_id: str, service: Service) -> None:
+    service.delete(receiver_id)

@@ -1,0 +1,30 @@
+"""``GET /ws``: the one WebSocket per browser tab (protocol in docs/asyncapi.yaml and docs/events.md)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from heimdall.api.services import get_services
+
+router = APIRouter()
+
+
+@router.websocket("/ws")
+async def events_socket(websocket: WebSocket) -> None:
+    hub = get_services(websocket).hub
+    if hub is None:
+        await websocket.close(code=1011, reason="events are not configured in this server")
+        return
+    await websocket.accept()
+    connection = hub.connect(websocket.send_text)
+    try:
+        while True:
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            await hub.handle_message(connection, text if text is not None else message.get("bytes") or b"")
+    except WebSocketDisconnect:
+        pass
+    finally:
+        await hub.disconnect(connection)

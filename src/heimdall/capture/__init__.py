@@ -1,0 +1,1 @@
+"""Capturing signals and turning recordings into measurements (``heimdall.capture.recordings``)."""

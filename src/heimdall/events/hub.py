@@ -1,0 +1,247 @@
+"""The WebSocket hub of one API process: one ordered stream of logged events, fanned out to clients.
+
+Events reach the hub from three feeds: this process's own publisher (a direct hand-off), Redis
+pub/sub (scaled mode) and a periodic tail of the database log (always; the only feed for local
+worker processes in embedded mode, and the gap filler otherwise). The hub dispatches in strictly
+increasing id order: an event is taken directly only when it is the very next id; any other id
+means something is in flight, and the log (whose ids become visible in id order) is read instead.
+
+Replay without gap or duplicate: on ``subscribe`` with ``after``, the hub notes the last id it has
+dispatched (S), holds the client's live events, replays the log's events in (after, S], then
+releases the held ones (all > S). The two sets are disjoint and together complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import uuid
+from collections import defaultdict
+from datetime import datetime, timezone
+from typing import Any
+
+from heimdall.errors import HeimdallError
+from heimdall.events.connection import Connection, Send
+from heimdall.events.envelope import iso_ms
+from heimdall.events.log import EventLog
+from heimdall.events.protocol import PingOp, ProtocolError, SubscribeOp, parse_client_message
+from heimdall.events.topics import subscription_keys
+from heimdall.settings import Settings
+
+log = logging.getLogger(__name__)
+
+REPLAY_PAGE = 500
+TAIL_PAGE = 1000
+
+
+class Hub:
+    def __init__(
+        self,
+        event_log: EventLog,
+        *,
+        poll_interval_s: float = 0.025,
+        heartbeat_s: float = 15.0,
+        queue_size: int = 1000,
+        redis_url: str = "",
+        channel: str = "heimdall:events",
+    ) -> None:
+        self.log = event_log
+        self.poll_interval_s = poll_interval_s
+        self.heartbeat_s = heartbeat_s
+        self.queue_size = queue_size
+        self.redis_url = redis_url
+        self.channel = channel
+        self.last_id = 0
+        self.dispatched_total = 0
+        self._connections: dict[str, Connection] = {}
+        self._subscribers: dict[str, set[Connection]] = defaultdict(set)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wake = asyncio.Event()
+        self._tasks: list[asyncio.Task] = []
+
+    # -- lifecycle -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._wake = asyncio.Event()
+        _, self.last_id = await asyncio.to_thread(self.log.bounds)
+        self._tasks = [
+            asyncio.create_task(self._tail_loop(), name="hub-tail"),
+            asyncio.create_task(self._heartbeat_loop(), name="hub-heartbeat"),
+        ]
+        if self.redis_url:
+            from heimdall.events.redis_feed import redis_feed
+
+            self._tasks.append(asyncio.create_task(redis_feed(self), name="hub-redis"))
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks = []
+        for connection in list(self._connections.values()):
+            await self.disconnect(connection)
+
+    # -- feeds -----------------------------------------------------------------------------------
+    def offer_threadsafe(self, envelope: dict[str, Any]) -> None:
+        """Hand over an event committed in this process (publisher listener; any thread)."""
+        loop = self._loop
+        if loop is None or loop.is_closed():
+            return  # not serving: the tail picks it up when the hub starts
+        with contextlib.suppress(RuntimeError):  # loop closed between the check and the call
+            loop.call_soon_threadsafe(self.offer, envelope)
+
+    def offer(self, envelope: dict[str, Any]) -> None:
+        """A committed event from a notification feed (event-loop thread)."""
+        event_id = envelope["id"]
+        if event_id <= self.last_id:
+            return
+        if event_id == self.last_id + 1:
+            self.dispatch([envelope])
+        else:
+            self._wake.set()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def dispatch(self, envelopes: list[dict[str, Any]]) -> None:
+        """Fan out events in id order; ids already dispatched are dropped (each id once)."""
+        for envelope in envelopes:
+            if envelope["id"] <= self.last_id:
+                continue
+            self.last_id = envelope["id"]
+            self.dispatched_total += 1
+            targets: set[Connection] = set()
+            for key in subscription_keys(envelope["topic"], envelope["event"]):
+                targets |= self._subscribers.get(key, set())
+            if not targets:
+                continue
+            encoded = json.dumps(envelope)
+            for connection in targets:
+                connection.push_live(envelope, encoded)
+
+    async def _tail_loop(self) -> None:
+        while True:
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval_s)
+            self._wake.clear()
+            try:
+                page = await asyncio.to_thread(self.log.read_after, self.last_id, TAIL_PAGE)
+            except HeimdallError as exc:
+                log.warning("events: cannot tail the event log: %s", exc.message)
+                await asyncio.sleep(1.0)
+                continue
+            self.dispatch(page)
+            if len(page) == TAIL_PAGE:
+                self._wake.set()
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_s)
+            now = _now_iso()
+            for connection in list(self._connections.values()):
+                connection.push_system("heartbeat", {"server_time": now})
+
+    # -- connections -----------------------------------------------------------------------------
+    def connect(self, send: Send) -> Connection:
+        connection = Connection(uuid.uuid4().hex, send, queue_size=self.queue_size)
+        self._connections[connection.client_id] = connection
+        connection.start()
+        connection.push_system("connected", {"client_id": connection.client_id, "server_time": _now_iso()})
+        return connection
+
+    async def disconnect(self, connection: Connection) -> None:
+        self._connections.pop(connection.client_id, None)
+        self._remove_topics(connection, set(connection.topics))
+        await connection.close()
+
+    async def handle_message(self, connection: Connection, text: str | bytes) -> None:
+        """One client message; problems are answered with ``error`` and the connection stays open."""
+        try:
+            op = parse_client_message(text)
+            if isinstance(op, PingOp):
+                connection.push_system("pong", {"server_time": _now_iso()})
+            elif isinstance(op, SubscribeOp):
+                await self.subscribe(connection, op.topics, op.after)
+            else:
+                self._remove_topics(connection, set(op.topics))
+        except ProtocolError as exc:
+            connection.push_system("error", {"code": exc.code, "message": exc.message})
+        except HeimdallError as exc:
+            connection.push_system("error", {"code": exc.code, "message": exc.message})
+
+    async def subscribe(self, connection: Connection, topics: list[str], after: int | None) -> None:
+        ordered = list(dict.fromkeys(topics))
+        if after is None:
+            self._add_topics(connection, ordered)
+            connection.push_system("subscribed", {"topics": ordered, "replayed": 0})
+            return
+        snapshot = self.last_id
+        connection.hold()
+        self._add_topics(connection, ordered)
+        try:
+            replayed = await self._replay_or_resync(connection, ordered, after, snapshot)
+            connection.push_system("subscribed", {"topics": ordered, "replayed": replayed})
+        finally:
+            connection.release()
+
+    async def _replay_or_resync(self, connection: Connection, topics: list[str], after: int, upto: int) -> int:
+        too_old, oldest = await asyncio.to_thread(self.log.cursor_too_old, after, upto)
+        if too_old:
+            for topic in topics:
+                data = {"reason": "cursor_too_old", "after": after, "oldest_id": oldest}
+                connection.push_system("resync", data, topic=topic)
+            return 0
+        replayed, cursor = 0, after
+        while cursor < upto:
+            page = await asyncio.to_thread(self.log.replay, topics, cursor, upto=upto, limit=REPLAY_PAGE)
+            for envelope in page:
+                await connection.push_replay(envelope, json.dumps(envelope))
+            replayed += len(page)
+            if len(page) < REPLAY_PAGE:
+                break
+            cursor = page[-1]["id"]
+        return replayed
+
+    def _add_topics(self, connection: Connection, topics: list[str]) -> None:
+        for topic in topics:
+            connection.topics.add(topic)
+            self._subscribers[topic].add(connection)
+
+    def _remove_topics(self, connection: Connection, topics: set[str]) -> None:
+        for topic in topics:
+            connection.topics.discard(topic)
+            subscribers = self._subscribers.get(topic)
+            if subscribers is not None:
+                subscribers.discard(connection)
+                if not subscribers:
+                    del self._subscribers[topic]
+
+    # -- observability ---------------------------------------------------------------------------
+    def get_connection(self, client_id: str) -> Connection | None:
+        return self._connections.get(client_id)
+
+    @property
+    def connection_count(self) -> int:
+        return len(self._connections)
+
+    def subscriber_counts(self) -> dict[str, int]:
+        return {topic: len(connections) for topic, connections in self._subscribers.items()}
+
+
+def _now_iso() -> str:
+    return iso_ms(datetime.now(timezone.utc))
+
+
+def make_hub(settings: Settings, event_log: EventLog, **options: Any) -> Hub:
+    """The hub for this API process: tail the log often when it is the only feed, rarely with Redis."""
+    from heimdall.events.publisher import check_events_url, redis_channel
+
+    redis_url = check_events_url(settings.events_url)
+    defaults: dict[str, Any] = {
+        "poll_interval_s": 0.5 if redis_url else 0.025,
+        "redis_url": redis_url,
+        "channel": redis_channel(settings),
+    }
+    return Hub(event_log, **{**defaults, **options})

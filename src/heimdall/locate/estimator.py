@@ -1,0 +1,180 @@
+"""The classical estimator: grid posterior -> best modes -> least-squares refinement -> calibrated region.
+
+1. A coarse lat/lon grid over the search area scores a tempered likelihood (sigmas widened to the
+   grid's resolution), whose best local maxima seed local fits, so hyperbola branches and mirror
+   solutions are all tried.
+2. Each seed is refined by bounded trust-region least squares on the exact (ECEF) model.
+3. The covariance starts from the Fisher information at the estimate and is replaced by the second
+   moments of the posterior on a local grid that grows until it holds the whole mode, which keeps
+   the ellipses honest where the Fisher information lies (RSS far away, banana shapes).
+4. Outliers: a chi-square test of the fit; on failure the receiver whose removal best restores
+   consistency is dropped (leave-one-out refits), repeatedly while the drop is significant.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.stats import chi2
+
+from heimdall.locate.bounds import gdop_at
+from heimdall.locate.frame import LocalFrame
+from heimdall.locate.grid import default_search_area, global_grid, grid_modes, local_posterior
+from heimdall.locate.likelihood import ResidualModel
+from heimdall.locate.measurement_set import (
+    MODALITIES,
+    MeasurementSet,
+    SearchArea,
+    measurement_count,
+    select_receivers,
+    unknown_count,
+)
+from heimdall.locate.refine import Fit, fisher_fit, refine
+from heimdall.locate.result import LocationResult, Mode, Posterior
+
+MAX_SEEDS = 4
+SEED_DEPTH = 30.0  # seeds further below the best tempered log-likelihood are not worth a fit
+OUTLIER_ALPHA = 1.0e-3  # false-alarm rate of the consistency test on clean data
+MIN_MODE_WEIGHT = 1.0e-3
+
+
+@dataclass(frozen=True)
+class Solution:
+    model: ResidualModel
+    area: SearchArea
+    fits: tuple[Fit, ...]  # distinct local optima, best first
+    grid_lat: np.ndarray
+    grid_lon: np.ndarray
+    grid_log_density: np.ndarray
+
+    @property
+    def best(self) -> Fit:
+        return self.fits[0]
+
+
+def locate(ms: MeasurementSet, *, with_posterior: bool = True) -> LocationResult:
+    """Locate the transmitter of a validated measurement set with the classical estimator."""
+    start = time.perf_counter()
+    solution, dropped = _solve_rejecting_outliers(ms)
+    clean = solution.model.ms
+    best = solution.best
+    lat, lon, cov = _posterior_estimate(solution)
+    counts = clean.counts()
+    used = [name for name in MODALITIES if counts[name]]
+    posterior = Posterior(solution.grid_lat, solution.grid_lon, solution.grid_log_density) if with_posterior else None
+    return LocationResult(
+        lat=lat, lon=lon, alt_m=ms.transmitter_alt_m,
+        covariance_enu_m2=cov, method="classical:" + "+".join(used), used=counts,
+        outliers=tuple(ms.receivers.ids[i] for i in sorted(dropped)),
+        gdop=gdop_at(clean, lat, lon),
+        elapsed_ms=1000.0 * (time.perf_counter() - start),
+        modes=_modes(solution.fits), posterior=posterior,
+    )
+
+
+def _posterior_estimate(solution: Solution) -> tuple[float, float, np.ndarray]:
+    """Mean and covariance of the best mode's posterior (local east/north at the mean).
+
+    The posterior mean, not the likelihood peak: the two agree where the posterior is Gaussian,
+    and where it is not (RSS) the mean has the smaller errors and is what the covariance is about.
+    """
+    best = solution.best
+    frame = LocalFrame(best.lat_deg, best.lon_deg, solution.model.ms.tx_alt_m)
+    mean, second = local_posterior(solution.model, frame, best.cov_m2, solution.area)
+    cov = second - np.outer(mean, mean)
+    lat, lon = frame.to_geodetic(mean)
+    # the frame at the mean is rotated from the one at the peak by a negligible angle (~1e-5 rad per km)
+    return float(lat), float(lon), 0.5 * (cov + cov.T)
+
+
+def solve(ms: MeasurementSet) -> Solution:
+    """Global grid, seeds, refinement: every distinct local optimum, best first."""
+    area = ms.search_area or default_search_area(ms)
+    model = ResidualModel(ms)
+    grid = global_grid(area, ms.tx_alt_m)
+    log_area = np.log(grid.cell_area_m2 / grid.cell_area_m2.max())
+    tempered = model.log_likelihood(grid.ecef_m, floor_m=grid.cell_m) + log_area
+    seeds = grid_modes(tempered, MAX_SEEDS, SEED_DEPTH)
+    fits = [refine(model, grid.lat_deg[i], grid.lon_deg[j], area, ms.tx_alt_m) for i, j in seeds]
+    log_density = model.log_likelihood(grid.ecef_m) + log_area
+    return Solution(model, area, _distinct(fits), grid.lat_deg, grid.lon_deg, log_density - log_density.max())
+
+
+def _distinct(fits: list[Fit]) -> tuple[Fit, ...]:
+    kept: list[Fit] = []
+    for fit in sorted(fits, key=lambda f: f.cost):
+        if all(not _same_mode(fit, other) for other in kept):
+            kept.append(fit)
+    return tuple(kept)
+
+
+def _same_mode(a: Fit, b: Fit) -> bool:
+    frame = LocalFrame(b.lat_deg, b.lon_deg)
+    offset = frame.from_geodetic(a.lat_deg, a.lon_deg)
+    scale2 = max(float(np.trace(b.cov_m2)), 1.0)
+    return bool(offset @ offset < max(scale2, 1.0) * 1.0e-2 or offset @ offset < 1.0)
+
+
+def _modes(fits: tuple[Fit, ...]) -> tuple[Mode, ...]:
+    """Laplace approximation of each mode's posterior mass."""
+    log_mass = np.array([-0.5 * f.cost + 0.5 * math.log(max(np.linalg.det(f.cov_m2), 1e-300)) for f in fits])
+    weights = np.exp(log_mass - log_mass.max())
+    weights /= weights.sum()
+    return tuple(Mode(f.lat_deg, f.lon_deg, float(w)) for f, w in zip(fits, weights) if w >= MIN_MODE_WEIGHT)
+
+
+def _degrees_of_freedom(ms: MeasurementSet) -> int:
+    return measurement_count(ms) - unknown_count(ms)
+
+
+def _consistent(cost: float, dof: int) -> bool:
+    return dof < 1 or chi2.sf(cost, dof) > OUTLIER_ALPHA
+
+
+def _solve_rejecting_outliers(ms: MeasurementSet) -> tuple[Solution, set[int]]:
+    solution = solve(ms)
+    dropped: set[int] = set()
+    current = ms
+    while not _consistent(solution.best.cost, _degrees_of_freedom(current)):
+        candidate = _best_removal(current, solution)
+        if candidate is None:
+            break
+        receiver, reduced = candidate
+        dropped.add(receiver)
+        current = reduced
+        solution = solve(current)
+    return solution, dropped
+
+
+def _best_removal(ms: MeasurementSet, solution: Solution) -> tuple[int, MeasurementSet] | None:
+    """Leave-one-receiver-out refits from the current estimate; the most consistent one, if significant."""
+    dof = _degrees_of_freedom(ms)
+    best: tuple[float, int, MeasurementSet] | None = None
+    for receiver in ms.used_receivers():
+        reduced = select_receivers(ms, {int(receiver)})
+        reduced_dof = _degrees_of_freedom(reduced)
+        if reduced_dof < 1 or measurement_count(reduced) == 0:
+            continue
+        model = ResidualModel(reduced)
+        fit = refine(model, solution.best.lat_deg, solution.best.lon_deg, solution.area, ms.tx_alt_m)
+        improvement = solution.best.cost - fit.cost
+        if improvement < chi2.isf(OUTLIER_ALPHA, dof - reduced_dof):
+            continue
+        log_p = chi2.logsf(fit.cost, reduced_dof)
+        if best is None or log_p > best[0]:
+            best = (log_p, int(receiver), reduced)
+    return None if best is None else (best[1], best[2])
+
+
+def fit_at(ms: MeasurementSet, lat_deg: float, lon_deg: float) -> Fit:
+    """Residuals and Fisher covariance of a measurement set at a given position (diagnostics, tests)."""
+    return fisher_fit(ResidualModel(ms), lat_deg, lon_deg, ms.tx_alt_m)
+
+
+def truth_offset_enu_m(lat_deg: float, lon_deg: float, truth_lat_deg: float, truth_lon_deg: float,
+                       tx_alt_m: float = 0.0) -> np.ndarray:
+    """East/north offset of a true position from an estimate, in the estimate's local frame."""
+    return LocalFrame(lat_deg, lon_deg, tx_alt_m).from_geodetic(truth_lat_deg, truth_lon_deg)

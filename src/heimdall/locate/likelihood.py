@@ -1,0 +1,141 @@
+"""Whitened residuals of every modality, vectorised over candidate transmitter positions.
+
+``-2 log L = sum(r**2)`` (up to a constant) with nuisance parameters profiled out analytically:
+the emission time for TOA and the transmit power (and, when unknown, the path-loss exponent) for
+RSS. Profiling a parameter that enters linearly is the variable-projection trick: the Jacobian of
+the profiled residuals gives the Fisher information with the nuisance already removed.
+
+``floor_m`` tempers the likelihood for coarse grids: each sigma is widened by what a position
+error of ``floor_m`` would do to that measurement, so a grid cell whose centre is a few cells'
+widths from the truth is not ruled out by a razor-sharp likelihood it cannot resolve.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from heimdall.geo import SPEED_OF_LIGHT_M_S, enu_rotation, geodetic_to_ecef
+from heimdall.locate.measurement_set import MeasurementSet
+
+LN10 = math.log(10.0)
+# A profiled path-loss exponent is kept physical: free space (2) down to dense clutter.
+EXPONENT_RANGE = (1.5, 6.0)
+
+
+def fspl_db(distance_m: float, frequency_hz: float) -> float:
+    return 20.0 * math.log10(4.0 * math.pi * distance_m * frequency_hz / SPEED_OF_LIGHT_M_S)
+
+
+def wrap_rad(angle: NDArray[np.float64]) -> NDArray[np.float64]:
+    return (angle + np.pi) % (2.0 * np.pi) - np.pi
+
+
+class ResidualModel:
+    """Holds one measurement set's data in arrays; evaluates residuals at ECEF positions (..., 3)."""
+
+    def __init__(self, ms: MeasurementSet) -> None:
+        rx = ms.receivers
+        self.ms = ms
+        self.rx_ecef_m = geodetic_to_ecef(rx.lat_deg, rx.lon_deg, rx.alt_m)
+        self.size = sum(ms.counts().values())
+        self.aoa_rotation = np.stack([enu_rotation(rx.lat_deg[i], rx.lon_deg[i]) for i in ms.aoa.receiver]) \
+            if ms.aoa.receiver.size else np.zeros((0, 3, 3))
+        self.aoa_rad = np.radians(ms.aoa.bearing_deg)
+        self.aoa_sigma_rad = np.radians(ms.aoa.sigma_deg)
+        self.exponent = ms.propagation.path_loss_exponent
+        self.reference_distance_m = ms.propagation.reference_distance_m
+        self.rss_offset_db = None
+        if ms.eirp_dbm is not None and ms.frequency_hz is not None:
+            # Known EIRP: the model's constant is fixed, nothing to profile.
+            self.rss_offset_db = ms.eirp_dbm - fspl_db(self.reference_distance_m, ms.frequency_hz)
+
+    def receiver_of_residual(self) -> NDArray[np.intp]:
+        """For each residual, the receiver it belongs to (TDoA: the non-reference one)."""
+        ms = self.ms
+        return np.concatenate([ms.toa.receiver, ms.tdoa.receiver, ms.rss.receiver, ms.aoa.receiver])
+
+    def distances_m(self, tx_ecef_m: NDArray[np.float64]) -> NDArray[np.float64]:
+        return np.linalg.norm(tx_ecef_m[..., None, :] - self.rx_ecef_m, axis=-1)
+
+    def residuals(self, tx_ecef_m: NDArray[np.float64], floor_m: float = 0.0) -> NDArray[np.float64]:
+        """Whitened residuals (..., M): order toa, tdoa, rss, aoa."""
+        return self.evaluate(tx_ecef_m, floor_m)[0]
+
+    def log_likelihood(self, tx_ecef_m: NDArray[np.float64], floor_m: float = 0.0) -> NDArray[np.float64]:
+        r, log_sigma = self.evaluate(tx_ecef_m, floor_m)
+        return -0.5 * np.sum(r * r, axis=-1) - log_sigma
+
+    def evaluate(self, tx_ecef_m: NDArray[np.float64], floor_m: float = 0.0
+                 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Residuals and the sum of log-sigmas that vary with position (only when tempered)."""
+        tx = np.asarray(tx_ecef_m, dtype=float)
+        d = self.distances_m(tx)
+        parts, log_sigma = [], np.zeros(tx.shape[:-1])
+        for fn in (self._toa, self._tdoa, self._rss, self._aoa):
+            r, ls = fn(tx, d, floor_m)
+            parts.append(r)
+            log_sigma = log_sigma + ls
+        return np.concatenate(parts, axis=-1), log_sigma
+
+    def _toa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
+        toa = self.ms.toa
+        if not toa.receiver.size:
+            return np.zeros(d.shape[:-1] + (0,)), 0.0
+        sigma = np.hypot(toa.sigma_s, floor_m / SPEED_OF_LIGHT_M_S)
+        emission = toa.toa_s - d[..., toa.receiver] / SPEED_OF_LIGHT_M_S
+        weight = sigma**-2
+        t0 = (emission * weight).sum(axis=-1, keepdims=True) / weight.sum()
+        return (emission - t0) / sigma, 0.0
+
+    def _tdoa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
+        tdoa = self.ms.tdoa
+        if not tdoa.receiver.size:
+            return np.zeros(d.shape[:-1] + (0,)), 0.0
+        sigma = np.hypot(tdoa.sigma_s, floor_m / SPEED_OF_LIGHT_M_S)
+        predicted = (d[..., tdoa.receiver] - d[..., tdoa.reference]) / SPEED_OF_LIGHT_M_S
+        return (tdoa.tdoa_s - predicted) / sigma, 0.0
+
+    def _rss(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
+        rss = self.ms.rss
+        if not rss.receiver.size:
+            return np.zeros(d.shape[:-1] + (0,)), 0.0
+        dist = d[..., rss.receiver]
+        log_d = 10.0 * np.log10(dist / self.reference_distance_m)
+        exponent = self.exponent if self.exponent is not None else 3.0
+        sigma = np.hypot(rss.sigma_db, (10.0 * exponent / LN10) * floor_m / dist) if floor_m else rss.sigma_db
+        weight = sigma**-2
+        if self.exponent is None:
+            exponent = _profile_exponent(rss.power_dbm, log_d, weight)
+        corrected = rss.power_dbm + exponent * log_d
+        if self.rss_offset_db is None:
+            offset = (corrected * weight).sum(axis=-1, keepdims=True) / weight.sum(axis=-1, keepdims=True)
+        else:
+            offset = self.rss_offset_db
+        log_sigma = np.log(sigma / rss.sigma_db).sum(axis=-1) if floor_m else 0.0
+        return (corrected - offset) / sigma, log_sigma
+
+    def _aoa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
+        aoa = self.ms.aoa
+        if not aoa.receiver.size:
+            return np.zeros(d.shape[:-1] + (0,)), 0.0
+        delta = tx[..., None, :] - self.rx_ecef_m[aoa.receiver]
+        local = np.einsum("mij,...mj->...mi", self.aoa_rotation[:, :2, :], delta)
+        predicted = np.arctan2(local[..., 0], local[..., 1])
+        horizontal = np.maximum(np.hypot(local[..., 0], local[..., 1]), 1.0)
+        sigma = np.hypot(self.aoa_sigma_rad, floor_m / horizontal) if floor_m else self.aoa_sigma_rad
+        log_sigma = np.log(sigma / self.aoa_sigma_rad).sum(axis=-1) if floor_m else 0.0
+        return wrap_rad(self.aoa_rad - predicted) / sigma, log_sigma
+
+
+def _profile_exponent(power_dbm: NDArray, log_d: NDArray, weight: NDArray) -> NDArray:
+    """Weighted least-squares path-loss exponent of power = a - n * log_d, per candidate, clipped."""
+    w_sum = weight.sum(axis=-1, keepdims=True)
+    mean_l = (weight * log_d).sum(axis=-1, keepdims=True) / w_sum
+    mean_p = (weight * power_dbm).sum(axis=-1, keepdims=True) / w_sum
+    cov_lp = (weight * (log_d - mean_l) * (power_dbm - mean_p)).sum(axis=-1, keepdims=True)
+    var_l = (weight * (log_d - mean_l) ** 2).sum(axis=-1, keepdims=True)
+    exponent = -cov_lp / np.maximum(var_l, 1e-12)
+    return np.clip(exponent, *EXPONENT_RANGE)

@@ -1,0 +1,50 @@
+"""Small helpers shared by the services: the publish signature, timestamps, paging, JSON hygiene."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from heimdall.errors import InvalidInput
+
+# publish(topic, event, data): the event publisher of heimdall.events, or any stand-in with that shape.
+Publish = Callable[[str, str, dict[str, Any]], Any]
+
+MAX_PAGE_LIMIT = 1000
+
+
+def iso_z(moment: datetime) -> str:
+    """UTC ISO 8601 with a ``Z`` suffix (CONTRACT: times in JSON)."""
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def check_page(offset: int, limit: int) -> None:
+    if offset < 0:
+        raise InvalidInput("offset must be >= 0", field="offset")
+    if not 1 <= limit <= MAX_PAGE_LIMIT:
+        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_LIMIT}", field="limit")
+
+
+def finite_json(value: Any) -> Any:
+    """``value`` with every NaN/inf float replaced by None, so it is valid JSON for any consumer."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite_json(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_json(item) for item in value]
+    return value
+
+
+def require_finite(value: Any, field: str, *, low: float = -math.inf, high: float = math.inf) -> float:
+    """``value`` as a float, or InvalidInput naming ``field`` if it is not a finite number in range."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise InvalidInput(f"{field} must be a number", field=field)
+    number = float(value)
+    if not math.isfinite(number):
+        raise InvalidInput(f"{field} must be finite", field=field)
+    if not low <= number <= high:
+        raise InvalidInput(f"{field} must be in [{low:g}, {high:g}]", field=field)
+    return number

@@ -1,0 +1,174 @@
+"""Localizations: locate a transmitter from a measurement set, store what was asked and answered,
+publish ``localization.result`` on ``localizations``, and read stored results back (also as GeoJSON/KML).
+
+The method is chosen by a ``MethodResolver``: ``method -> predictor(MeasurementSet) -> result dict``.
+The default one sends ``auto`` and ``classical`` to the classical engine (``heimdall.locate``) and
+answers ``neural`` with NoModelAvailable; the model registry supplies a resolver that knows the
+deployed model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from heimdall.errors import InvalidInput, NoModelAvailable, NotFound
+from heimdall.locate.estimator import locate
+from heimdall.locate.measurement_set import MeasurementSet, parse_measurement_set
+from heimdall.services.common import Publish, check_page, finite_json, iso_z
+from heimdall.services.exports import localization_geojson, localization_kml
+from heimdall.store.db import transaction
+from heimdall.store.tables.localizations import LocalizationRow
+from heimdall.store.tables.receivers import NetworkRow
+
+TOPIC = "localizations"
+Predictor = Callable[[MeasurementSet], dict[str, Any]]
+MethodResolver = Callable[[str], Predictor]
+# Kept in the stored result, answered by POST /localize and GET by id, but left out of lists and events.
+HEAVY_FIELDS = ("posterior",)
+EXPORT_MEDIA_TYPES = {
+    "json": "application/json",
+    "geojson": "application/geo+json",
+    "kml": "application/vnd.google-earth.kml+xml",
+}
+
+
+def classical_predictor(ms: MeasurementSet) -> dict[str, Any]:
+    return locate(ms).to_dict()
+
+
+def no_neural_predictor(_ms: MeasurementSet) -> dict[str, Any]:
+    raise NoModelAvailable(
+        "no deployed model: deploy one (POST /api/v1/models/{id}/deploy) or use method 'classical'",
+        field="method",
+    )
+
+
+@dataclass(frozen=True)
+class DefaultMethodResolver:
+    """``auto``/``classical`` -> the classical engine; ``neural`` -> ``neural`` (default: none deployed)."""
+
+    neural: Predictor = no_neural_predictor
+
+    def __call__(self, method: str) -> Predictor:
+        return self.neural if method == "neural" else classical_predictor
+
+
+@dataclass(frozen=True)
+class Export:
+    content: str | dict[str, Any]
+    media_type: str
+    filename: str
+
+
+class LocalizationService:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Session],
+        publish: Publish,
+        method_resolver: MethodResolver | None = None,
+    ) -> None:
+        self._sessions = session_factory
+        self._publish = publish
+        self._resolver = method_resolver or DefaultMethodResolver()
+
+    def localize(
+        self,
+        doc: dict[str, Any],
+        *,
+        network_id: str | None = None,
+        method_resolver: MethodResolver | None = None,
+    ) -> dict[str, Any]:
+        """Locate, store, publish; the §4.2 result plus ``id``, ``created_at`` and ``network_id``."""
+        ms = parse_measurement_set(doc)
+        if network_id is not None:
+            self._ensure_network(network_id)
+        predictor = (method_resolver or self._resolver)(ms.method)
+        result = finite_json(predictor(ms))
+        with _network_gone_as_invalid(network_id), transaction(self._sessions) as session:
+            row = LocalizationRow(
+                request=finite_json(doc),
+                result=result,
+                method=str(result.get("method", ms.method)),
+                lat=result.get("lat"),
+                lon=result.get("lon"),
+                network_id=network_id,
+            )
+            session.add(row)
+            session.flush()
+            summary = _summary(row)
+        self._publish(TOPIC, "localization.result", summary)
+        return {**summary, **_heavy(result)}
+
+    def _ensure_network(self, network_id: str) -> None:
+        with self._sessions() as session:
+            if session.get(NetworkRow, network_id) is None:
+                raise InvalidInput(f"unknown network id {network_id!r}", field="network_id")
+
+    def list(self, *, offset: int = 0, limit: int = 50, network_id: str | None = None) -> dict[str, Any]:
+        """Newest first; items are results with their id (without the request)."""
+        check_page(offset, limit)
+        query = select(LocalizationRow)
+        if network_id is not None:
+            query = query.where(LocalizationRow.network_id == network_id)
+        with self._sessions() as session:
+            total = session.scalar(select(func.count()).select_from(query.subquery()))
+            rows = session.scalars(
+                query.order_by(LocalizationRow.created_at.desc(), LocalizationRow.id)
+                .offset(offset)
+                .limit(limit)
+            )
+            return {"items": [_summary(row) for row in rows], "total": total}
+
+    def get(self, localization_id: str) -> dict[str, Any]:
+        """The stored result, its id, and the measurement set it answered (``request``)."""
+        with self._sessions() as session:
+            row = _load(session, localization_id)
+            return {**_summary(row), **_heavy(row.result), "request": row.request}
+
+    def export(self, localization_id: str, fmt: str = "json") -> Export:
+        """The localization as JSON, GeoJSON (FeatureCollection) or KML."""
+        if fmt not in EXPORT_MEDIA_TYPES:
+            raise InvalidInput(f"format must be one of {', '.join(EXPORT_MEDIA_TYPES)}", field="format")
+        localization = self.get(localization_id)
+        renderers = {
+            "json": lambda: localization,
+            "geojson": lambda: localization_geojson(localization),
+            "kml": lambda: localization_kml(localization),
+        }
+        return Export(renderers[fmt](), EXPORT_MEDIA_TYPES[fmt], f"localization-{localization_id}.{fmt}")
+
+
+@contextmanager
+def _network_gone_as_invalid(network_id: str | None) -> Iterator[None]:
+    """The network was deleted while the estimator ran: the same answer as if it never existed."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise InvalidInput(f"unknown network id {network_id!r}", field="network_id") from exc
+
+
+def _summary(row: LocalizationRow) -> dict[str, Any]:
+    """The result without its heavy parts (the posterior grid), with id, time and network."""
+    light = {key: value for key, value in row.result.items() if key not in HEAVY_FIELDS}
+    return {**light, "id": row.id, "created_at": iso_z(row.created_at), "network_id": row.network_id}
+
+
+def _heavy(result: dict[str, Any]) -> dict[str, Any]:
+    return {key: result[key] for key in HEAVY_FIELDS if key in result}
+
+
+def _load(session: Session, localization_id: str) -> LocalizationRow:
+    row = session.get(LocalizationRow, localization_id) if isinstance(localization_id, str) else None
+    if row is None:
+        raise NotFound(
+            f"no localization with id {localization_id!r}",
+            details={"resource": "localization", "id": localization_id},
+        )
+    return row

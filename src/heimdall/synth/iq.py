@@ -1,0 +1,132 @@
+"""IQ-level samples: per receiver a GNSS-stamped capture synthesised from the same truth as the
+measurement-level sample with the same index, then measured back with ``heimdall.rf.measure``.
+
+Each receiver's capture starts at GNSS time 0 by its own (jittered) clock. The signal reaches it
+after d/c, passes the true channel (power from the measurement-level draw, so shadowing, fading and
+ITM apply), its oscillator offset and sample-clock error (realism >= hardware), and white thermal
+noise at kTB + NF. Full scale (1.0) is ``FULL_SCALE_DBM`` at the antenna port.
+
+Extracted: RSS from ``power_snr`` (calibrated back to dBm at an isotropic antenna), and TDoA of
+each receiver against the strongest one from ``gcc_delay`` (IQ-level samples always report TDoA
+pairs: cross-correlation gives differences, not absolute arrival times). Bearings keep the
+measurement-level model (a single-channel capture has no array).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+from numpy.typing import NDArray
+
+from heimdall.geo import SPEED_OF_LIGHT_M_S, geodetic_to_ecef
+from heimdall.rf.impairments import apply_frequency_offset, apply_sample_clock_error
+from heimdall.rf.measure import gcc_delay, power_snr
+from heimdall.rf.signals import FSK4_BURST_S, SIGNAL_TYPES, generate_signal
+from heimdall.synth.batch import SampleBatch, concatenate
+from heimdall.synth.engine import BLOCK_SIZE, simulate_block
+from heimdall.synth.scenario import STREAM_IQ, Scenario, stream
+
+FULL_SCALE_DBM = -30.0
+IQ_MAX_BATCH = 32  # 200 ms x 50 kHz x 7 receivers is ~0.6 MB per sample
+
+
+def _fractional_delay(signal: NDArray, delays_samples: NDArray) -> NDArray:
+    """Delay one buffer by several fractional sample counts at once (circular, exact for band-limited)."""
+    spectrum = np.fft.fft(signal)
+    freqs = np.fft.fftfreq(signal.size)
+    return np.fft.ifft(spectrum[None, :] * np.exp(-2j * np.pi * freqs[None, :] * delays_samples[:, None]), axis=1)
+
+
+def synthesise_captures(scn: Scenario, batch: SampleBatch, i: int, rng: np.random.Generator):
+    """(iq (R, N) complex64, capture start by each receiver's clock error (R,)) for sample i of batch."""
+    spec, obs = scn.config.iq, scn.config.observation
+    fs = spec.sample_rate_hz
+    n = round(spec.duration_s * fs)
+    tx_ecef = geodetic_to_ecef(batch.truth_lat[i], batch.truth_lon[i], batch.truth_alt_m[i])
+    distance = np.linalg.norm(tx_ecef - scn.rx_true_ecef_m, axis=-1)
+    clock_error_s = rng.normal(0.0, obs.gnss_timing_sigma_s, size=distance.size)
+    delay_samples = (distance / SPEED_OF_LIGHT_M_S - clock_error_s) * fs
+    pad = int(np.ceil(np.max(np.abs(delay_samples)))) + 64
+    signal_type = SIGNAL_TYPES[int(batch.signal_type[i])]
+    keyed_s = min(spec.duration_s, FSK4_BURST_S) if signal_type == "fsk4" else spec.duration_s
+    buffer = np.zeros(n + 2 * pad, dtype=complex)
+    burst = generate_signal(signal_type, rng, keyed_s + 2 * pad / fs, fs)[: buffer.size]
+    offset = int(rng.integers(0, buffer.size - burst.size + 1))
+    buffer[offset: offset + burst.size] = burst
+    received = _fractional_delay(buffer, delay_samples)[:, pad: pad + n]
+    port_dbm = batch.snr_db[i] + scn.noise_floor_dbm
+    amplitude = 10 ** ((port_dbm - FULL_SCALE_DBM) / 20) * 10 ** (scn.gain_offset_db / 20)
+    received = received * amplitude[:, None]
+    if scn.impaired:
+        imp = scn.config.impairments
+        received = apply_frequency_offset(received, rng.normal(0, imp.frequency_offset_sigma_hz, distance.size), fs)
+        received = np.stack([apply_sample_clock_error(row, rng.normal(0, imp.sample_clock_error_sigma_ppm))
+                             for row in received])
+    density = 10 ** ((scn.noise_floor_dbm - FULL_SCALE_DBM) / 10) / obs.receiver_bandwidth_hz
+    noise = rng.standard_normal((2, *received.shape)) * np.sqrt(density * fs / 2)[:, None]
+    return (received + noise[0] + 1j * noise[1]).astype(np.complex64), clock_error_s
+
+
+def extract(scn: Scenario, iq: NDArray, fs: float) -> dict[str, NDArray]:
+    """RSS and TDoA measured from one sample's captures, in the batch's column layout."""
+    obs = scn.config.observation
+    n_rx = iq.shape[0]
+    estimates = [power_snr(row, fs, obs.receiver_bandwidth_hz) for row in iq]
+    snr = np.array([e.snr_db for e in estimates])
+    usable = snr >= obs.detection_snr_db
+    rss = np.array([e.signal_dbfs for e in estimates]) + FULL_SCALE_DBM - scn.antenna_gain_dbi
+    out = {"rss_power_dbm": np.where(usable & scn.has_rss, rss, np.nan),
+           "tdoa_s": np.full(n_rx, np.nan), "tdoa_sigma_s": np.full(n_rx, np.nan), "reference": -1}
+    timing = usable & scn.has_timing
+    if np.count_nonzero(timing) < 2:
+        return out
+    reference = int(np.argmax(np.where(timing, snr, -np.inf)))
+    # A carrier line carries no timing but dominates an unweighted correlation at every lag: block DC.
+    centred = iq - iq.mean(axis=1, keepdims=True)
+    span_s = np.max(np.linalg.norm(scn.rx_enu_m[:, None] - scn.rx_enu_m[None], axis=-1)) / SPEED_OF_LIGHT_M_S
+    for r in np.flatnonzero(timing):
+        if r == reference:
+            continue
+        estimate = gcc_delay(centred[reference], centred[r], fs, max_delay_s=span_s + 20 / fs, weighting="ml")
+        sigma = float(np.sqrt(estimate.sigma_s**2 + 2 * obs.gnss_timing_sigma_s**2))
+        if np.isfinite(sigma) and sigma <= obs.max_timing_sigma_s:
+            out["tdoa_s"][r], out["tdoa_sigma_s"][r] = estimate.delay_s, sigma
+    out["reference"] = reference
+    return out
+
+
+def _to_iq_level(scn: Scenario, batch: SampleBatch) -> SampleBatch:
+    fs = scn.config.iq.sample_rate_hz
+    captures, starts = [], []
+    for i in range(len(batch)):
+        rng = stream(scn.config.seed, STREAM_IQ, int(batch.sample_id[i]))
+        iq, clock_error = synthesise_captures(scn, batch, i, rng)
+        measured = extract(scn, iq, fs)
+        batch.rss_power_dbm[i] = measured["rss_power_dbm"]
+        batch.rss_sigma_db[i] = np.where(np.isnan(measured["rss_power_dbm"]), np.nan, scn.rss_sigma_db)
+        batch.toa_s[i] = batch.toa_sigma_s[i] = np.nan
+        batch.tdoa_s[i], batch.tdoa_sigma_s[i] = measured["tdoa_s"], measured["tdoa_sigma_s"]
+        batch.tdoa_reference[i] = measured["reference"]
+        captures.append(iq)
+        starts.append(clock_error)  # what each capture's "time 0" stamp really was, for analysis
+    batch.iq = {"iq": np.stack(captures), "start_time_s": np.stack(starts), "sample_rate_hz": np.array(fs)}
+    return batch
+
+
+def generate_iq(scn: Scenario, start: int, count: int, batch_size: int) -> Iterator[SampleBatch]:
+    size = min(batch_size, IQ_MAX_BATCH)
+    stop = start + count
+    for first in range(start, stop, size):
+        last = min(first + size, stop)
+        pieces = []
+        for block in range(first // BLOCK_SIZE, (last - 1) // BLOCK_SIZE + 1):
+            base = simulate_block(scn, block)
+            pieces.append(base.slice(max(first - block * BLOCK_SIZE, 0), min(last - block * BLOCK_SIZE, BLOCK_SIZE)))
+        batch = concatenate(pieces) if len(pieces) > 1 else pieces[0]
+        yield _to_iq_level(scn, _copy(batch))
+
+
+def _copy(batch: SampleBatch) -> SampleBatch:
+    """A batch whose arrays may be overwritten without touching a block another caller holds."""
+    return SampleBatch(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in batch.__dict__.items()})

@@ -1,0 +1,72 @@
+"""GCC delay: fractional delays, sign convention, calibrated sigma, error paths."""
+
+import numpy as np
+import pytest
+
+from heimdall.errors import InvalidInput
+from heimdall.rf.measure import gcc_delay
+
+FS_HZ = 12_000.0
+
+
+@pytest.mark.parametrize("weighting", ["plain", "phat", "ml"])
+def test_fractional_delay_recovered_to_a_small_fraction_of_a_sample(make_pair, weighting: str) -> None:
+    delay_s = 7.37 / FS_HZ
+    a, b = make_pair(np.random.default_rng(11), 8192, FS_HZ, 10_000.0, delay_s, snr_db=30.0)
+    estimate = gcc_delay(a, b, FS_HZ, weighting=weighting, max_delay_s=0.01)
+    assert estimate.delay_samples == pytest.approx(7.37, abs=0.02)
+    assert estimate.delay_s == pytest.approx(delay_s, abs=0.02 / FS_HZ)
+    assert abs(estimate.delay_samples - 7.37) < 5 * estimate.sigma_s * FS_HZ + 1e-3
+    assert estimate.peak_ratio > 2.0
+    assert estimate.weighting == weighting
+
+
+def test_sign_convention_b_later_is_positive(make_pair) -> None:
+    a, b = make_pair(np.random.default_rng(12), 4096, FS_HZ, 3000.0, 25.5 / FS_HZ, snr_db=20.0)
+    assert gcc_delay(a, b, FS_HZ).delay_samples == pytest.approx(25.5, abs=0.05)
+    assert gcc_delay(b, a, FS_HZ).delay_samples == pytest.approx(-25.5, abs=0.05)
+    assert gcc_delay(a, b, FS_HZ, phat=True).weighting == "phat"
+
+
+@pytest.mark.parametrize(("weighting", "snr_db"), [("plain", 0.0), ("plain", 10.0), ("ml", 0.0), ("phat", 10.0)])
+def test_reported_sigma_is_calibrated(make_pair, weighting: str, snr_db: float) -> None:
+    rng = np.random.default_rng(2024)
+    errors, sigmas = [], []
+    for _ in range(200):
+        a, b = make_pair(rng, 2048, FS_HZ, 3000.0, 3.37 / FS_HZ, snr_db)
+        estimate = gcc_delay(a, b, FS_HZ, weighting=weighting, max_delay_s=2e-3)
+        errors.append(estimate.delay_samples - 3.37)
+        sigmas.append(estimate.sigma_s * FS_HZ)
+    ratio = np.std(errors) / np.mean(sigmas)
+    assert 1 / 1.5 < ratio < 1.5, ratio
+    assert abs(np.mean(errors)) < 3 * np.std(errors) / np.sqrt(200)  # no bias
+
+
+def test_ml_weighting_beats_plain_when_noise_fills_the_band(make_pair) -> None:
+    rng = np.random.default_rng(5)
+    plain, ml = [], []
+    for _ in range(60):
+        a, b = make_pair(rng, 2048, FS_HZ, 2000.0, 1.2 / FS_HZ, snr_db=0.0)
+        plain.append(gcc_delay(a, b, FS_HZ, max_delay_s=2e-3).delay_samples)
+        ml.append(gcc_delay(a, b, FS_HZ, weighting="ml", max_delay_s=2e-3).delay_samples)
+    assert np.std(ml) < 0.7 * np.std(plain)
+
+
+def test_max_delay_limits_the_search(make_pair) -> None:
+    a, b = make_pair(np.random.default_rng(6), 4096, FS_HZ, 3000.0, 40 / FS_HZ, snr_db=30.0)
+    assert abs(gcc_delay(a, b, FS_HZ, max_delay_s=10 / FS_HZ).delay_samples) <= 11
+    assert gcc_delay(a, b, FS_HZ, max_delay_s=50 / FS_HZ).delay_samples == pytest.approx(40, abs=0.05)
+
+
+def test_bad_inputs_raise_invalid_input() -> None:
+    ok = np.ones(64, complex)
+    with pytest.raises(InvalidInput):
+        gcc_delay(ok[:4], ok, FS_HZ)
+    with pytest.raises(InvalidInput, match="NaN"):
+        gcc_delay(np.full(64, np.nan, complex), ok, FS_HZ)
+    with pytest.raises(InvalidInput, match="positive"):
+        gcc_delay(ok, ok, 0.0)
+    with pytest.raises(InvalidInput, match="max_delay_s"):
+        gcc_delay(ok, ok, FS_HZ, max_delay_s=-1.0)
+    with pytest.raises(InvalidInput, match="weighting"):
+        gcc_delay(ok, ok, FS_HZ, weighting="scot")
