@@ -36,6 +36,17 @@ describe('api client', () => {
     expect(formErrorsFrom(new ApiError(422, 'invalid_input', 'bad', { field: 'other' }), ['name'])).toEqual({ fields: {}, form: 'bad' });
   });
 
+  it('gives each field its own message from the server validation list', () => {
+    const error = new ApiError(422, 'invalid_input', 'invalid input: lat: too big; alt_m: not finite', {
+      field: 'lat',
+      errors: [
+        { location: 'body', field: 'lat', message: 'too big', type: 'less_than_equal' },
+        { location: 'body', field: 'alt_m', message: 'not finite', type: 'finite_number' },
+      ],
+    });
+    expect(formErrorsFrom(error, ['lat', 'alt_m'])).toEqual({ fields: { lat: 'too big', alt_m: 'not finite' } });
+  });
+
   it('normalises metrics lists and pages, flat and nested', () => {
     expect(normaliseMetrics([{ epoch: 2, loss: 1 }, { epoch: 1, metrics: { loss: 2 }, job_id: 'x' }])).toEqual([
       { epoch: 1, loss: 2 }, { epoch: 2, loss: 1 },

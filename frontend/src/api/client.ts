@@ -112,11 +112,13 @@ export function formErrorsFrom(error: unknown, knownFields: readonly string[]): 
     fields[match] = message;
     return true;
   };
-  let placed = place(fieldName(details.field), error.message);
+  // Per-field messages first (validation lists), then the one field the error names with its message.
+  let placed = false;
   const list = Array.isArray(details.errors) ? details.errors : [];
   for (const item of list as Record<string, unknown>[]) {
     const message = String(item.message ?? item.msg ?? error.message);
-    placed = place(fieldName(item.field ?? item.loc), message) || placed;
+    placed = place(fieldName(item.field || item.loc), message) || placed;
   }
+  placed = place(fieldName(details.field), error.message) || placed;
   return placed ? { fields } : { fields, form: error.message };
 }

@@ -30,7 +30,9 @@ export const queryKeys = {
   },
   networks: {
     all: ['networks'] as const,
+    lists: () => ['networks', 'list'] as const,
     list: () => ['networks', 'list'] as const,
+    detail: (id: string) => ['networks', 'detail', id] as const,
     accuracy: (id: string) => ['networks', 'accuracy', id] as const,
   },
   localizations: {

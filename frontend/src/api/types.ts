@@ -67,7 +67,8 @@ export interface Network extends NetworkInput {
 export interface AccuracyMap {
   lat: number[];
   lon: number[];
-  rms_error_m: number[][];
+  /** null where the position is not identifiable from the network. */
+  rms_error_m: (number | null)[][];
 }
 
 // ---- jobs ---------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ import type { Job, MetricRow, ModelEntry, Page, Receiver } from '../api/types';
 import { envelope, FakeWebSocket, flushMicrotasks, makeClient } from '../test/fakeSocket';
 import { testQueryClient } from '../test/render';
 import { appendMetricRow, applyEnvelope, connectCache, handlers, keysForTopic, matchesFilters } from './cacheSync';
-import { LOGGED_EVENTS, SYSTEM_EVENTS } from './types';
+import { EXTENSION_EVENTS, LOGGED_EVENTS, SYSTEM_EVENTS } from './types';
 
 const job = (id: string, status: Job['status'], extra: Partial<Job> = {}): Job => ({ id, kind: 'train', status, ...extra });
 const page = <T,>(items: T[]): Page<T> => ({ items, total: items.length });
@@ -18,10 +18,10 @@ afterEach(() => expect(warn).not.toHaveBeenCalled());
 
 describe('every event of CONTRACT §3 has a handler', () => {
   it('covers exactly the system and logged events', () => {
-    expect(Object.keys(handlers).sort()).toEqual([...SYSTEM_EVENTS, ...LOGGED_EVENTS].sort());
+    expect(Object.keys(handlers).sort()).toEqual([...SYSTEM_EVENTS, ...LOGGED_EVENTS, ...EXTENSION_EVENTS].sort());
   });
 
-  it.each([...SYSTEM_EVENTS, ...LOGGED_EVENTS])('handles %s without complaint', (name) => {
+  it.each([...SYSTEM_EVENTS, ...LOGGED_EVENTS, ...EXTENSION_EVENTS])('handles %s without complaint', (name) => {
     const cache = testQueryClient();
     cache.setQueryData(queryKeys.jobs.list(), page([job('a', 'running')]));
     cache.setQueryData(queryKeys.receivers.list(), page<Receiver>([]));

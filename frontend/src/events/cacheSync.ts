@@ -8,7 +8,7 @@
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { flattenMetricRow } from '../api/endpoints';
 import { queryKeys } from '../api/queryKeys';
-import type { Dataset, Job, LocalizationResult, MetricRow, ModelEntry, Page, Receiver } from '../api/types';
+import type { Dataset, Job, LocalizationResult, MetricRow, ModelEntry, Network, Page, Receiver } from '../api/types';
 import type { EventClient } from './client';
 import type { Envelope, EventName } from './types';
 
@@ -164,6 +164,9 @@ export const handlers: Record<EventName, Handler> = {
     remove(cache, queryKeys.receivers, String(data.id));
     void cache.invalidateQueries({ queryKey: queryKeys.networks.all }); // networks drop deleted members
   },
+  'network.created': ({ data }, cache) => upsert<Network>(cache, queryKeys.networks, data as unknown as Network),
+  'network.updated': ({ data }, cache) => upsert<Network>(cache, queryKeys.networks, data as unknown as Network),
+  'network.deleted': ({ data }, cache) => remove(cache, queryKeys.networks, String(data.id)),
   'receiver.health': ({ data }, cache) => {
     const patch = receiverPatch(data);
     if (!patch) return;

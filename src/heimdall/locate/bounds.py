@@ -167,7 +167,7 @@ def _median_table() -> tuple[NDArray, NDArray]:
         def cdf(r: float, rho: float = rho) -> float:
             if rho == 0.0:
                 return 2.0 * norm.cdf(r) - 1.0
-            inner = lambda z: norm.pdf(z) * (2.0 * norm.cdf(math.sqrt(max(r * r - z * z, 0.0) / rho)) - 1.0)  # noqa: E731
+            inner = lambda z: norm.pdf(z) * (2.0 * norm.cdf(math.sqrt(max(r * r - z * z, 0.0) / rho)) - 1.0)
             return 2.0 * quad(inner, 0.0, r)[0]
         medians.append(brentq(lambda r: cdf(r) - 0.5, 1e-6, 10.0))
     return rhos, np.array(medians)

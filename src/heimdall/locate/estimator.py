@@ -22,7 +22,7 @@ from scipy.stats import chi2
 
 from heimdall.locate.bounds import gdop_at
 from heimdall.locate.frame import LocalFrame
-from heimdall.locate.grid import default_search_area, global_grid, grid_modes, local_posterior
+from heimdall.locate.grid import GlobalGrid, default_search_area, global_grid, grid_modes, local_posterior
 from heimdall.locate.likelihood import ResidualModel
 from heimdall.locate.measurement_set import (
     MODALITIES,
@@ -36,6 +36,7 @@ from heimdall.locate.refine import Fit, fisher_fit, refine
 from heimdall.locate.result import LocationResult, Mode, Posterior
 
 MAX_SEEDS = 4
+GRID_CELLS = 2304  # ~48 x 48: seeds for the fits and the heat map; the fits do the rest
 SEED_DEPTH = 30.0  # seeds further below the best tempered log-likelihood are not worth a fit
 OUTLIER_ALPHA = 1.0e-3  # false-alarm rate of the consistency test on clean data
 MIN_MODE_WEIGHT = 1.0e-3
@@ -46,9 +47,7 @@ class Solution:
     model: ResidualModel
     area: SearchArea
     fits: tuple[Fit, ...]  # distinct local optima, best first
-    grid_lat: np.ndarray
-    grid_lon: np.ndarray
-    grid_log_density: np.ndarray
+    grid: GlobalGrid
 
     @property
     def best(self) -> Fit:
@@ -59,19 +58,18 @@ def locate(ms: MeasurementSet, *, with_posterior: bool = True) -> LocationResult
     """Locate the transmitter of a validated measurement set with the classical estimator."""
     start = time.perf_counter()
     solution, dropped = _solve_rejecting_outliers(ms)
+    heat_map = _heat_map(solution) if with_posterior else None
     clean = solution.model.ms
-    best = solution.best
     lat, lon, cov = _posterior_estimate(solution)
     counts = clean.counts()
     used = [name for name in MODALITIES if counts[name]]
-    posterior = Posterior(solution.grid_lat, solution.grid_lon, solution.grid_log_density) if with_posterior else None
     return LocationResult(
         lat=lat, lon=lon, alt_m=ms.transmitter_alt_m,
         covariance_enu_m2=cov, method="classical:" + "+".join(used), used=counts,
         outliers=tuple(ms.receivers.ids[i] for i in sorted(dropped)),
         gdop=gdop_at(clean, lat, lon),
         elapsed_ms=1000.0 * (time.perf_counter() - start),
-        modes=_modes(solution.fits), posterior=posterior,
+        modes=_modes(solution.fits), posterior=heat_map,
     )
 
 
@@ -94,13 +92,18 @@ def solve(ms: MeasurementSet) -> Solution:
     """Global grid, seeds, refinement: every distinct local optimum, best first."""
     area = ms.search_area or default_search_area(ms)
     model = ResidualModel(ms)
-    grid = global_grid(area, ms.tx_alt_m)
+    grid = global_grid(area, ms.tx_alt_m, GRID_CELLS)
     log_area = np.log(grid.cell_area_m2 / grid.cell_area_m2.max())
     tempered = model.log_likelihood(grid.ecef_m, floor_m=grid.cell_m) + log_area
     seeds = grid_modes(tempered, MAX_SEEDS, SEED_DEPTH)
     fits = [refine(model, grid.lat_deg[i], grid.lon_deg[j], area, ms.tx_alt_m) for i, j in seeds]
-    log_density = model.log_likelihood(grid.ecef_m) + log_area
-    return Solution(model, area, _distinct(fits), grid.lat_deg, grid.lon_deg, log_density - log_density.max())
+    return Solution(model, area, _distinct(fits), grid)
+
+
+def _heat_map(solution: Solution) -> Posterior:
+    grid = solution.grid
+    log_density = solution.model.log_likelihood(grid.ecef_m) + np.log(grid.cell_area_m2 / grid.cell_area_m2.max())
+    return Posterior(grid.lat_deg, grid.lon_deg, log_density - log_density.max())
 
 
 def _distinct(fits: list[Fit]) -> tuple[Fit, ...]:
@@ -123,7 +126,9 @@ def _modes(fits: tuple[Fit, ...]) -> tuple[Mode, ...]:
     log_mass = np.array([-0.5 * f.cost + 0.5 * math.log(max(np.linalg.det(f.cov_m2), 1e-300)) for f in fits])
     weights = np.exp(log_mass - log_mass.max())
     weights /= weights.sum()
-    return tuple(Mode(f.lat_deg, f.lon_deg, float(w)) for f, w in zip(fits, weights) if w >= MIN_MODE_WEIGHT)
+    keep = [k for k, w in enumerate(weights) if k == 0 or w >= MIN_MODE_WEIGHT]  # the best fit always
+    total = weights[keep].sum()
+    return tuple(Mode(fits[k].lat_deg, fits[k].lon_deg, float(weights[k] / total)) for k in keep)
 
 
 def _degrees_of_freedom(ms: MeasurementSet) -> int:

@@ -1,20 +1,23 @@
 """The local frame the estimators work in.
 
-A candidate transmitter position is two numbers ``(east_m, north_m)`` in the tangent plane at the
-frame's origin; it stands for the point at altitude ``tx_alt_m`` above the WGS84 ellipsoid on the
-normal through that tangent-plane point. The map is exact (distances are computed between true
-ECEF positions, Earth curvature included) and, at the origin, its Jacobian is the identity, so a
-covariance computed in a frame centred at the estimate is the covariance in local east/north.
+A candidate transmitter position is two numbers ``(east_m, north_m)``: scaled geodetic offsets
+from the frame's origin, ``lat = lat0 + north / (M + h)`` and ``lon = lon0 + east / ((N + h) cos lat0)``
+with the WGS84 radii of curvature M, N, and the transmitter at altitude ``tx_alt_m`` above the
+ellipsoid. Distances are then computed between exact ECEF positions (Earth curvature included).
+At the origin the map's Jacobian to local east/north is the identity, so a covariance computed in
+a frame centred at an estimate is the covariance in local east/north there; away from it the map
+is smooth and cheap (no iterative geodetic inversion in the fitting loop).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from heimdall.geo import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
+from heimdall.geo import WGS84_A_M, WGS84_E2, ecef_to_geodetic, geodetic_to_ecef
 
 
 @dataclass(frozen=True, eq=False)
@@ -22,34 +25,34 @@ class LocalFrame:
     lat0_deg: float
     lon0_deg: float
     tx_alt_m: float = 0.0
-    origin_ecef_m: NDArray[np.float64] = field(init=False)
-    rotation: NDArray[np.float64] = field(init=False)  # rows: east, north, up (ECEF)
+    metres_per_rad: tuple[float, float] = field(init=False)  # (east per rad of lon, north per rad of lat)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "origin_ecef_m", geodetic_to_ecef(self.lat0_deg, self.lon0_deg, 0.0))
-        object.__setattr__(self, "rotation", enu_rotation(self.lat0_deg, self.lon0_deg))
+        lat0 = math.radians(self.lat0_deg)
+        w = math.sqrt(1.0 - WGS84_E2 * math.sin(lat0) ** 2)
+        prime_vertical = WGS84_A_M / w
+        meridian = WGS84_A_M * (1.0 - WGS84_E2) / w**3
+        east = (prime_vertical + self.tx_alt_m) * max(math.cos(lat0), 1e-6)
+        object.__setattr__(self, "metres_per_rad", (east, meridian + self.tx_alt_m))
 
     def to_geodetic(self, en_m: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Tangent-plane (..., 2) -> (lat_deg, lon_deg) of the foot of the ellipsoid normal."""
+        """Frame coordinates (..., 2) -> (lat_deg, lon_deg)."""
         en = np.asarray(en_m, dtype=float)
-        tangent = self.origin_ecef_m + en[..., :1] * self.rotation[0] + en[..., 1:2] * self.rotation[1]
-        lat, lon, _ = ecef_to_geodetic(tangent)
-        return lat, lon
+        lat = self.lat0_deg + np.degrees(en[..., 1] / self.metres_per_rad[1])
+        lon = self.lon0_deg + np.degrees(en[..., 0] / self.metres_per_rad[0])
+        return lat, (lon + 180.0) % 360.0 - 180.0
 
     def to_ecef(self, en_m: ArrayLike) -> NDArray[np.float64]:
-        """Tangent-plane (..., 2) -> ECEF (..., 3) of the transmitter at ``tx_alt_m``."""
+        """Frame coordinates (..., 2) -> ECEF (..., 3) of the transmitter at ``tx_alt_m``."""
         lat, lon = self.to_geodetic(en_m)
         return geodetic_to_ecef(lat, lon, self.tx_alt_m)
 
     def from_geodetic(self, lat_deg: ArrayLike, lon_deg: ArrayLike) -> NDArray[np.float64]:
-        """Inverse of ``to_geodetic``: where the normal at (lat, lon) pierces the tangent plane."""
-        surface = geodetic_to_ecef(lat_deg, lon_deg, 0.0)
-        normal = geodetic_to_ecef(lat_deg, lon_deg, 1.0) - surface
-        up0 = self.rotation[2]
-        offset = surface - self.origin_ecef_m
-        s = -(offset @ up0) / (normal @ up0)
-        point = offset + s[..., None] * normal if np.ndim(s) else offset + s * normal
-        return np.stack([point @ self.rotation[0], point @ self.rotation[1]], axis=-1)
+        """Inverse of ``to_geodetic``."""
+        dlon = (np.asarray(lon_deg, dtype=float) - self.lon0_deg + 180.0) % 360.0 - 180.0
+        dlat = np.asarray(lat_deg, dtype=float) - self.lat0_deg
+        return np.stack([np.radians(dlon) * self.metres_per_rad[0], np.radians(dlat) * self.metres_per_rad[1]],
+                        axis=-1)
 
 
 def network_centre(lat_deg: NDArray[np.float64], lon_deg: NDArray[np.float64]) -> tuple[float, float]:

@@ -58,7 +58,8 @@ class ResidualModel:
         return np.concatenate([ms.toa.receiver, ms.tdoa.receiver, ms.rss.receiver, ms.aoa.receiver])
 
     def distances_m(self, tx_ecef_m: NDArray[np.float64]) -> NDArray[np.float64]:
-        return np.linalg.norm(tx_ecef_m[..., None, :] - self.rx_ecef_m, axis=-1)
+        delta = tx_ecef_m[..., None, :] - self.rx_ecef_m
+        return np.sqrt(np.einsum("...k,...k->...", delta, delta))
 
     def residuals(self, tx_ecef_m: NDArray[np.float64], floor_m: float = 0.0) -> NDArray[np.float64]:
         """Whitened residuals (..., M): order toa, tdoa, rss, aoa."""
@@ -122,9 +123,10 @@ class ResidualModel:
         if not aoa.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
         delta = tx[..., None, :] - self.rx_ecef_m[aoa.receiver]
-        local = np.einsum("mij,...mj->...mi", self.aoa_rotation[:, :2, :], delta)
-        predicted = np.arctan2(local[..., 0], local[..., 1])
-        horizontal = np.maximum(np.hypot(local[..., 0], local[..., 1]), 1.0)
+        east = (delta * self.aoa_rotation[:, 0, :]).sum(axis=-1)
+        north = (delta * self.aoa_rotation[:, 1, :]).sum(axis=-1)
+        predicted = np.arctan2(east, north)
+        horizontal = np.maximum(np.hypot(east, north), 1.0)
         sigma = np.hypot(self.aoa_sigma_rad, floor_m / horizontal) if floor_m else self.aoa_sigma_rad
         log_sigma = np.log(sigma / self.aoa_sigma_rad).sum(axis=-1) if floor_m else 0.0
         return wrap_rad(self.aoa_rad - predicted) / sigma, log_sigma

@@ -61,7 +61,7 @@ def _residuals_and_jacobian(fun: Callable[[NDArray], NDArray], x: NDArray) -> tu
 
 
 def levenberg_marquardt(fun: Callable[[NDArray], NDArray], lower: NDArray, upper: NDArray,
-                        max_iterations: int = 60) -> NDArray:
+                        max_iterations: int = 40) -> NDArray:
     """Minimise |fun(x)|^2 over x in R^2 from 0, steps projected onto the box [lower, upper].
 
     Hand-rolled rather than scipy's: with two unknowns, one vectorised call per iteration gives the
@@ -72,23 +72,25 @@ def levenberg_marquardt(fun: Callable[[NDArray], NDArray], lower: NDArray, upper
     cost, damping = float(r @ r), 1e-3
     for _ in range(max_iterations):
         info, grad = jac.T @ jac, jac.T @ r
-        scaled = info + damping * np.diag(np.diag(info) + 1e-12)
-        try:
-            step = -np.linalg.solve(scaled, grad)
-        except np.linalg.LinAlgError:
+        a, b, d = info[0, 0] * (1.0 + damping) + 1e-12, info[0, 1], info[1, 1] * (1.0 + damping) + 1e-12
+        det = a * d - b * b
+        if not det > 0.0:
             break
+        step = -np.array([d * grad[0] - b * grad[1], a * grad[1] - b * grad[0]]) / det
         candidate = np.clip(x + step, lower, upper)
         r_new, jac_new = _residuals_and_jacobian(fun, candidate)
         cost_new = float(r_new @ r_new)
         if cost_new <= cost:
-            converged = np.linalg.norm(candidate - x) < 1e-3 or cost - cost_new <= 1e-12 * max(cost, 1.0)
+            moved = candidate - x
+            # converged when the step is tiny against the position's own uncertainty
+            converged = moved @ info @ moved < 1e-4 or cost - cost_new < 1e-6
             x, r, jac, cost = candidate, r_new, jac_new, cost_new
-            damping = max(damping * 0.2, 1e-9)
+            damping = max(damping * 0.1, 1e-9)
             if converged:
                 break
         else:
-            damping *= 8.0
-            if damping > 1e12:
+            damping *= 4.0
+            if damping > 1e8:
                 break
     return x
 

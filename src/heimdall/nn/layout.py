@@ -110,7 +110,10 @@ def layout_from_measurement_sets(
     modalities: set[str] = set()
     for ms in measurement_sets:
         for rx in _receiver_entries(ms):
-            pos = (float(rx["lat"]), float(rx["lon"]), float(rx.get("alt_m", 0.0)))
+            try:
+                pos = (float(rx["lat"]), float(rx["lon"]), float(rx.get("alt_m") or 0.0))
+            except (TypeError, ValueError) as exc:
+                raise InvalidInput(f"receiver {rx['id']!r} needs numeric lat/lon/alt_m", field="receivers") from exc
             previous = positions.setdefault(str(rx["id"]), pos)
             if _distance_m(previous, pos) > position_tolerance_m:
                 raise InvalidInput(f"receiver {rx['id']!r} moves between samples", field="receivers")

@@ -15,12 +15,24 @@ def _error_m(result: LocationResult, truth: tuple[float, float] = TRUTH) -> floa
     return float(np.hypot(*truth_offset_enu_m(result.lat, result.lon, *truth)))
 
 
+def _peak_error_m(result: LocationResult, truth: tuple[float, float] = TRUTH) -> float:
+    """Error of the likelihood peak (modes[0]); lat/lon are the posterior mean, which noiseless
+    data need not put on the truth when the posterior is skewed (RSS, AoA)."""
+    peak = result.modes[0]
+    return float(np.hypot(*truth_offset_enu_m(peak.lat, peak.lon, *truth)))
+
+
+def _truth_inside(result: LocationResult, confidence: float, truth: tuple[float, float] = TRUTH) -> bool:
+    return result.contains(*truth_offset_enu_m(result.lat, result.lon, *truth), confidence)
+
+
 @pytest.mark.parametrize(("modalities", "tolerance_m"), [
     (("toa",), 1.0), (("tdoa",), 1.0), (("aoa",), 1.0), (("rss",), 10.0), (("toa", "rss", "aoa"), 1.0),
 ])
 def test_noiseless_truth_is_recovered(make_noiseless, modalities: tuple[str, ...], tolerance_m: float) -> None:
     result = locate(parse_measurement_set(make_noiseless(modalities)))
-    assert _error_m(result) < tolerance_m
+    assert _peak_error_m(result) < tolerance_m
+    assert _truth_inside(result, 0.68)
     assert result.outliers == ()
     assert result.method == "classical:" + "+".join(modalities)
 
@@ -28,14 +40,21 @@ def test_noiseless_truth_is_recovered(make_noiseless, modalities: tuple[str, ...
 def test_rss_with_estimated_exponent(make_noiseless) -> None:
     doc = make_noiseless(("rss",))
     doc["propagation"]["path_loss_exponent"] = None
-    assert _error_m(locate(parse_measurement_set(doc))) < 10.0
+    result = locate(parse_measurement_set(doc))
+    assert _peak_error_m(result) < 10.0
+    assert _truth_inside(result, 0.68)
 
 
 def test_rss_with_known_eirp(make_noiseless) -> None:
     doc = make_noiseless(("rss",))
     # ZeroNoise draws the same EIRP as the default_rng(0) would: recompute it from rx0's power
     doc["eirp_dbm"] = 30.0 + 20.0 * np.random.default_rng(0).uniform()
-    assert _error_m(locate(parse_measurement_set(doc))) < 10.0
+    known = locate(parse_measurement_set(doc))
+    assert _peak_error_m(known) < 10.0
+    del doc["eirp_dbm"]
+    unknown = locate(parse_measurement_set(doc))
+    # knowing the power adds information: a smaller region
+    assert np.linalg.det(known.covariance_enu_m2) < 0.8 * np.linalg.det(unknown.covariance_enu_m2)
 
 
 def test_result_dict_has_the_contract_shape(make_noiseless) -> None:
@@ -111,7 +130,7 @@ def test_three_kiwis_hundreds_of_km_apart_tdoa_only() -> None:
 
 def test_far_search_area_is_respected() -> None:
     rng = np.random.default_rng(5)
-    doc, lat, lon = draw_trial("rss-8db", rng)
+    doc, _, _ = draw_trial("rss-8db", rng)
     doc["search_area"] = {"lat_min": 44.9, "lat_max": 45.1, "lon_min": 7.4, "lon_max": 7.6}
     result = locate(parse_measurement_set(doc))
     assert 44.9 <= result.lat <= 45.1 and 7.4 <= result.lon <= 7.6

@@ -147,3 +147,5 @@ def test_layout_rejects_a_receiver_that_moves_between_samples():
     b = {"receivers": [{"id": "r", "lat": 45.1, "lon": 7.0}], "rss": []}
     with pytest.raises(InvalidInput, match="moves"):
         layout_from_measurement_sets([a, b])
+    with pytest.raises(InvalidInput, match="numeric"):
+        layout_from_measurement_sets([{"receivers": [{"id": "r", "lat": "north", "lon": 7.0}]}])

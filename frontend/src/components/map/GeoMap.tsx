@@ -96,7 +96,7 @@ export function GeoMap({ receivers = [], fixes = [], heat = null, height = 480 }
   const boundsKey = bounds ? [bounds.latMin, bounds.latMax, bounds.lonMin, bounds.lonMax].map((v) => v.toFixed(3)).join() : '';
   const [view, setView] = useState<View>(() => fitView(bounds, width, height));
   // Refit when what there is to show changes place (not on every live update of the same scene).
-  useEffect(() => setView(fitView(bounds, width, height)), [boundsKey, width, height]); // eslint-disable-line react-hooks/exhaustive-deps
+  useEffect(() => setView(fitView(bounds, width, height)), [boundsKey, width, height]);
   const basemap = useBasemap(view.k * WORLD > 6000 ? '50m' : '110m');
   usePanZoom(svg, setView);
   const drag = useDrag(setView);

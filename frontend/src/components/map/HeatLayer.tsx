@@ -6,7 +6,7 @@ import { ramp } from './colors';
 export interface HeatGrid {
   lat: number[];
   lon: number[];
-  values: number[][];
+  values: (number | null)[][];
   /** `error`: RMS error in metres (log colour scale); `density`: a log-density (posterior). */
   mode: 'error' | 'density';
 }
@@ -19,14 +19,14 @@ export interface HeatCell {
 
 /** Colour positions in [0, 1] for each finite cell; faint posterior cells are left out. */
 export function heatCells(grid: HeatGrid): { cells: HeatCell[]; min: number; max: number } {
-  const finite = grid.values.flat().filter(Number.isFinite);
+  const finite = grid.values.flat().filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
   if (!finite.length) return { cells: [], min: Number.NaN, max: Number.NaN };
   const min = Math.min(...finite);
   const max = Math.max(...finite);
   const cells: HeatCell[] = [];
   grid.values.forEach((row, i) =>
     row.forEach((v, j) => {
-      if (!Number.isFinite(v)) return;
+      if (typeof v !== 'number' || !Number.isFinite(v)) return;
       if (grid.mode === 'density') {
         const t = Math.exp(v - max);
         if (t >= 1e-3) cells.push({ i, j, t });

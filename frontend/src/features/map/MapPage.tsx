@@ -35,7 +35,7 @@ function useFixes(): { fixes: LocalizationResult[]; historyError: unknown } {
 }
 
 export default function MapPage() {
-  useTopics(['receivers', 'localizations']);
+  useTopics(['receivers', 'networks', 'localizations']);
   const receivers = useReceivers();
   const networks = useNetworks();
   const [picked, setNetworkId] = useState<string | null>(null);
@@ -53,7 +53,7 @@ export default function MapPage() {
   const memberIds = new Set(network?.receiver_ids ?? network?.receivers?.map((r) => r.id) ?? []);
   const shownReceivers = (receivers.data?.items ?? []).filter((r) => !network || memberIds.has(r.id));
   const mapFixes: MapFix[] = fixes.map((f, index) => ({
-    key: f.id ?? String(index), lat: f.lat, lon: f.lon, ellipses: f.ellipses, latest: index === 0,
+    key: f.id ?? String(index), lat: f.lat, lon: f.lon, ellipses: f.ellipses ?? [], latest: index === 0,
     label: `${f.method} · ${f.lat.toFixed(5)}, ${f.lon.toFixed(5)}`,
   }));
   const heat: HeatGrid | null = showAccuracy && accuracy.data

@@ -67,8 +67,8 @@ function NetworkList({ networks, receivers }: { networks: Network[]; receivers: 
 }
 
 export default function ReceiversPage() {
-  // Network changes have no event in CONTRACT §3; this page refetches networks after its own edits.
-  useTopics(['receivers']);
+  // `networks` (network.* events) is this server's extension of CONTRACT §3.
+  useTopics(['receivers', 'networks']);
   const cache = useQueryClient();
   const receivers = useReceivers();
   const networks = useNetworks();

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from heimdall.api.routes import health, jobs
 from heimdall.api.routes import localizations, networks, receivers
+from heimdall.api.routes import datasets
+from heimdall.api.routes import models, training
 
 ROUTERS = [
     health.router,
@@ -14,4 +16,7 @@ ROUTERS = [
     receivers.router,
     networks.router,
     localizations.router,
+    datasets.router,
+    models.router,
+    training.router,
 ]

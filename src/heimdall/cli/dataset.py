@@ -1,0 +1,193 @@
+"""``heimdall dataset``: generate a synthetic dataset locally (no server), list, show and verify them.
+
+``generate`` runs the very ``dataset.generate`` job the server runs, through a JobService with the
+inline executor, into the data directory's database and blob store (or the configured ones), so a
+later ``heimdall serve`` on the same data directory lists the dataset and can train on it.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from heimdall.errors import Conflict, InvalidInput
+
+
+class LocalPlatform:
+    """Settings, database, blobs, events and the dataset service, as a one-shot process needs them."""
+
+    def __init__(self, data_dir: Path | None, config_file: Path | None) -> None:
+        import heimdall.jobs.kinds.datasets  # noqa: F401 - registers dataset.generate
+        from heimdall.events import make_publisher
+        from heimdall.jobs.executors import InlineExecutor
+        from heimdall.jobs.service import JobService
+        from heimdall.services.datasets import DatasetService
+        from heimdall.settings import load_settings
+        from heimdall.store.blob import make_blob_store
+        from heimdall.store.db import make_engine, make_session_factory
+        from heimdall.store.schema import upgrade_database
+
+        self.settings = load_settings(config_file, data_dir=data_dir)
+        upgrade_database(self.settings.resolved_database_url)
+        self.engine = make_engine(self.settings.resolved_database_url)
+        factory = make_session_factory(self.engine)
+        self.blobs = make_blob_store(self.settings.resolved_blob_url, self.settings.s3_endpoint_url)
+        self.publish = make_publisher(self.settings, factory)
+        executor = InlineExecutor(factory, self.publish, self.blobs,
+                                  heartbeat_interval_s=self.settings.heartbeat_interval_s,
+                                  heartbeat_timeout_s=self.settings.heartbeat_timeout_s)
+        self.jobs = JobService(factory, self.publish, executor, self.blobs,
+                               max_attempts=self.settings.job_max_attempts)
+        self.datasets = DatasetService(factory, self.publish, self.jobs, self.blobs)
+
+    def close(self) -> None:
+        self.publish.close()
+        self.engine.dispose()
+
+    def __enter__(self) -> LocalPlatform:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+
+_data_dir = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+                         help="Data directory (default: HEIMDALL_DATA_DIR or ./heimdall-data).")
+_config_file = click.option("--settings", "settings_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
+                            default=None, help="Heimdall settings file (YAML), below flags, above the environment.")
+
+
+@click.group()
+def dataset() -> None:
+    """Synthetic datasets: generate (locally), list, show, verify."""
+
+
+@dataset.command()
+@click.option("--config", "config_path", required=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Dataset config (YAML), e.g. configs/datasets/toy.yaml.")
+@click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
+              help="Override a config key (YAML value), e.g. --set num_samples=500 --set propagation.model=free_space.")
+@click.option("--name", default=None, help="Dataset name (unique; default: <config name>-<UTC time>).")
+@click.option("--shard-size", type=click.IntRange(1, 65536), default=None, help="Samples per shard (default 4096).")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Also copy the shards and a dataset.json manifest into this directory.")
+@_data_dir
+@_config_file
+def generate(config_path: Path, overrides: tuple[str, ...], name: str | None, shard_size: int | None,
+             out: Path | None, data_dir: Path | None, settings_file: Path | None) -> None:
+    """Generate a dataset here and now, with a progress bar, and register it in the local database."""
+    import yaml
+
+    from heimdall.services.dataset_config import apply_overrides
+    from heimdall.synth import load_config
+
+    try:
+        raw = yaml.safe_load(config_path.read_text()) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise InvalidInput(f"cannot read dataset config {config_path}: {exc}", field="config") from exc
+    if not isinstance(raw, dict):
+        raise InvalidInput(f"dataset config {config_path} must hold a mapping", field="config")
+    config = load_config(apply_overrides(raw, overrides))
+    name = name or f"{config_path.stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
+    with LocalPlatform(data_dir, settings_file) as local, _ProgressBar(local.publish, config.num_samples):
+        try:
+            result = local.datasets.create_from_config(config, name=name, shard_size=shard_size)
+        except Conflict as exc:
+            raise click.UsageError(exc.message) from exc
+        created, job = local.datasets.get(result["dataset"]["id"]), result["job"]
+        if out is not None and created["status"] == "ready":
+            _export(local, created, out)
+    _print_summary(created, job)
+    if job["status"] != "completed":
+        raise click.ClickException(f"generation {job['status']}: {job.get('reason') or job.get('error')}")
+
+
+@dataset.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON page instead of a table.")
+@_data_dir
+@_config_file
+def list_datasets(as_json: bool, data_dir: Path | None, settings_file: Path | None) -> None:
+    """List the datasets of the local database (newest first)."""
+    with LocalPlatform(data_dir, settings_file) as local:
+        page = local.datasets.list(limit=1000)
+    if as_json:
+        click.echo(json.dumps(page, indent=2))
+        return
+    click.echo(f"{'id':36}  {'status':10}  {'samples':>17}  name")
+    for item in page["items"]:
+        counts = f"{item['num_samples']}/{item['requested_samples']}"
+        click.echo(f"{item['id']:36}  {item['status']:10}  {counts:>17}  {item['name']}")
+    click.echo(f"{page['total']} dataset(s)")
+
+
+@dataset.command()
+@click.argument("dataset_id")
+@_data_dir
+@_config_file
+def show(dataset_id: str, data_dir: Path | None, settings_file: Path | None) -> None:
+    """Print one dataset as JSON (config, shards, statistics summary, validation)."""
+    with LocalPlatform(data_dir, settings_file) as local:
+        click.echo(json.dumps(local.datasets.get(dataset_id), indent=2))
+
+
+@dataset.command()
+@click.argument("dataset_id")
+@_data_dir
+@_config_file
+def verify(dataset_id: str, data_dir: Path | None, settings_file: Path | None) -> None:
+    """Re-read every shard: sha256, counts, contiguous ids and physics. Exit 2 on any failure."""
+    with LocalPlatform(data_dir, settings_file) as local:
+        report = local.datasets.validate(dataset_id)
+    checks = report["physics"]["checks"]
+    click.echo(f"dataset {dataset_id}: {report['samples_found']}/{report['num_samples']} samples in "
+               f"{report['shards']['checked']}/{report['shards']['total']} shards")
+    for check_name, check in sorted(checks.items()):
+        click.echo(f"  {check_name}: {check['failures']} failures of {check['checked']} checked")
+    if not report["ok"]:
+        first = report["problems"][0] if report["problems"] else "a check failed"
+        raise InvalidInput(f"dataset {dataset_id} failed verification ({report['problem_count']} problems): {first}")
+    click.echo("ok")
+
+
+class _ProgressBar:
+    """A tqdm bar fed by the job's own ``job.progress`` events (the same ones the web app shows)."""
+
+    def __init__(self, publish, total: int) -> None:
+        from tqdm import tqdm
+
+        self._publish = publish
+        self._bar = tqdm(total=total, unit="sample", file=sys.stderr, dynamic_ncols=True)
+
+    def __call__(self, envelope: dict[str, Any]) -> None:
+        if envelope["event"] == "job.progress":
+            data = envelope["data"]
+            self._bar.set_description(data.get("phase") or "generate")
+            self._bar.update(max(int(data["step"]) - self._bar.n, 0))
+
+    def __enter__(self) -> _ProgressBar:
+        self._publish.add_listener(self)
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self._publish.remove_listener(self)
+        self._bar.close()
+
+
+def _export(local: LocalPlatform, dataset: dict[str, Any], out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for shard in dataset["shards"]:
+        for key in filter(None, (shard["key"], shard.get("iq_key"))):
+            (out / key.rsplit("/", 1)[-1]).write_bytes(local.blobs.get_bytes(key))
+    (out / "dataset.json").write_text(json.dumps(dataset, indent=2))
+
+
+def _print_summary(dataset: dict[str, Any], job: dict[str, Any]) -> None:
+    validation = dataset.get("validation") or {}
+    click.echo(f"dataset {dataset['id']} ({dataset['name']}): {dataset['status']}, "
+               f"{dataset['num_samples']} samples in {len(dataset['shards'])} shards, "
+               f"valid: {validation.get('ok')}, job {job['id']} {job['status']}")
