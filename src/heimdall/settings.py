@@ -18,6 +18,10 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from heimdall.errors import InvalidInput
 
 
+# Job kinds every Heimdall process knows; tests add their own through ``job_modules``.
+BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.jobs.kinds.datasets",)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="HEIMDALL_", extra="forbid")
 
@@ -36,8 +40,8 @@ class Settings(BaseSettings):
     local_workers: int = Field(default=2, ge=0, le=64)
     heartbeat_interval_s: float = Field(default=2.0, gt=0)
     heartbeat_timeout_s: float = Field(default=15.0, gt=0)
-    # Modules that register job kinds (@job_kind); the API and every worker import them at start.
-    # Env: a comma list or a JSON list.
+    # Extra modules that register job kinds (@job_kind), on top of BUILTIN_JOB_MODULES; the API and
+    # every worker import them at start. Env: a comma list or a JSON list.
     job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # A worker that dies this many times on one job (heartbeat lapsed) fails the job instead of requeuing.
     job_max_attempts: int = Field(default=3, ge=1)
@@ -59,6 +63,11 @@ class Settings(BaseSettings):
                 return json.loads(text)
             return [part.strip() for part in text.split(",") if part.strip()]
         return value
+
+    @property
+    def all_job_modules(self) -> list[str]:
+        """The product's job kinds plus the configured extras, in order, without repeats."""
+        return list(dict.fromkeys([*BUILTIN_JOB_MODULES, *self.job_modules]))
 
     @property
     def resolved_database_url(self) -> str:

@@ -1,21 +1,41 @@
 /**
- * Hand-written API types (CONTRACT.md §2–4).
+ * The app's names for the REST shapes (CONTRACT.md §2–4), derived from the backend's OpenAPI document.
  *
- * Temporary: these will be replaced by types generated from the backend's OpenAPI document
- * (ARCHITECTURE principle 6). Keep every REST shape here and nowhere else so the switch is one file.
- * Fields marked optional are ones the contract does not pin down; the UI copes when they are absent.
+ * `generated/openapi.ts` is generated (`npm run gen:api`) from `openapi.json`, which the backend writes
+ * (`python -m heimdall.api.openapi_export`); a pytest fails when either is stale. Every shape the
+ * backend describes with a schema is taken from there, so a renamed or retyped field breaks
+ * `npm run typecheck` instead of the running app. Two kinds of adjustment are made, each marked:
+ *  - loosened: fields the UI copes without are optional (it also renders events and older servers);
+ *  - narrowed: a few numbers the backend types as nullable (non-finite values become null) are
+ *    treated as numbers where the UI draws them.
+ * Hand-written types remain only where the backend has no schema: routes that answer a free-form
+ * object (health, jobs, metrics, dataset samples), the measurement set `POST /localize` takes as a
+ * plain JSON object, and the event envelopes (src/events/types.ts).
  */
+import type { components } from './generated/openapi';
+
+/**
+ * The schemas, each without the `[key: string]: unknown` that `extra="allow"` models add: Pick/Omit
+ * over an index signature would lose every named field.
+ */
+type Schemas = { [S in keyof components['schemas']]: Known<components['schemas'][S]> };
+type Known<T> = { [K in keyof T as string extends K ? never : number extends K ? never : K]: T[K] };
+/** T with the keys K required and every other key optional. */
+type Loose<T, K extends keyof T> = Required<Pick<T, K>> & Partial<Omit<T, K>>;
+/** T with the keys K required (the app always sends them). */
+type With<T, K extends keyof T> = Omit<T, K> & Required<Pick<T, K>>;
 
 export interface Page<T> {
   items: T[];
   total: number;
 }
 
-/** The one error shape of every 4xx/5xx answer. */
+/** The one error shape of every 4xx/5xx answer (the backend documents none: FastAPI's default is overridden). */
 export interface ErrorBody {
   error: { code: string; message: string; details?: unknown };
 }
 
+/** `GET /health` answers a free-form object (no schema). */
 export interface Health {
   status: string;
   version: string;
@@ -24,54 +44,26 @@ export interface Health {
 
 // ---- receivers and networks -------------------------------------------------------------------
 
-export const RECEIVER_KINDS = ['kiwisdr', 'openwebrx', 'websdr', 'sdr', 'kraken', 'simulated'] as const;
-export type ReceiverKind = (typeof RECEIVER_KINDS)[number];
-export const CAPABILITIES = ['rss', 'tdoa', 'aoa'] as const;
-export type Capability = (typeof CAPABILITIES)[number];
-export const TIMINGS = ['gnss', 'none'] as const;
-export type Timing = (typeof TIMINGS)[number];
+export type ReceiverKind = Schemas['Receiver']['kind'];
+export type Capability = Schemas['Receiver']['capabilities'][number];
+export type Timing = Schemas['Receiver']['timing'];
+// The forms need the values at run time; `satisfies` plus the exhaustiveness checks below keep these
+// lists equal to the backend's enums.
+export const RECEIVER_KINDS = ['kiwisdr', 'openwebrx', 'websdr', 'sdr', 'kraken', 'simulated'] as const satisfies readonly ReceiverKind[];
+export const CAPABILITIES = ['rss', 'tdoa', 'aoa'] as const satisfies readonly Capability[];
+export const TIMINGS = ['gnss', 'none'] as const satisfies readonly Timing[];
 
-export interface ReceiverInput {
-  name: string;
-  kind: ReceiverKind;
-  url?: string | null;
-  lat: number;
-  lon: number;
-  alt_m: number;
-  capabilities: Capability[];
-  timing: Timing;
-  enabled: boolean;
-}
+/** `POST /receivers`; the form always sends every field it shows. */
+export type ReceiverInput = With<Schemas['ReceiverCreate'], 'alt_m' | 'capabilities' | 'timing' | 'enabled'>;
+export type Receiver = Loose<Schemas['Receiver'], 'id' | 'name' | 'kind' | 'lat' | 'lon' | 'alt_m' | 'capabilities' | 'timing' | 'enabled'>;
 
-export interface Receiver extends ReceiverInput {
-  id: string;
-  health?: Record<string, unknown> | null;
-  created_at?: string;
-  updated_at?: string;
-}
+export type NetworkInput = With<Schemas['NetworkCreate'], 'receiver_ids'>;
+export type Network = Loose<Schemas['Network'], 'id' | 'name' | 'receiver_ids'>;
 
-export interface NetworkInput {
-  name: string;
-  description?: string;
-  receiver_ids: string[];
-}
+/** `GET /networks/{id}/expected-accuracy`: `rms_error_m[i][j]` at lat[i], lon[j]; null where not locatable. */
+export type AccuracyMap = Schemas['AccuracyMap'];
 
-export interface Network extends NetworkInput {
-  id: string;
-  receivers?: Receiver[];
-  created_at?: string;
-  updated_at?: string;
-}
-
-/** Expected-accuracy grid (extension endpoint, see docs/frontend.md). `rms_error_m[i][j]` is at lat[i], lon[j]. */
-export interface AccuracyMap {
-  lat: number[];
-  lon: number[];
-  /** null where the position is not identifiable from the network. */
-  rms_error_m: (number | null)[][];
-}
-
-// ---- jobs ---------------------------------------------------------------------------------------
+// ---- jobs (free-form objects on the backend: no schema) ----------------------------------------
 
 export const JOB_STATUSES = [
   'queued', 'running', 'pausing', 'paused', 'cancelling', 'cancelled', 'completed', 'failed',
@@ -111,35 +103,24 @@ export interface MetricRow {
 
 // ---- datasets -----------------------------------------------------------------------------------
 
-export const REALISM_LEVELS = ['ideal', 'hardware', 'channel'] as const;
-export type RealismLevel = (typeof REALISM_LEVELS)[number];
+export type RealismLevel = NonNullable<Schemas['DatasetCreate']['realism']>;
+export const REALISM_LEVELS = ['ideal', 'hardware', 'channel'] as const satisfies readonly RealismLevel[];
+/** The simulator's signal types (docs/simulator.md); `transmitters` is a free-form object in the schema. */
 export const SIGNAL_TYPES = ['nbfm_voice', 'nbfm_ctcss', 'carrier', 'cw', 'fsk4'] as const;
 export type SignalType = (typeof SIGNAL_TYPES)[number];
 
-export interface DatasetInput {
-  name: string;
-  network_id: string;
-  num_samples: number;
-  seed?: number;
-  frequency_hz?: number;
-  realism?: RealismLevel;
-  /** Probability of each signal type; they sum to 1. */
+/**
+ * `POST /datasets`. `signal_types` is the form's shorthand for `transmitters.signal_types`
+ * (probabilities summing to 1): the backend refuses it at the top level, so the request must carry
+ * it inside `transmitters` (see docs/e2e.md, known gaps).
+ */
+export type DatasetInput = Schemas['DatasetCreate'] & {
   signal_types?: Partial<Record<SignalType, number>>;
-}
+};
 
-export interface Dataset {
-  id: string;
-  name: string;
-  network_id?: string;
-  num_samples?: number;
-  status?: string;
-  job_id?: string | null;
-  config?: Record<string, unknown>;
-  statistics?: Record<string, unknown> | null;
-  created_at?: string;
-  updated_at?: string;
-}
+export type Dataset = Loose<Schemas['Dataset'], 'id' | 'name'>;
 
+/** One sample of `GET /datasets/{id}/samples` (a free-form object on the backend). */
 export interface DatasetSample {
   sample_id: string | number;
   truth?: { lat: number; lon: number; alt_m?: number; eirp_dbm?: number; signal_type?: string };
@@ -148,34 +129,20 @@ export interface DatasetSample {
   gdop?: number;
 }
 
-export interface CreatedDataset {
-  dataset: Dataset;
-  job: Job;
-}
+export type CreatedDataset = Omit<Schemas['DatasetWithJob'], 'dataset' | 'job'> & { dataset: Dataset; job: Job };
 
 // ---- training and models ----------------------------------------------------------------------
 
-export interface TrainingInput {
-  name: string;
-  dataset_ids: string[];
-  epochs?: number;
-  batch_size?: number;
-  learning_rate?: number;
-  seed?: number;
-}
+export type TrainingInput = Schemas['TrainingJobCreate'];
 
-export interface ModelEntry {
-  id: string;
-  name: string;
-  deployed?: boolean;
-  job_id?: string | null;
-  dataset_ids?: string[];
+/** A registered model; narrowed: `metrics` holds numbers (the comparison table formats them). */
+export type ModelEntry = Loose<Omit<Schemas['RegisteredModel'], 'metrics'>, 'id' | 'name'> & {
   metrics?: Record<string, number>;
-  created_at?: string;
-}
+};
 
 // ---- measurement sets and results (CONTRACT §4) -----------------------------------------------
 
+/** `POST /localize` takes a plain JSON object validated by the backend's parser: no schema. */
 export interface MeasurementSet {
   frequency_hz: number;
   receivers: { id: string; lat: number; lon: number; alt_m?: number }[];
@@ -189,33 +156,49 @@ export interface MeasurementSet {
   [extra: string]: unknown;
 }
 
-export interface Ellipse {
-  confidence: number;
-  semi_major_m: number;
-  semi_minor_m: number;
-  orientation_deg: number;
-}
+/** Narrowed: the map draws these numbers. */
+export type Ellipse = Pick<Schemas['Ellipse'], 'confidence'> & {
+  [K in 'semi_major_m' | 'semi_minor_m' | 'orientation_deg']: NonNullable<Schemas['Ellipse'][K]>;
+};
 
-/** Coarse posterior grid (optional extra of a result); `log_density[i][j]` at lat[i], lon[j]. */
+/** Coarse posterior grid (an extra of a result, not in the schema); `log_density[i][j]` at lat[i], lon[j]. */
 export interface PosteriorGrid {
   lat: number[];
   lon: number[];
   log_density: number[][];
 }
 
-export interface LocalizationResult {
-  id?: string;
-  lat: number;
-  lon: number;
-  alt_m: number | null;
-  covariance_enu_m2: [[number, number], [number, number]];
-  ellipses: Ellipse[];
-  method: string;
-  used: { rss: number; tdoa: number; toa: number; aoa: number };
-  outliers: string[];
-  gdop: number | null;
-  elapsed_ms: number;
-  modes?: { lat: number; lon: number; weight: number }[];
-  posterior?: PosteriorGrid | null;
-  created_at?: string;
-}
+type ResultSchema = Schemas['LocalizationResult'];
+/**
+ * CONTRACT §4.2 result. Loosened: `id`/`created_at` are absent from results not (yet) stored; narrowed:
+ * position, ellipses and counts as the map and result view draw them; `modes` and `posterior` are
+ * extras the backend's model allows but does not describe.
+ */
+export type LocalizationResult = Partial<Pick<ResultSchema, 'id' | 'created_at' | 'network_id'>> &
+  Pick<ResultSchema, 'method'> & {
+    lat: number;
+    lon: number;
+    alt_m: NonNullable<ResultSchema['alt_m']> | null;
+    covariance_enu_m2: [[number, number], [number, number]];
+    ellipses: Ellipse[];
+    used: { rss: number; tdoa: number; toa: number; aoa: number };
+    outliers: NonNullable<ResultSchema['outliers']>;
+    gdop: NonNullable<ResultSchema['gdop']> | null;
+    elapsed_ms: number;
+    modes?: { lat: number; lon: number; weight: number }[];
+    posterior?: PosteriorGrid | null;
+  };
+
+// ---- compile-time checks that the hand-kept lists match the backend's enums ---------------------
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Check<T extends true> = T;
+/** Exported only so the compiler evaluates (and the linter keeps) them; fails to compile on drift. */
+export type GeneratedEnumChecks = [
+  Check<Same<(typeof RECEIVER_KINDS)[number], ReceiverKind>>,
+  Check<Same<(typeof CAPABILITIES)[number], Capability>>,
+  Check<Same<(typeof TIMINGS)[number], Timing>>,
+  Check<Same<(typeof REALISM_LEVELS)[number], RealismLevel>>,
+  Check<Same<Schemas['ReceiverPage'], Page<Schemas['Receiver']>>>,
+  Check<Same<Schemas['NetworkPage'], Page<Schemas['Network']>>>,
+];

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
 from fastapi import Query
 
@@ -16,7 +17,7 @@ class Page:
 
 
 def page_params(
-    offset: int = Query(0, ge=0, description="How many items to skip"),
-    limit: int = Query(50, ge=1, le=MAX_LIMIT, description="At most this many items"),
+    offset: Annotated[int, Query(ge=0, description="How many items to skip")] = 0,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="At most this many items")] = 50,
 ) -> Page:
     return Page(offset=offset, limit=limit)

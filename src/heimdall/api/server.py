@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import signal
 import socket
 import threading
 import time
+from types import FrameType
 
 import uvicorn
 from fastapi import FastAPI
@@ -22,7 +24,22 @@ def free_port(host: str = "127.0.0.1") -> int:
 def uvicorn_config(app: FastAPI, host: str, port: int, *, log_level: str = "warning") -> uvicorn.Config:
     # Our RequestContext middleware logs each request once, with its id: no uvicorn access log.
     return uvicorn.Config(app, host=host, port=port, log_level=log_level.lower(), access_log=False,
-                          lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=10, log_config=None)
+                          lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=10, log_config=None,
+                          # Events are encoded once for all clients; per-connection deflate would
+                          # compress each one again for every client.
+                          ws_per_message_deflate=False)
+
+
+class ForegroundServer(uvicorn.Server):
+    """uvicorn for ``heimdall serve``: SIGINT/SIGTERM start a graceful shutdown (a second one forces it),
+    and the process then exits normally instead of re-raising the signal as a KeyboardInterrupt."""
+
+    def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        # Unlike uvicorn's own, does not record the signal to re-raise it after the shutdown.
+        if self.should_exit and sig == signal.SIGINT:
+            self.force_exit = True
+        else:
+            self.should_exit = True
 
 
 class ThreadedServer:
@@ -55,7 +72,7 @@ class ThreadedServer:
         self.server.should_exit = True
         self._thread.join(timeout_s)
 
-    def __enter__(self) -> ThreadedServer:
+    def __enter__(self) -> ThreadedServer:  # noqa: PYI034 - not meant to be subclassed
         return self.start()
 
     def __exit__(self, *exc_info) -> None:

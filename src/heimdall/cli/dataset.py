@@ -11,7 +11,7 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import click
 
@@ -49,7 +49,7 @@ class LocalPlatform:
         self.publish.close()
         self.engine.dispose()
 
-    def __enter__(self) -> LocalPlatform:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:
@@ -169,7 +169,7 @@ class _ProgressBar:
             self._bar.set_description(data.get("phase") or "generate")
             self._bar.update(max(int(data["step"]) - self._bar.n, 0))
 
-    def __enter__(self) -> _ProgressBar:
+    def __enter__(self) -> Self:
         self._publish.add_listener(self)
         return self
 

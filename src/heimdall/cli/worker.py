@@ -29,7 +29,7 @@ def worker(queues: str, concurrency: int | None, config_file: str | None) -> Non
     if not names:
         raise click.UsageError("--queues needs at least one queue name")
     upgrade_database(settings.resolved_database_url)
-    import_job_modules(settings.job_modules)
+    import_job_modules(settings.all_job_modules)
     app = make_celery_app(settings)
     argv = [
         "worker",

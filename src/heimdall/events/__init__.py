@@ -10,5 +10,14 @@ from heimdall.events.log import EventLog
 from heimdall.events.publisher import Publisher, make_publisher, redis_channel
 from heimdall.events.topics import job_topic
 
-__all__ = ["EVENT_TYPES", "EventLog", "Hub", "Publisher", "make_hub", "job_topic", "make_envelope", "make_publisher",
-           "redis_channel"]
+__all__ = [
+           "EVENT_TYPES",
+           "EventLog",
+           "Hub",
+           "Publisher",
+           "job_topic",
+           "make_envelope",
+           "make_hub",
+           "make_publisher",
+           "redis_channel",
+]

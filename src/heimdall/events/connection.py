@@ -29,6 +29,8 @@ class Connection:
     def __init__(self, client_id: str, send: Send, *, queue_size: int = 1000) -> None:
         self.client_id = client_id
         self.topics: set[str] = set()
+        # topic -> the id after which every event of that topic has been queued for this client
+        self.delivered_after: dict[str, int] = {}
         self.queue_size = queue_size
         self.coalesced = 0
         self.overflows = 0

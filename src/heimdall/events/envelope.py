@@ -9,7 +9,7 @@ below; ``EVENT_TYPES`` is the single list the AsyncAPI document is generated fro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 def iso_ms(moment: datetime) -> str:
     """UTC ISO 8601 with milliseconds and a ``Z`` suffix."""
-    return moment.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def truncate_ms(moment: datetime) -> datetime:
@@ -28,7 +28,7 @@ def truncate_ms(moment: datetime) -> datetime:
 def make_envelope(
     event: str, topic: str, data: dict[str, Any], *, event_id: int | None = None, moment: datetime | None = None
 ) -> dict[str, Any]:
-    timestamp = iso_ms(moment or datetime.now(timezone.utc))
+    timestamp = iso_ms(moment or datetime.now(UTC))
     return {"id": event_id, "event": event, "topic": topic, "timestamp": timestamp, "data": data}
 
 

@@ -19,7 +19,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from heimdall.errors import HeimdallError
@@ -173,45 +173,54 @@ class Hub:
 
     async def subscribe(self, connection: Connection, topics: list[str], after: int | None) -> None:
         ordered = list(dict.fromkeys(topics))
+        snapshot = self.last_id
+        # What this client already receives: replaying it again would duplicate (jobs + job:<id>).
+        prior = {topic: connection.delivered_after[topic] for topic in connection.topics}
         if after is None:
-            self._add_topics(connection, ordered)
+            self._add_topics(connection, ordered, snapshot, prior)
             connection.push_system("subscribed", {"topics": ordered, "replayed": 0})
             return
-        snapshot = self.last_id
         connection.hold()
-        self._add_topics(connection, ordered)
+        self._add_topics(connection, ordered, after, prior)
         try:
-            replayed = await self._replay_or_resync(connection, ordered, after, snapshot)
+            replayed = await self._replay_or_resync(connection, ordered, after, snapshot, prior)
             connection.push_system("subscribed", {"topics": ordered, "replayed": replayed})
         finally:
             connection.release()
 
-    async def _replay_or_resync(self, connection: Connection, topics: list[str], after: int, upto: int) -> int:
+    async def _replay_or_resync(self, connection: Connection, topics: list[str], after: int, upto: int,
+                                prior: dict[str, int]) -> int:
         too_old, oldest = await asyncio.to_thread(self.log.cursor_too_old, after, upto)
         if too_old:
             for topic in topics:
                 data = {"reason": "cursor_too_old", "after": after, "oldest_id": oldest}
                 connection.push_system("resync", data, topic=topic)
+                if topic not in prior:
+                    connection.delivered_after[topic] = upto
             return 0
         replayed, cursor = 0, after
         while cursor < upto:
             page = await asyncio.to_thread(self.log.replay, topics, cursor, upto=upto, limit=REPLAY_PAGE)
             for envelope in page:
-                await connection.push_replay(envelope, json.dumps(envelope))
-            replayed += len(page)
+                if not _already_delivered(envelope, prior):
+                    await connection.push_replay(envelope, json.dumps(envelope))
+                    replayed += 1
             if len(page) < REPLAY_PAGE:
                 break
             cursor = page[-1]["id"]
         return replayed
 
-    def _add_topics(self, connection: Connection, topics: list[str]) -> None:
+    def _add_topics(self, connection: Connection, topics: list[str], delivered_after: int,
+                    prior: dict[str, int]) -> None:
         for topic in topics:
             connection.topics.add(topic)
+            connection.delivered_after[topic] = min(prior.get(topic, delivered_after), delivered_after)
             self._subscribers[topic].add(connection)
 
     def _remove_topics(self, connection: Connection, topics: set[str]) -> None:
         for topic in topics:
             connection.topics.discard(topic)
+            connection.delivered_after.pop(topic, None)
             subscribers = self._subscribers.get(topic)
             if subscribers is not None:
                 subscribers.discard(connection)
@@ -230,8 +239,16 @@ class Hub:
         return {topic: len(connections) for topic, connections in self._subscribers.items()}
 
 
+def _already_delivered(envelope: dict[str, Any], prior: dict[str, int]) -> bool:
+    """Whether a subscription the client already had has sent (or queued) this event."""
+    return any(
+        key in prior and envelope["id"] > prior[key]
+        for key in subscription_keys(envelope["topic"], envelope["event"])
+    )
+
+
 def _now_iso() -> str:
-    return iso_ms(datetime.now(timezone.utc))
+    return iso_ms(datetime.now(UTC))
 
 
 def make_hub(settings: Settings, event_log: EventLog, **options: Any) -> Hub:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, or_, select, text
+from sqlalchemy import and_, delete, func, insert, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -64,10 +64,11 @@ class EventLog:
             with transaction(self._factory) as session:
                 if session.get_bind().dialect.name == "postgresql":
                     session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
-                row = EventRow(topic=topic, event=event, data=payload, created_at=truncate_ms(_now()))
-                session.add(row)
-                session.flush()
-                return row_to_envelope(row)
+                moment = truncate_ms(_now())
+                # Core INSERT ... RETURNING: half the cost of an ORM flush, and appends are the hot path.
+                statement = insert(EventRow).values(topic=topic, event=event, data=payload, created_at=moment)
+                event_id = session.execute(statement.returning(EventRow.id)).scalar_one()
+            return {"id": event_id, "event": event, "topic": topic, "timestamp": iso_ms(moment), "data": payload}
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot append to the event log: {exc}") from exc
 
@@ -141,4 +142,4 @@ def _topic_filter(topics: set[str]):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -20,7 +20,7 @@ def run_child(job_id: str, worker_id: str, settings_values: dict[str, Any], even
 
     settings = Settings(**settings_values)
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    import_job_modules(settings.job_modules)
+    import_job_modules(settings.all_job_modules)
     engine = make_engine(settings.resolved_database_url)
     session_factory = make_session_factory(engine)
     parent = multiprocessing.parent_process()

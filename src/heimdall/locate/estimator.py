@@ -3,10 +3,10 @@
 1. A coarse lat/lon grid over the search area scores a tempered likelihood (sigmas widened to the
    grid's resolution), whose best local maxima seed local fits, so hyperbola branches and mirror
    solutions are all tried.
-2. Each seed is refined by bounded trust-region least squares on the exact (ECEF) model.
-3. The covariance starts from the Fisher information at the estimate and is replaced by the second
-   moments of the posterior on a local grid that grows until it holds the whole mode, which keeps
-   the ellipses honest where the Fisher information lies (RSS far away, banana shapes).
+2. Each seed is refined by Levenberg-Marquardt, bounded by the search area, on the exact (ECEF) model.
+3. Around the best fit, a local grid aligned with the Fisher covariance grows until it holds the
+   whole mode; its posterior mean is the estimate, its covariance and mass quantiles give the
+   ellipses, which keeps them honest where the Fisher information lies (RSS, banana shapes).
 4. Outliers: a chi-square test of the fit; on failure the receiver whose removal best restores
    consistency is dropped (leave-one-out refits), repeatedly while the drop is significant.
 """
@@ -33,13 +33,14 @@ from heimdall.locate.measurement_set import (
     unknown_count,
 )
 from heimdall.locate.refine import Fit, fisher_fit, refine
-from heimdall.locate.result import LocationResult, Mode, Posterior
+from heimdall.locate.result import CONFIDENCES, LocationResult, Mode, Posterior, chi2_2dof_scale
 
 MAX_SEEDS = 4
 GRID_CELLS = 2304  # ~48 x 48: seeds for the fits and the heat map; the fits do the rest
 SEED_DEPTH = 30.0  # seeds further below the best tempered log-likelihood are not worth a fit
 OUTLIER_ALPHA = 1.0e-3  # false-alarm rate of the consistency test on clean data
 MIN_MODE_WEIGHT = 1.0e-3
+RADIUS_TOLERANCE = 0.03  # below this the grid quantile is discretisation noise
 
 
 @dataclass(frozen=True)
@@ -60,32 +61,54 @@ def locate(ms: MeasurementSet, *, with_posterior: bool = True) -> LocationResult
     solution, dropped = _solve_rejecting_outliers(ms)
     heat_map = _heat_map(solution) if with_posterior else None
     clean = solution.model.ms
-    lat, lon, cov = _posterior_estimate(solution)
+    lat, lon, cov, radii = _posterior_estimate(solution)
     counts = clean.counts()
     used = [name for name in MODALITIES if counts[name]]
     return LocationResult(
         lat=lat, lon=lon, alt_m=ms.transmitter_alt_m,
-        covariance_enu_m2=cov, method="classical:" + "+".join(used), used=counts,
+        covariance_enu_m2=cov, ellipse_radii=radii, method="classical:" + "+".join(used), used=counts,
         outliers=tuple(ms.receivers.ids[i] for i in sorted(dropped)),
-        gdop=gdop_at(clean, lat, lon),
+        gdop=_finite_or_none(gdop_at(clean, lat, lon)),
         elapsed_ms=1000.0 * (time.perf_counter() - start),
         modes=_modes(solution.fits), posterior=heat_map,
     )
 
 
-def _posterior_estimate(solution: Solution) -> tuple[float, float, np.ndarray]:
-    """Mean and covariance of the best mode's posterior (local east/north at the mean).
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _posterior_estimate(solution: Solution) -> tuple[float, float, np.ndarray, tuple[float, ...]]:
+    """Mean, covariance and credible-ellipse radii of the best mode's posterior.
 
     The posterior mean, not the likelihood peak: the two agree where the posterior is Gaussian,
     and where it is not (RSS) the mean has the smaller errors and is what the covariance is about.
+    Each ellipse's Mahalanobis radius is the one that holds its share of the posterior mass, so
+    heavy-tailed posteriors get a tighter 68 % and a wider 95 % ellipse than a Gaussian would.
     """
     best = solution.best
     frame = LocalFrame(best.lat_deg, best.lon_deg, solution.model.ms.tx_alt_m)
-    mean, second = local_posterior(solution.model, frame, best.cov_m2, solution.area)
-    cov = second - np.outer(mean, mean)
+    points, weights = local_posterior(solution.model, frame, best.cov_m2, solution.area)
+    mean = weights @ points
+    centred = points - mean
+    cov = np.einsum("n,ni,nj->ij", weights, centred, centred)
+    cov = 0.5 * (cov + cov.T)
     lat, lon = frame.to_geodetic(mean)
     # the frame at the mean is rotated from the one at the peak by a negligible angle (~1e-5 rad per km)
-    return float(lat), float(lon), 0.5 * (cov + cov.T)
+    return float(lat), float(lon), cov, _credible_radii(centred, weights, cov)
+
+
+def _credible_radii(centred: np.ndarray, weights: np.ndarray, cov: np.ndarray) -> tuple[float, ...]:
+    distance2 = np.einsum("ni,ij,nj->n", centred, np.linalg.pinv(cov), centred)
+    order = np.argsort(distance2)
+    cumulative = np.cumsum(weights[order]) - 0.5 * weights[order]
+    radii = []
+    for confidence in CONFIDENCES:
+        gaussian = chi2_2dof_scale(confidence)
+        radius = math.sqrt(float(np.interp(confidence, cumulative, distance2[order])))
+        # a grid too coarse to resolve the quantile (a near-Gaussian mode) keeps the Gaussian value
+        radii.append(radius if abs(radius / gaussian - 1.0) > RADIUS_TOLERANCE else gaussian)
+    return tuple(radii)
 
 
 def solve(ms: MeasurementSet) -> Solution:
@@ -96,7 +119,10 @@ def solve(ms: MeasurementSet) -> Solution:
     log_area = np.log(grid.cell_area_m2 / grid.cell_area_m2.max())
     tempered = model.log_likelihood(grid.ecef_m, floor_m=grid.cell_m) + log_area
     seeds = grid_modes(tempered, MAX_SEEDS, SEED_DEPTH)
-    fits = [refine(model, grid.lat_deg[i], grid.lon_deg[j], area, ms.tx_alt_m) for i, j in seeds]
+    fits: list[Fit] = []
+    for i, j in seeds:
+        if not any(_explained_by(fit, grid.lat_deg[i], grid.lon_deg[j]) for fit in fits):
+            fits.append(refine(model, grid.lat_deg[i], grid.lon_deg[j], area, ms.tx_alt_m))
     return Solution(model, area, _distinct(fits), grid)
 
 
@@ -104,6 +130,12 @@ def _heat_map(solution: Solution) -> Posterior:
     grid = solution.grid
     log_density = solution.model.log_likelihood(grid.ecef_m) + np.log(grid.cell_area_m2 / grid.cell_area_m2.max())
     return Posterior(grid.lat_deg, grid.lon_deg, log_density - log_density.max())
+
+
+def _explained_by(fit: Fit, lat_deg: float, lon_deg: float) -> bool:
+    """A seed inside a refined mode's 3-sigma region would only converge to that mode again."""
+    offset = LocalFrame(fit.lat_deg, fit.lon_deg).from_geodetic(lat_deg, lon_deg)
+    return bool(offset @ np.linalg.solve(fit.cov_m2, offset) < 9.0)
 
 
 def _distinct(fits: list[Fit]) -> tuple[Fit, ...]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from heimdall.geo import WGS84_A_M, WGS84_E2, ecef_to_geodetic, geodetic_to_ecef
+from heimdall.geo import WGS84_A_M, WGS84_E2, geodetic_to_ecef
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,11 +53,3 @@ class LocalFrame:
         dlat = np.asarray(lat_deg, dtype=float) - self.lat0_deg
         return np.stack([np.radians(dlon) * self.metres_per_rad[0], np.radians(dlat) * self.metres_per_rad[1]],
                         axis=-1)
-
-
-def network_centre(lat_deg: NDArray[np.float64], lon_deg: NDArray[np.float64]) -> tuple[float, float]:
-    """Centre of a set of points: the normalised mean of their unit vectors (safe across +-180)."""
-    vectors = geodetic_to_ecef(lat_deg, lon_deg, 0.0)
-    mean = vectors.mean(axis=0)
-    lat, lon, _ = ecef_to_geodetic(mean / np.linalg.norm(mean) * 6.371e6)
-    return float(lat), float(lon)

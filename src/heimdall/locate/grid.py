@@ -77,7 +77,7 @@ def in_area(lat_deg: NDArray, lon_deg: NDArray, area: SearchArea) -> NDArray[np.
 
 def local_posterior(model: ResidualModel, frame: LocalFrame, cov_m2: NDArray[np.float64], area: SearchArea,
                     points: int = 31, max_rounds: int = 6) -> tuple[NDArray, NDArray]:
-    """Posterior mean and second moment (about the frame origin) from a grid along ``cov_m2``'s axes.
+    """Posterior on a grid along ``cov_m2``'s axes: points (n, 2) in the frame and their weights (n,).
 
     The grid starts at +-5 sigma of ``cov_m2`` and each axis grows until the posterior has no mass
     on its edges, so a Fisher information that understates the spread (banana shapes, RSS far
@@ -99,7 +99,6 @@ def local_posterior(model: ResidualModel, frame: LocalFrame, cov_m2: NDArray[np.
         if not grow.any():
             break
         half = np.where(grow, half * 2.0, half)
-    weights = p / p.sum()
-    mean = np.einsum("ij,ijk->k", weights, en)
-    second = np.einsum("ij,ijk,ijl->kl", weights, en, en)
-    return mean, second
+    # the frame's area element varies as cos(lat) (uniform prior by area)
+    p = p * np.cos(np.radians(lat))
+    return en.reshape(-1, 2), (p / p.sum()).ravel()

@@ -26,16 +26,25 @@ class Ellipse:
     semi_minor_m: float
     orientation_deg: float  # major axis, clockwise from north, in [0, 180)
 
+    def contains(self, east_m: float, north_m: float) -> bool:
+        """Is an offset (east/north of the ellipse's centre, metres) inside?"""
+        theta = math.radians(self.orientation_deg)
+        along = east_m * math.sin(theta) + north_m * math.cos(theta)
+        across = east_m * math.cos(theta) - north_m * math.sin(theta)
+        minor = max(self.semi_minor_m, 1e-12)
+        return (along / self.semi_major_m) ** 2 + (across / minor) ** 2 <= 1.0
+
     def to_dict(self) -> dict[str, float]:
         return {"confidence": self.confidence, "semi_major_m": self.semi_major_m,
                 "semi_minor_m": self.semi_minor_m, "orientation_deg": self.orientation_deg}
 
 
-def ellipse(cov_enu_m2: NDArray[np.float64], confidence: float) -> Ellipse:
+def ellipse(cov_enu_m2: NDArray[np.float64], confidence: float, radius: float | None = None) -> Ellipse:
+    """The ``confidence`` ellipse of a covariance; ``radius`` (Mahalanobis) defaults to the Gaussian one."""
     eigval, eigvec = np.linalg.eigh(np.asarray(cov_enu_m2, dtype=float))
     east, north = eigvec[:, 1]  # eigenvector of the larger eigenvalue
     orientation = math.degrees(math.atan2(east, north)) % 180.0
-    k = chi2_2dof_scale(confidence)
+    k = chi2_2dof_scale(confidence) if radius is None else radius
     return Ellipse(confidence, k * math.sqrt(max(eigval[1], 0.0)), k * math.sqrt(max(eigval[0], 0.0)),
                    round(orientation, 6) % 180.0)
 
@@ -77,16 +86,22 @@ class LocationResult:
     elapsed_ms: float = 0.0
     modes: tuple[Mode, ...] = ()
     posterior: Posterior | None = None
+    # Mahalanobis radius of each CONFIDENCES ellipse; None: Gaussian (chi-square, 2 dof)
+    ellipse_radii: tuple[float, ...] | None = None
     ellipses: tuple[Ellipse, ...] = field(init=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "ellipses", tuple(ellipse(self.covariance_enu_m2, p) for p in CONFIDENCES))
+        radii = self.ellipse_radii or tuple(chi2_2dof_scale(p) for p in CONFIDENCES)
+        object.__setattr__(self, "ellipse_radii", tuple(radii))
+        object.__setattr__(self, "ellipses", tuple(ellipse(self.covariance_enu_m2, p, r)
+                                                   for p, r in zip(CONFIDENCES, radii)))
 
     def contains(self, east_m: float, north_m: float, confidence: float) -> bool:
         """Is an offset (local east/north of the estimate, metres) inside the ``confidence`` ellipse?"""
+        radius = dict(zip(CONFIDENCES, self.ellipse_radii)).get(confidence, chi2_2dof_scale(confidence))
         offset = np.array([east_m, north_m])
         distance2 = offset @ np.linalg.solve(self.covariance_enu_m2, offset)
-        return bool(distance2 <= chi2_2dof_scale(confidence) ** 2)
+        return bool(distance2 <= radius**2)
 
     def to_dict(self, include_posterior: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {

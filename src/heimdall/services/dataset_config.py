@@ -82,8 +82,10 @@ def apply_overrides(raw: Mapping[str, Any], items: Iterable[str]) -> dict[str, A
 
 def _child(node: Any, part: str, where: str) -> Any:
     if isinstance(node, dict):
-        if not isinstance(node.get(part), (dict, list)):
+        if node.get(part) is None:
             node[part] = {}
+        if not isinstance(node[part], (dict, list)):
+            raise InvalidInput(f"--set {where}: {where} is a value, not a mapping", field="--set")
         return node[part]
     if isinstance(node, list):
         return node[_list_index(node, part, where)]

@@ -19,8 +19,15 @@ from heimdall.errors import InvalidInput, NotFound
 from heimdall.services.common import finite_json, iso_z
 from heimdall.store.blob import BlobStore
 from heimdall.store.db import utcnow
-from heimdall.synth import SampleBatch, dataset_statistics, read_iq_shard, read_shard, validate_samples
-from heimdall.synth import write_iq_shard, write_shard
+from heimdall.synth import (
+    SampleBatch,
+    dataset_statistics,
+    read_iq_shard,
+    read_shard,
+    validate_samples,
+    write_iq_shard,
+    write_shard,
+)
 
 MAX_PROBLEMS = 20
 # Full scale of synthesised IQ captures (docs/simulator.md, "IQ-level samples").

@@ -122,7 +122,7 @@ class DatasetStore:
             if row.status != READY:
                 raise Conflict(f"dataset {row.name!r} is {row.status}; only a ready dataset can be expanded",
                                details={"status": row.status})
-            row.status, row.error = EXPANDING, None
+            row.status, row.error, row.job_id = EXPANDING, None, None  # the expansion's job attaches itself
             row.requested_samples = row.num_samples + count
             row.updated_at = utcnow()
             return dataset_to_dict(row)
@@ -133,7 +133,7 @@ class DatasetStore:
             row = session.get(DatasetRow, dataset_id)
             if row is not None and row.status == EXPANDING:
                 row.status, row.requested_samples = READY, previous["requested_samples"]
-                row.error, row.updated_at = previous["error"], utcnow()
+                row.error, row.job_id, row.updated_at = previous["error"], previous["job_id"], utcnow()
 
     def register_shard(self, dataset_id: str, job_id: str, worker_id: str, entry: dict[str, Any]) -> dict:
         """Record a shard whose blob is completely written; it must continue the committed samples."""

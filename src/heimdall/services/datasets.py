@@ -146,7 +146,9 @@ class DatasetService:
         """Re-read every shard: sha256, counts, contiguous ids, physics. The health summary is stored."""
         dataset = self.get(dataset_id)
         validation, statistics = check_dataset(self._blobs, dataset)
-        self._store.store_health(dataset_id, dataset["num_samples"], validation, statistics)
+        # Statistics over a damaged dataset would describe only its readable part: keep the old ones.
+        self._store.store_health(dataset_id, dataset["num_samples"], validation,
+                                 statistics if validation["ok"] else None)
         if dataset["status"] not in IN_PROGRESS:
             self._publish(TOPIC, "dataset.updated", self._store.get(dataset_id))
         return {"dataset_id": dataset_id, **validation}

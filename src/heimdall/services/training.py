@@ -21,9 +21,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import InvalidInput
+from heimdall.nn.config import NetworkConfig
 from heimdall.services.model_datasets import DatasetInfo, check_dataset_ids, describe_datasets
 from heimdall.services.models import ModelRegistry, check_name
-from heimdall.nn.config import NetworkConfig
 from heimdall.training.config import TrainingConfig
 
 TRAINING_KIND = "training"
@@ -63,7 +63,7 @@ class TrainingService:
 
     def start(self, request: dict[str, Any]) -> dict[str, Any]:
         """Check the request and create the training job (queued); returns the job."""
-        params, config = self.check(request)
+        params, _config = self.check(request)
         return self._jobs.create(TRAINING_KIND, params, name=params["name"])
 
     def check(self, request: dict[str, Any]) -> tuple[dict[str, Any], TrainingConfig]:

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,14 +52,16 @@ def bench_config(plan: BenchPlan, seed: int) -> TrainingConfig:
     )
 
 
-def train_scenario(name: str, plan: BenchPlan, seed: int, budget_s: float) -> tuple[bytes, dict[str, Any]]:
+def train_scenario(
+    name: str, plan: BenchPlan, seed: int, budget_s: float, log: Callable[[str], None]
+) -> tuple[bytes, dict[str, Any]]:
     """Train within the time budget (a pause hook stops it; the best epoch's weights are kept)."""
     samples = scenario_samples(name, plan.train_samples, np.random.default_rng(seed), id_prefix=f"{name}-")
     started = time.perf_counter()
     epochs: list[dict[str, Any]] = []
     hooks = TrainingHooks(
-        on_epoch=lambda e, m: (epochs.append(m), print(f"  {name} epoch {e}: val_loss {m['val_loss']:.3f} "
-                                                         f"median {m['median_error_m']:.0f} m", flush=True)),
+        on_epoch=lambda e, m: (epochs.append(m), log(f"  {name} epoch {e}: val_loss {m['val_loss']:.3f} "
+                                                       f"median {m['median_error_m']:.0f} m")),
         should_pause=lambda: time.perf_counter() - started > budget_s,
     )
     result = train(bench_config(plan, seed), samples, hooks)
@@ -139,12 +141,13 @@ def _error_m(estimate: np.ndarray, truth: np.ndarray) -> np.ndarray:
                           - geodetic_to_ecef(truth[:, 0], truth[:, 1], 0.0), axis=-1)
 
 
-def run(plan: BenchPlan, scenarios: tuple[str, ...], seed: int = 2026) -> dict[str, Any]:
+def run(plan: BenchPlan, scenarios: tuple[str, ...], seed: int = 2026,
+        log: Callable[[str], None] = lambda line: print(line, flush=True)) -> dict[str, Any]:
     out: dict[str, Any] = {"scenarios": []}
     for i, name in enumerate(scenarios):
-        print(f"training on {name} ...", flush=True)
+        log(f"training on {name} ...")
         budget_s = plan.time_budget_s if i == 0 else plan.time_budget_s / 2
-        onnx_bytes, info = train_scenario(name, plan, seed + 10 * i, budget_s)
+        onnx_bytes, info = train_scenario(name, plan, seed + 10 * i, budget_s, log)
         predictor = OnnxPredictor(onnx_bytes)
         report = {**judge(predictor, name, plan.test_trials, plan.classical_trials if i == 0 else 0,
                           seed + 10 * i + 1), "training": info}
@@ -157,7 +160,7 @@ def run(plan: BenchPlan, scenarios: tuple[str, ...], seed: int = 2026) -> dict[s
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="a smoke run in about a minute")
-    parser.add_argument("--json", action="store_true", help="print only the JSON report")
+    parser.add_argument("--json", action="store_true", help="print only the JSON report (no progress lines)")
     parser.add_argument("--scenarios", default="rss-8db,toa-voice-20db")
     parser.add_argument("--train-samples", type=int)
     parser.add_argument("--time-budget-s", type=float)
@@ -166,8 +169,9 @@ def main(argv: list[str] | None = None) -> None:
     if args.train_samples or args.time_budget_s:
         plan = BenchPlan(args.train_samples or plan.train_samples, plan.test_trials, plan.epochs,
                          args.time_budget_s or plan.time_budget_s, plan.classical_trials)
-    report = run(plan, tuple(args.scenarios.split(",")))
-    print(json.dumps(report, indent=2, default=lambda v: None if isinstance(v, float) and math.isnan(v) else v))
+    quiet = lambda line: None
+    report = run(plan, tuple(args.scenarios.split(",")), log=quiet if args.json else print)
+    print(json.dumps(report, indent=2))
 
 
 if __name__ == "__main__":

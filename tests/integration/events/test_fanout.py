@@ -31,19 +31,19 @@ async def test_a_client_that_never_reads_does_not_slow_the_others(live_server, c
     stalled = await connect(max_queue=1, sock=sock, compression=None)  # no deflate: the bytes are real
     await stalled.subscribe([JOB])
     stalled_id = stalled.messages[0]["data"]["client_id"] if stalled.messages[0]["event"] == "connected" else None
-    readers = await asyncio.gather(*(connect() for _ in range(4)))
+    readers = await asyncio.gather(*(connect() for _ in range(3)))
     await asyncio.gather(*(reader.subscribe([JOB]) for reader in readers))
-    padding = "x" * 4000
+    padding = "x" * 8000
 
     def produce() -> list[dict]:
         out = []
-        for step in range(1200):
+        for step in range(800):
             out.append(live_server.publish(JOB, "job.progress", {"step": step, "message": padding}))
             if step % 200 == 199:
                 out.append(live_server.publish(JOB, "job.state", {"status": "running", "n": step}))
         return out
 
-    consumers = [asyncio.create_task(reader.logged(1206, timeout_s=60)) for reader in readers]
+    consumers = [asyncio.create_task(reader.logged(804, timeout_s=60)) for reader in readers]
     published = await asyncio.to_thread(produce)
     expected = [e["id"] for e in published]
     for consumer in consumers:

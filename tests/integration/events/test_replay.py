@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from heimdall.events.log import MIN_RETENTION_S
 
@@ -87,7 +87,7 @@ async def test_jobs_plus_job_topic_gets_each_event_once(live_server, connect):
 async def test_too_old_cursor_gets_resync_then_live_events(live_server, connect):
     publish = live_server.publish
     await asyncio.to_thread(_publish_many, publish, [(JOB_A, "job.progress", {"step": s}) for s in range(5)])
-    later = datetime.now(timezone.utc) + timedelta(seconds=MIN_RETENTION_S + 60)
+    later = datetime.now(UTC) + timedelta(seconds=MIN_RETENTION_S + 60)
     assert await asyncio.to_thread(publish.log.prune, 0, now=later) == 5
     kept = await asyncio.to_thread(publish, JOB_A, "job.progress", {"step": 5})
     client = await connect()
@@ -100,4 +100,20 @@ async def test_too_old_cursor_gets_resync_then_live_events(live_server, connect)
     assert subscribed["data"]["replayed"] == 0
     live = await asyncio.to_thread(publish, JOB_A, "job.progress", {"step": 6})
     assert await client.logged(1) == [live]
+    await client.close()
+
+
+async def test_adding_a_job_topic_does_not_replay_what_jobs_already_delivered(live_server, connect):
+    publish = live_server.publish
+    client = await connect()
+    await client.subscribe(["jobs"])
+    created = await asyncio.to_thread(publish, JOB_A, "job.created", {"id": "a"})
+    progress = await asyncio.to_thread(publish, JOB_A, "job.progress", {"step": 1})
+    assert await client.logged(1) == [created]  # progress is not a lifecycle event: not on `jobs`
+    subscribed = await client.subscribe([JOB_A], after=0)
+    assert subscribed["data"]["replayed"] == 1
+    state = await asyncio.to_thread(publish, JOB_A, "job.state", {"status": "running"})
+    received = [m for m in client.messages if m["id"] is not None]
+    received += await client.logged(1)
+    assert [m["id"] for m in received] == [created["id"], progress["id"], state["id"]]
     await client.close()

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -57,7 +57,7 @@ def test_job_events_history_and_total(event_log):
 def test_prune_keeps_at_least_a_day(event_log):
     _fill(event_log)
     assert event_log.prune(1.0) == 0  # clamped to 24 h: nothing is that old
-    later = datetime.now(timezone.utc) + timedelta(seconds=MIN_RETENTION_S + 60)
+    later = datetime.now(UTC) + timedelta(seconds=MIN_RETENTION_S + 60)
     assert event_log.prune(1.0, now=later) == 5
     assert event_log.bounds() == (None, 0)
 
@@ -65,7 +65,7 @@ def test_prune_keeps_at_least_a_day(event_log):
 def test_cursor_too_old_after_pruning(event_log):
     envelopes = _fill(event_log)
     assert event_log.cursor_too_old(0, envelopes[-1]["id"]) == (False, envelopes[0]["id"])
-    later = datetime.now(timezone.utc) + timedelta(seconds=MIN_RETENTION_S + 60)
+    later = datetime.now(UTC) + timedelta(seconds=MIN_RETENTION_S + 60)
     event_log.prune(0, now=later)
     fresh = event_log.append("models", "model.registered", {"id": "m"})
     too_old, oldest = event_log.cursor_too_old(2, fresh["id"])

@@ -34,7 +34,7 @@ def test_lifecycle_events_also_route_to_jobs():
 
 
 def test_parse_ops():
-    op = parse_client_message('{"op": "subscribe", "topics": ["jobs", "%s"], "after": 12}' % JOB)
+    op = parse_client_message(f'{{"op": "subscribe", "topics": ["jobs", "{JOB}"], "after": 12}}')
     assert isinstance(op, SubscribeOp) and op.after == 12 and op.topics == ["jobs", JOB]
     assert isinstance(parse_client_message('{"op": "ping"}'), PingOp)
     assert isinstance(parse_client_message('{"op": "unsubscribe", "topics": ["jobs"]}'), UnsubscribeOp)

@@ -143,3 +143,19 @@ def test_g7_has_seven_receivers_on_a_50_km_ring() -> None:
     ecef = geodetic_to_ecef([r["lat"] for r in rx], [r["lon"] for r in rx], 0.0)
     ring = np.linalg.norm(ecef[1:] - ecef[0], axis=-1)
     assert len(rx) == 7 and np.allclose(ring, 50_000.0, atol=300.0)
+
+
+def test_ellipse_contains_matches_its_axes() -> None:
+    e = ellipse(np.array([[100.0, 0.0], [0.0, 400.0]]), 0.95)  # major axis north
+    k = np.sqrt(-2 * np.log(0.05))
+    assert e.contains(0.0, 19.9 * k) and not e.contains(0.0, 20.1 * k)
+    assert e.contains(9.9 * k, 0.0) and not e.contains(10.1 * k, 0.0)
+
+
+def test_heavy_tailed_posterior_gets_non_gaussian_radii() -> None:
+    """RSS: the 95 % ellipse holds 95 % of the posterior mass, not the Gaussian share."""
+    doc, _, _ = draw_trial("rss-8db", np.random.default_rng(8))
+    result = locate(parse_measurement_set(doc))
+    r68, r95 = result.ellipse_radii
+    assert r95 > r68 > 0
+    assert result.ellipses[1].semi_major_m / result.ellipses[0].semi_major_m == pytest.approx(r95 / r68)

@@ -5,10 +5,17 @@ Each module exposes ``router`` (an ``APIRouter`` whose paths are relative to ``/
 
 from __future__ import annotations
 
-from heimdall.api.routes import health, jobs
-from heimdall.api.routes import localizations, networks, receivers
-from heimdall.api.routes import datasets
-from heimdall.api.routes import models, training
+from heimdall.api.routes import (
+    accuracy,
+    datasets,
+    health,
+    jobs,
+    localizations,
+    models,
+    networks,
+    receivers,
+    training,
+)
 
 ROUTERS = [
     health.router,
@@ -19,4 +26,5 @@ ROUTERS = [
     datasets.router,
     models.router,
     training.router,
+    accuracy.router,
 ]

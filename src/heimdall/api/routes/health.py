@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from sqlalchemy import text
@@ -15,7 +15,7 @@ router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(services: Services = Depends(get_services)) -> dict[str, Any]:
+def health(services: Annotated[Services, Depends(get_services)]) -> dict[str, Any]:
     components = {"database": _database(services), "events": _events(services), "jobs": _jobs(services)}
     healthy = all(component["status"] != "error" for component in components.values())
     return {"status": "ok" if healthy else "degraded", "version": __version__, "components": components}

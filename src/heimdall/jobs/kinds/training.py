@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from heimdall.errors import HeimdallError, InvalidInput
+from heimdall.errors import DependencyMissing, HeimdallError, InvalidInput
 from heimdall.jobs.context import JobContext, JobPaused
 from heimdall.jobs.registry import job_kind
 from heimdall.services.common import finite_json
@@ -59,18 +59,26 @@ def _loading(ctx: JobContext, done: int, total: int) -> None:
     ctx.progress(done, total, phase="load", message=f"read {done}/{total} shards")
 
 
-def _finished(checkpoint: bytes) -> bool:
-    from heimdall.training import checkpoint_summary
+def _training() -> Any:
+    """``heimdall.training`` with torch loaded, or DependencyMissing naming the extra to install."""
+    try:
+        import torch  # noqa: F401
 
-    return checkpoint_summary(checkpoint)["status"] == "completed"
+        from heimdall import training
+    except ImportError as exc:
+        raise DependencyMissing("training needs torch on this worker: pip install 'heimdall[train]'") from exc
+    return training
+
+
+def _finished(checkpoint: bytes) -> bool:
+    return _training().checkpoint_summary(checkpoint)["status"] == "completed"
 
 
 def _train(ctx: JobContext, params: dict[str, Any], samples: list[dict[str, Any]], checkpoint: bytes | None,
            registry: ModelRegistry) -> bytes:
-    from heimdall.training import TrainingDiverged, TrainingHooks, train
-
+    training = _training()
     config = params["config"]
-    hooks = TrainingHooks(
+    hooks = training.TrainingHooks(
         on_progress=lambda step, total: _progress(ctx, step, total, config.epochs),
         on_epoch=lambda epoch, metrics: ctx.metrics(epoch, finite_json(metrics)),
         save_checkpoint=ctx.save_checkpoint,
@@ -82,8 +90,8 @@ def _train(ctx: JobContext, params: dict[str, Any], samples: list[dict[str, Any]
         parent = registry.checkpoint_bytes(params["warm_start_model_id"])
         checkpoint = warm_start_checkpoint(config, samples, parent)
     try:
-        result = train(None if checkpoint is not None else config, samples, hooks, resume_from=checkpoint)
-    except TrainingDiverged as exc:
+        result = training.train(None if checkpoint is not None else config, samples, hooks, resume_from=checkpoint)
+    except training.TrainingDiverged as exc:
         kept = "the last good checkpoint is kept" if exc.last_checkpoint else "no epoch had completed"
         raise TrainingFailed(f"training diverged: {exc.message}; {kept}", details=exc.details) from exc
     if result.status == "paused":

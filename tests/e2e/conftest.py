@@ -1,0 +1,225 @@
+"""End-to-end fixtures: a real ``heimdall serve`` subprocess and a real headless Chromium.
+
+``served`` is one server (free 127.0.0.1 port, temporary ``--data-dir``) that a test may stop and
+start again on the same port and data dir; ``browser_tab`` is one browser tab on it whose WebSockets, frames
+and console messages are recorded (``TabRecorder``) so that tests can assert the protocol rules of
+CONTRACT section 3 over the whole scenario. ``browser_tab`` opens the app at ``#/map``. Both are module-scoped: the scenario's steps share them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from heimdall.api.server import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+FRONTEND = ROOT / "frontend"
+DIST_INDEX = FRONTEND / "dist" / "index.html"
+SCREENSHOTS = ROOT / "test-results" / "screenshots"
+CHROMIUM = Path(os.environ.get("HEIMDALL_E2E_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+# The job kinds the scenario runs; `heimdall serve` imports HEIMDALL_JOB_MODULES at start.
+JOB_MODULES = "heimdall.jobs.kinds.datasets,heimdall.jobs.kinds.training"
+START_TIMEOUT_S = 60.0
+STOP_TIMEOUT_S = 40.0
+ENVELOPE_KEYS = {"id", "event", "topic", "timestamp", "data"}
+
+
+def _unavailable(reason: str) -> None:
+    """Skip locally; under CI a missing prerequisite is a failure, not a silent skip."""
+    if os.environ.get("CI"):
+        pytest.fail(f"e2e prerequisites missing under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def web_app_dist() -> Path:
+    """``frontend/dist``, built with ``npm run build`` when it is missing."""
+    if not DIST_INDEX.is_file():
+        if shutil.which("npm") is None or not (FRONTEND / "node_modules").is_dir():
+            _unavailable("frontend/dist is not built and npm/node_modules are missing (run `npm ci` in frontend/)")
+        subprocess.run(["npm", "run", "build"], cwd=FRONTEND, check=True, capture_output=True, timeout=600)
+    return DIST_INDEX.parent
+
+
+class ServeProcess:
+    """``heimdall serve --port P --data-dir D`` as a subprocess; stop() is Ctrl-C (SIGINT), then start() again."""
+
+    def __init__(self, data_dir: Path, log_path: Path) -> None:
+        self.port = free_port()
+        self.data_dir = data_dir
+        self.log_path = log_path
+        self.process: subprocess.Popen | None = None
+        self.lifetimes = 0
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def api(self) -> httpx.Client:
+        return httpx.Client(base_url=f"{self.url}/api/v1", timeout=30)
+
+    def start(self) -> ServeProcess:
+        env = {**os.environ, "HEIMDALL_JOB_MODULES": JOB_MODULES, "HEIMDALL_LOG_LEVEL": "WARNING"}
+        env.pop("HEIMDALL_DATABASE_URL", None)
+        command = [sys.executable, "-c", "from heimdall.cli import main; main()", "serve",
+                   "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)]
+        log = self.log_path.open("a")
+        self.process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        self.lifetimes += 1
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise AssertionError(f"heimdall serve exited with {self.process.returncode}:\n{self.log_tail()}")
+            try:
+                if httpx.get(f"{self.url}/api/v1/health", timeout=2).status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise AssertionError(f"heimdall serve did not answer within {START_TIMEOUT_S} s:\n{self.log_tail()}")
+
+    def stop(self) -> int:
+        """Graceful stop (what Ctrl-C does); returns the exit status."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(STOP_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait(10)
+            raise AssertionError(f"heimdall serve ignored SIGINT for {STOP_TIMEOUT_S} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@dataclass
+class SocketRecord:
+    url: str
+    lifetime: int  # which server start it was opened against
+    opened_at: float
+    closed_at: float | None = None
+    received: list[Any] = field(default_factory=list)
+    sent: list[Any] = field(default_factory=list)
+
+
+@dataclass
+class TabRecorder:
+    """Everything the tab did that the protocol rules talk about."""
+
+    serve: ServeProcess
+    sockets: list[SocketRecord] = field(default_factory=list)
+    overlaps: list[str] = field(default_factory=list)
+    bad_frames: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    # Console errors a step provokes on purpose (a 4xx the form shows, the socket failing while the
+    # server is down), as regexes; anything else is a failure.
+    allowed_console: list[re.Pattern[str]] = field(default_factory=list)
+
+    def on_websocket(self, ws) -> None:
+        record = SocketRecord(ws.url, self.serve.lifetimes, time.monotonic())
+        still_open = [s for s in self.sockets if s.closed_at is None]
+        if still_open:
+            self.overlaps.append(f"{ws.url} opened while {len(still_open)} socket(s) were still open")
+        self.sockets.append(record)
+        ws.on("framereceived", lambda payload: self._received(record, payload))
+        ws.on("framesent", lambda payload: record.sent.append(_json_or_raw(payload)))
+        ws.on("close", lambda _ws: setattr(record, "closed_at", time.monotonic()))
+
+    def _received(self, record: SocketRecord, payload: str | bytes) -> None:
+        message = _json_or_raw(payload)
+        if not isinstance(message, dict) or not ENVELOPE_KEYS <= set(message):
+            self.bad_frames.append(str(payload)[:200])
+        record.received.append(message)
+
+    def on_console(self, message) -> None:
+        if message.type in ("error", "warning"):
+            self.console.append(f"{message.type}: {message.text} ({message.location.get('url', '')})")
+
+    def on_page_error(self, error) -> None:
+        self.console.append(f"pageerror: {error}")
+
+    def allow_console(self, pattern: str) -> None:
+        self.allowed_console.append(re.compile(pattern))
+
+    def unexpected_console(self) -> list[str]:
+        return [line for line in self.console if not any(p.search(line) for p in self.allowed_console)]
+
+    def frames(self, event: str | None = None) -> list[dict]:
+        every = [m for s in self.sockets for m in s.received if isinstance(m, dict)]
+        return [m for m in every if event is None or m.get("event") == event]
+
+    def subscriptions(self, record: SocketRecord) -> list[dict]:
+        return [m for m in record.sent if isinstance(m, dict) and m.get("op") == "subscribe"]
+
+
+def _json_or_raw(payload: str | bytes) -> Any:
+    try:
+        return json.loads(payload)
+    except (TypeError, ValueError):
+        return payload
+
+
+@dataclass
+class Tab:
+    page: Any
+    recorder: TabRecorder
+    serve: ServeProcess
+
+    def goto(self, route: str) -> None:
+        """Navigate inside the app (hash route): the tab, and its one socket, stay."""
+        self.page.evaluate("route => { window.location.hash = route; }", f"#/{route}")
+
+    def screenshot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path), full_page=True)
+        return path
+
+
+@pytest.fixture(scope="module")
+def served(web_app_dist, tmp_path_factory):
+    directory = tmp_path_factory.mktemp("e2e")
+    serve = ServeProcess(directory / "data", directory / "serve.log").start()
+    try:
+        yield serve
+    finally:
+        serve.stop()
+
+
+@pytest.fixture(scope="module")
+def browser_tab(served):
+    if not CHROMIUM.is_file():
+        _unavailable(f"no Chromium at {CHROMIUM} (set HEIMDALL_E2E_CHROMIUM)")
+    from playwright.sync_api import sync_playwright
+
+    recorder = TabRecorder(served)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(30_000)
+        page.on("websocket", recorder.on_websocket)
+        page.on("console", recorder.on_console)
+        page.on("pageerror", recorder.on_page_error)
+        page.goto(f"{served.url}/#/map")
+        try:
+            yield Tab(page, recorder, served)
+        finally:
+            browser.close()
