@@ -19,7 +19,7 @@ from heimdall.errors import InvalidInput
 
 
 # Job kinds every Heimdall process knows; tests add their own through ``job_modules``.
-BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.jobs.kinds.datasets",)
+BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.jobs.kinds.datasets", "heimdall.jobs.kinds.training")
 
 
 class Settings(BaseSettings):

@@ -166,6 +166,11 @@ class TabRecorder:
         every = [m for s in self.sockets for m in s.received if isinstance(m, dict)]
         return [m for m in every if event is None or m.get("event") == event]
 
+    def established(self, lifetime: int | None = None) -> list[SocketRecord]:
+        """Sockets the server accepted (they got `connected`); attempts refused while it was down are not."""
+        return [s for s in self.sockets if (lifetime is None or s.lifetime == lifetime)
+                and any(isinstance(m, dict) and m.get("event") == "connected" for m in s.received)]
+
     def subscriptions(self, record: SocketRecord) -> list[dict]:
         return [m for m in record.sent if isinstance(m, dict) and m.get("op") == "subscribe"]
 

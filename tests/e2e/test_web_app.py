@@ -226,16 +226,18 @@ def test_training_streams_metrics_and_survives_pause_resume_and_a_server_restart
 
     # Ctrl-C the server mid-training, start it again on the same port and data dir.
     assert _job_status(tab) == "running"
-    last_id_before = max(f["id"] for f in tab.recorder.frames() if f.get("id") is not None)
     tab.recorder.allow_console(r"WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|net::ERR_")
     assert tab.serve.stop() == 0
     _wait(tab, lambda: _indicator(tab) != "Live", "the indicator to leave Live", timeout_s=30)
     tab.serve.start()
     _wait(tab, lambda: _indicator(tab) == "Live", "the tab to reconnect", timeout_s=60)
-    resumed = [s for s in tab.recorder.sockets if s.lifetime == 2]
+    resumed = tab.recorder.established(lifetime=2)
     assert len(resumed) == 1
+    # Resumed with `after`: never beyond the last id the first socket delivered (nothing skipped).
+    last_seen = max(m["id"] for s in tab.recorder.established(1) for m in s.received
+                    if isinstance(m, dict) and m.get("id") is not None)
     afters = [m.get("after") for m in tab.recorder.subscriptions(resumed[0]) if m.get("after") is not None]
-    assert afters and min(afters) <= last_id_before and max(afters) >= 1, f"resume cursors: {afters}"
+    assert afters and all(1 <= after <= last_seen for after in afters), f"resume cursors {afters}, last {last_seen}"
 
     _wait(tab, lambda: points() and _job_status(tab) == "completed", "the job to complete after the restart",
           timeout_s=180)
@@ -286,9 +288,9 @@ def test_one_socket_per_lifetime_every_frame_an_envelope_and_a_clean_console(tab
     recorder = tab.recorder
     assert recorder.sockets, "the tab never opened /ws"
     assert all(s.url.endswith("/ws") for s in recorder.sockets)
-    per_lifetime = [sum(1 for s in recorder.sockets if s.lifetime == n) for n in range(1, tab.serve.lifetimes + 1)]
+    per_lifetime = [len(recorder.established(n)) for n in range(1, tab.serve.lifetimes + 1)]
     assert all(count == 1 for count in per_lifetime), f"sockets per server lifetime: {per_lifetime}"
     assert not recorder.overlaps, recorder.overlaps
     assert not recorder.bad_frames, recorder.bad_frames[:5]
-    assert recorder.frames("connected") and len(recorder.frames("connected")) == len(recorder.sockets)
+    assert len(recorder.frames("connected")) == len(recorder.established())
     assert not recorder.unexpected_console(), recorder.unexpected_console()

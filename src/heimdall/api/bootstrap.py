@@ -28,6 +28,7 @@ def build_services(settings: Settings, *, executor: Any = None, hub_options: dic
     from heimdall.jobs.executors import make_executor
     from heimdall.jobs.registry import import_job_modules
     from heimdall.jobs.service import JobService
+    from heimdall.services.models import registry_services
     from heimdall.store.blob import make_blob_store
     from heimdall.store.schema import upgrade_database
 
@@ -45,6 +46,7 @@ def build_services(settings: Settings, *, executor: Any = None, hub_options: dic
     jobs = JobService(session_factory, publish, executor, blobs, max_attempts=settings.job_max_attempts)
     services = Services(settings=settings, session_factory=session_factory, publish=publish, hub=hub,
                         jobs=jobs, blobs=blobs, executor=executor)
+    services.extra.update(registry_services(session_factory, blobs, publish, jobs))
     services.on_startup += [executor.start, lambda: log.info("jobs recovered: %s", jobs.recover_on_start())]
     if settings.demo_network:
         services.on_startup.append(lambda: _seed_demo_network(services))

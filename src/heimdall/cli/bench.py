@@ -12,6 +12,7 @@ COLUMNS = (
     ("crlb_median_m", "bound m", "{:>10.1f}"), ("ratio_to_crlb", "ratio", "{:>6.2f}"),
     ("coverage_68", "cov68", "{:>6.3f}"), ("coverage_95", "cov95", "{:>6.3f}"),
     ("latency_ms_p50", "p50 ms", "{:>7.1f}"), ("latency_ms_p95", "p95 ms", "{:>7.1f}"),
+    ("cpu_ms_p95", "cpu95 ms", "{:>8.1f}"),
 )
 
 
@@ -51,8 +52,9 @@ def format_table(rows: list[dict]) -> str:
     lines = [header, "-" * len(header)]
     for row in rows:
         line = " ".join(fmt.format(row[key]) for key, _, fmt in COLUMNS)
+        line += f"  flagged {row['outlier_rate']:.3f}"
         if "outlier_flag_rate" in row:
-            line += f"  flagged {row['outlier_flag_rate']:.3f}"
+            line += f" (rx3 {row['outlier_flag_rate']:.3f})"
         lines.append(line)
     return "\n".join(lines)
 
