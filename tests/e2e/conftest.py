@@ -32,8 +32,6 @@ SCREENSHOTS = ROOT / "test-results" / "screenshots"
 CHROMIUM = Path(os.environ.get("HEIMDALL_E2E_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
-# The job kinds the scenario runs; `heimdall serve` imports HEIMDALL_JOB_MODULES at start.
-JOB_MODULES = "heimdall.jobs.kinds.datasets,heimdall.jobs.kinds.training"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 40.0
 ENVELOPE_KEYS = {"id", "event", "topic", "timestamp", "data"}
@@ -74,8 +72,9 @@ class ServeProcess:
         return httpx.Client(base_url=f"{self.url}/api/v1", timeout=30)
 
     def start(self) -> ServeProcess:
-        env = {**os.environ, "HEIMDALL_JOB_MODULES": JOB_MODULES, "HEIMDALL_LOG_LEVEL": "WARNING"}
-        env.pop("HEIMDALL_DATABASE_URL", None)
+        # Embedded everything, as a fresh install: no outside database, bus or blob store.
+        env = {k: v for k, v in os.environ.items() if not k.startswith("HEIMDALL_")}
+        env["HEIMDALL_LOG_LEVEL"] = "WARNING"
         command = [sys.executable, "-c", "from heimdall.cli import main; main()", "serve",
                    "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         log = self.log_path.open("a")

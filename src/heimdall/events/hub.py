@@ -8,7 +8,8 @@ means something is in flight, and the log (whose ids become visible in id order)
 
 Replay without gap or duplicate: on ``subscribe`` with ``after``, the hub notes the last id it has
 dispatched (S), holds the client's live events, replays the log's events in (after, S], then
-releases the held ones (all > S). The two sets are disjoint and together complete.
+releases the held ones (all > S). The two sets are disjoint and together complete. Events an
+earlier subscription of the same client already queued (``jobs`` before ``job:<id>``) are skipped.
 """
 
 from __future__ import annotations
