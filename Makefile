@@ -8,7 +8,7 @@ CHROMIUM := /usr/bin/chromium
 
 .PHONY: run test test-python test-frontend test-e2e bench setup frontend-build lint clean
 
-setup: $(STAMPS)/venv $(STAMPS)/frontend
+setup: $(STAMPS)/venv frontend-build
 
 # torch==2.13.0 first: it takes the CPU wheel on this machine's disk, never a multi-GB CUDA download.
 $(STAMPS)/venv: pyproject.toml
@@ -19,12 +19,14 @@ $(STAMPS)/venv: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[scale,train,dev]'
 	@touch $@
 
-$(STAMPS)/frontend: $(wildcard frontend/package.json frontend/package-lock.json)
+$(STAMPS)/node_modules: frontend/package.json frontend/package-lock.json
 	@mkdir -p $(STAMPS)
-	@if [ -f frontend/package.json ]; then \
-		cd frontend && npm ci --no-audit --no-fund && npm run build; \
-	fi
+	cd frontend && npm ci --no-audit --no-fund
 	@touch $@
+
+# Rebuilt on every run (about two seconds) so the served web app always matches the sources.
+frontend-build: $(STAMPS)/node_modules
+	cd frontend && npm run build
 
 $(STAMPS)/chromium:
 	@mkdir -p $(STAMPS)
@@ -38,7 +40,7 @@ run: setup
 
 test: setup $(STAMPS)/chromium
 	$(MAKE) test-python
-	@if [ -f frontend/package.json ]; then $(MAKE) test-frontend; fi
+	$(MAKE) test-frontend
 
 test-python:
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider
@@ -46,8 +48,12 @@ test-python:
 test-frontend:
 	cd frontend && npm test --silent
 
+# Long benchmarks: numbers go to docs/benchmarks.md (never timed assertions in tests).
 bench: setup
 	$(BIN)/heimdall bench localization
+	$(BIN)/python -m heimdall.synth.bench
+	$(BIN)/python -m heimdall.events.bench
+	$(BIN)/python -m heimdall.training.bench
 
 lint: setup
 	$(BIN)/ruff check src tests

@@ -225,7 +225,7 @@ def test_training_streams_metrics_and_survives_pause_resume_and_a_server_restart
     _wait(tab, lambda: points() > paused_at, "an epoch after resume", timeout_s=120)
 
     # Ctrl-C the server mid-training, start it again on the same port and data dir.
-    assert _job_status(tab) == "running"
+    _wait(tab, lambda: _job_status(tab) == "running", "running again after resume", timeout_s=60)
     tab.recorder.allow_console(r"WebSocket connection to .* failed|ERR_CONNECTION_REFUSED|net::ERR_")
     assert tab.serve.stop() == 0
     _wait(tab, lambda: _indicator(tab) != "Live", "the indicator to leave Live", timeout_s=30)
