@@ -138,8 +138,6 @@ def test_localize_a_pasted_measurement_set_shows_the_result_with_ellipses(tab, g
     tab.screenshot("04-localize")
 
 
-@pytest.mark.xfail(strict=True, reason="the web app sends `signal_types` at the top level; POST /datasets wants "
-                                       "`transmitters.signal_types` (docs/e2e.md, known gaps)")
 def test_dataset_form_is_accepted_by_the_server(tab, g7) -> None:
     page = tab.page
     tab.goto("datasets")

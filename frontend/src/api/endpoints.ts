@@ -27,7 +27,11 @@ export const api = {
   networkAccuracy: (id: string) => request<AccuracyMap>('GET', `/networks/${enc(id)}/expected-accuracy`),
 
   listDatasets: (query: Query = {}) => request<Page<Dataset>>('GET', '/datasets', { query: { limit: LIST_LIMIT, ...query } }),
-  createDataset: (body: DatasetInput) => request<CreatedDataset>('POST', '/datasets', { body }),
+  // The form's `signal_types` shorthand travels inside `transmitters`, where the simulator's config keeps it.
+  createDataset: ({ signal_types, ...rest }: DatasetInput) =>
+    request<CreatedDataset>('POST', '/datasets', {
+      body: signal_types ? { ...rest, transmitters: { ...(rest.transmitters ?? {}), signal_types } } : rest,
+    }),
   deleteDataset: (id: string) => request<void>('DELETE', `/datasets/${enc(id)}`),
   expandDataset: (id: string, numSamples: number) =>
     request<{ dataset?: Dataset; job?: Job }>('POST', `/datasets/${enc(id)}/expand`, { body: { num_samples: numSamples } }),

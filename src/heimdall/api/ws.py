@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from heimdall.api.services import get_services
+from heimdall.events.wire import find_frame_writer
 
 router = APIRouter()
 
@@ -16,7 +17,8 @@ async def events_socket(websocket: WebSocket) -> None:
         await websocket.close(code=1011, reason="events are not configured in this server")
         return
     await websocket.accept()
-    connection = hub.connect(websocket.send_text)
+    # Pre-built frames straight to the transport when the server allows it; the ASGI send otherwise.
+    connection = hub.connect(websocket.send_text, writer=find_frame_writer(websocket._send))
     try:
         while True:
             message = await websocket.receive()

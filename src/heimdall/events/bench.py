@@ -55,43 +55,6 @@ def _publisher(env: dict[str, str], topic: str, count: int, rate_hz: float, star
     publish.close()
 
 
-def _client_process(url: str, clients: int, topic: str, expected: int, ready, results) -> None:
-    results.put(asyncio.run(_clients(url, clients, topic, expected, ready)))
-
-
-async def _clients(url: str, clients: int, topic: str, expected: int, ready) -> list[dict[str, Any]]:
-    import websockets
-
-    sockets = [await websockets.connect(url, compression=None, max_size=None) for _ in range(clients)]
-    for ws in sockets:
-        await ws.send(json.dumps({"op": "subscribe", "topics": [topic]}))
-        while json.loads(await ws.recv())["event"] != "subscribed":
-            pass
-    ready.set()
-    outcome = await asyncio.gather(*(_consume(ws, expected) for ws in sockets))
-    await asyncio.gather(*(ws.close() for ws in sockets))
-    return outcome
-
-
-async def _consume(ws, expected: int) -> dict[str, Any]:
-    latencies_s: list[float] = []
-    received = resyncs = 0
-    last_s = 0.0
-    while received < expected:
-        try:
-            message = json.loads(await asyncio.wait_for(ws.recv(), 30))
-        except TimeoutError:
-            break
-        if message["event"] == "resync":
-            resyncs += 1
-        if message["id"] is None:
-            continue
-        last_s = time.time()
-        latencies_s.append(last_s - message["data"]["t"])
-        received += 1
-    return {"received": received, "resyncs": resyncs, "last_s": last_s, "latencies_s": latencies_s}
-
-
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -115,17 +78,26 @@ def _start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen
     raise RuntimeError(f"heimdall serve did not start; see {log_path}")
 
 
-def _phase(env, url, *, clients: int, client_procs: int, topic: str, events: int, publishers: int,
-           rate_hz: float) -> dict[str, Any]:
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _phase(env, url, server_pid: int, *, clients: int, client_procs: int, topic: str, events: int,
+           publishers: int, rate_hz: float, sample_every: int) -> dict[str, Any]:
+    from heimdall.events.bench_client import client_process
+
+    host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
     context = multiprocessing.get_context("spawn")
     results = context.Queue()
-    readies = []
-    procs = []
+    readies, procs = [], []
     for index in range(client_procs):
         share = clients // client_procs + (1 if index < clients % client_procs else 0)
         ready = context.Event()
         readies.append(ready)
-        procs.append(context.Process(target=_client_process, args=(url, share, topic, events, ready, results)))
+        procs.append(context.Process(target=client_process, args=(
+            host, int(port), topic, share, events, sample_every, ready, results)))
     for proc in procs:
         proc.start()
     for ready in readies:
@@ -134,12 +106,17 @@ def _phase(env, url, *, clients: int, client_procs: int, topic: str, events: int
     shares = [events // publishers + (1 if i < events % publishers else 0) for i in range(publishers)]
     writers = [context.Process(target=_publisher, args=(env, topic, share, rate_hz / publishers, start_at))
                for share in shares]
+    server_cpu_s, load_before = _cpu_s(server_pid), os.getloadavg()[0]
     for writer in writers:
         writer.start()
-    per_client = [item for _ in procs for item in results.get(timeout=600)]
+    outcomes = [results.get(timeout=600) for _ in procs]
+    server_cpu_s = _cpu_s(server_pid) - server_cpu_s
     for proc in [*writers, *procs]:
         proc.join(30)
-    return _summarise(per_client, events, start_at)
+    summary = _summarise([c for o in outcomes for c in o["clients"]], events, start_at)
+    summary.update(server_cpu_s=round(server_cpu_s, 2), clients_cpu_s=round(sum(o["cpu_s"] for o in outcomes), 2),
+                   load_avg_1m_before=round(load_before, 2), load_avg_1m_after=round(os.getloadavg()[0], 2))
+    return summary
 
 
 def _summarise(per_client: list[dict[str, Any]], events: int, start_at: float) -> dict[str, Any]:
@@ -154,6 +131,7 @@ def _summarise(per_client: list[dict[str, Any]], events: int, start_at: float) -
         "elapsed_s": round(elapsed_s, 3),
         "events_per_s": round(events / elapsed_s, 1),
         "deliveries_per_s": round(delivered / elapsed_s, 1),
+        "latency_samples": int(latencies_ms.size),
         "latency_ms_p50": round(float(np.percentile(latencies_ms, 50)), 2),
         "latency_ms_p99": round(float(np.percentile(latencies_ms, 99)), 2),
         "latency_ms_max": round(float(latencies_ms.max()), 2),
@@ -163,14 +141,15 @@ def _summarise(per_client: list[dict[str, Any]], events: int, start_at: float) -
 def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="heimdall-bench-") as tmp:
         env = {"HEIMDALL_DATA_DIR": tmp, "HEIMDALL_DEMO_NETWORK": "false", "HEIMDALL_LOG_LEVEL": "WARNING",
-               "HEIMDALL_EVENTS_URL": REDIS_URL if mode == "redis" else ""}
+               "HEIMDALL_EVENTS_URL": REDIS_URL if mode == "redis" else "", "HEIMDALL_LOCAL_WORKERS": "0"}
         server, url = _start_server(env, Path(tmp) / "serve.log")
         try:
-            fanout = _phase(env, url, clients=args.clients, client_procs=args.client_procs, topic=TOPIC_FANOUT,
-                            events=args.events, publishers=args.publishers, rate_hz=0.0)
+            common = {"clients": args.clients, "client_procs": args.client_procs}
+            fanout = _phase(env, url, server.pid, **common, topic=TOPIC_FANOUT, events=args.events,
+                            publishers=args.publishers, rate_hz=0.0, sample_every=args.sample_every)
             count = int(args.rate * args.duration_s)
-            latency = _phase(env, url, clients=args.clients, client_procs=args.client_procs, topic=TOPIC_LATENCY,
-                             events=count, publishers=1, rate_hz=args.rate)
+            latency = _phase(env, url, server.pid, **common, topic=TOPIC_LATENCY, events=count, publishers=1,
+                             rate_hz=args.rate, sample_every=1)
         finally:
             server.terminate()
             server.wait(30)
@@ -180,7 +159,9 @@ def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=100)
-    parser.add_argument("--client-procs", type=int, default=4)
+    parser.add_argument("--client-procs", type=int, default=2)
+    parser.add_argument("--sample-every", type=int, default=10,
+                        help="in the fan-out phase every Nth client parses events for latency (all do in the latency phase)")
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--publishers", type=int, default=1)
     parser.add_argument("--rate", type=float, default=100.0, help="events/s in the latency phase")

@@ -1,10 +1,15 @@
-"""One ``/ws`` client as the hub sees it: its topics and a bounded outbound queue with its own sender.
+"""One ``/ws`` client as the hub sees it: its topics and a bounded outbound queue.
 
-The hub never awaits a client: it drops envelopes into this queue and a per-connection task writes
-them out, so a slow client only ever delays itself. When the queue is full, queued ``job.progress``
-events are coalesced to the latest per job (progress is a level, not a history). If even that
-leaves no room, the backlog is dropped and the client gets a ``resync`` for each affected topic
-(it refetches over REST); no other event is silently discarded.
+The hub never awaits a client: it drops envelopes into this queue. When the client's transport can
+take them (the usual case), they are written out synchronously once per event-loop iteration by the
+hub's ``Flusher``: the client's whole backlog in one ``transport.write``, no task switch per event.
+Only a client whose transport is paused (it reads slowly) is served by its own task, which waits for
+the transport to drain; so a slow client only ever delays itself. Without a raw writer (another
+server or protocol implementation) the task sends each envelope through the ASGI ``send``.
+
+When the queue is full, queued ``job.progress`` events are coalesced to the latest per job (progress
+is a level, not a history). If even that leaves no room, the backlog is dropped and the client gets
+a ``resync`` for each affected topic (it refetches over REST); no other event is silently discarded.
 """
 
 from __future__ import annotations
@@ -17,16 +22,40 @@ from typing import Any
 
 from heimdall.events.envelope import make_envelope
 from heimdall.events.topics import SYSTEM_TOPIC, subscription_keys
+from heimdall.events.wire import Encoded, FrameWriter
 
 Send = Callable[[str], Awaitable[None]]
-# (envelope, its JSON text): the text is encoded once per event, not once per client.
-Item = tuple[dict[str, Any], str]
+# (envelope, its JSON text and frame): encoded once per event, not once per client.
+Item = tuple[dict[str, Any], Encoded]
 
 COALESCED_EVENTS = frozenset({"job.progress"})
+# One transport.write carries at most this much; then the transport's flow control gets a say.
+MAX_WRITE_BYTES = 256 * 1024
+
+
+class Flusher:
+    """Writes out every connection that got something during this event-loop iteration, once."""
+
+    def __init__(self) -> None:
+        self._dirty: dict[Connection, None] = {}
+        self._scheduled = False
+
+    def mark(self, connection: Connection) -> None:
+        self._dirty[connection] = None
+        if not self._scheduled:
+            self._scheduled = True
+            asyncio.get_running_loop().call_soon(self._flush)
+
+    def _flush(self) -> None:
+        self._scheduled = False
+        dirty, self._dirty = self._dirty, {}
+        for connection in dirty:
+            connection.flush()
 
 
 class Connection:
-    def __init__(self, client_id: str, send: Send, *, queue_size: int = 1000) -> None:
+    def __init__(self, client_id: str, send: Send, *, queue_size: int = 1000, writer: FrameWriter | None = None,
+                 flusher: Flusher | None = None) -> None:
         self.client_id = client_id
         self.topics: set[str] = set()
         # topic -> the id after which every event of that topic has been queued for this client
@@ -34,7 +63,9 @@ class Connection:
         self.queue_size = queue_size
         self.coalesced = 0
         self.overflows = 0
+        self.writer = writer
         self._send = send
+        self._flusher = (flusher or Flusher()) if writer is not None else None
         self._queue: deque[Item] = deque()
         self._ready = asyncio.Event()
         self._room = asyncio.Event()
@@ -44,7 +75,8 @@ class Connection:
         self._task: asyncio.Task | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name=f"ws-send-{self.client_id}")
+        run = self._run_raw if self.writer is not None else self._run_send
+        self._task = asyncio.create_task(run(), name=f"ws-send-{self.client_id}")
 
     async def close(self) -> None:
         if self._task is not None:
@@ -55,26 +87,27 @@ class Connection:
     def pending(self) -> int:
         return len(self._queue)
 
-    def push_live(self, envelope: dict[str, Any], encoded: str) -> None:
+    def push_live(self, envelope: dict[str, Any], encoded: Encoded | str) -> None:
         """A live logged event; held back while a replay for this client is running."""
+        item = (envelope, _as_encoded(encoded))
         if self._held is None:
-            self._enqueue((envelope, encoded))
+            self._enqueue(item)
             return
         if len(self._held) >= self.queue_size:
             self._held_lost |= self._affected_topics(self._held)
             self._held.clear()
-        self._held.append((envelope, encoded))
+        self._held.append(item)
 
     def push_system(self, event: str, data: dict[str, Any], *, topic: str = SYSTEM_TOPIC) -> None:
         envelope = make_envelope(event, topic, data)
-        self._enqueue((envelope, json.dumps(envelope)))
+        self._enqueue((envelope, Encoded(json.dumps(envelope))))
 
-    async def push_replay(self, envelope: dict[str, Any], encoded: str) -> None:
+    async def push_replay(self, envelope: dict[str, Any], encoded: Encoded | str) -> None:
         """A replayed event: waits for room instead of dropping (the client asked for history)."""
         while len(self._queue) >= self.queue_size // 2:
             self._room.clear()
             await self._room.wait()
-        self._put((envelope, encoded))
+        self._put((envelope, _as_encoded(encoded)))
 
     def hold(self) -> None:
         self._held = []
@@ -89,6 +122,20 @@ class Connection:
         for item in held:
             self._enqueue(item)
 
+    def flush(self) -> None:
+        """Write the backlog now if the transport takes it; otherwise leave it to this client's task."""
+        writer = self.writer
+        if writer is None:
+            return
+        while self._queue and writer.writable:
+            self._write_batch(writer)
+        if self._queue and writer.closed:
+            self._queue.clear()  # the client is gone; its receive side disconnects it
+        if self._queue:
+            self._ready.set()  # paused (a slow reader): the task waits for the drain
+        else:
+            self._room.set()
+
     def _enqueue(self, item: Item) -> None:
         if len(self._queue) >= self.queue_size:
             self._coalesce()
@@ -98,7 +145,10 @@ class Connection:
 
     def _put(self, item: Item) -> None:
         self._queue.append(item)
-        self._ready.set()
+        if self._flusher is not None:
+            self._flusher.mark(self)
+        else:
+            self._ready.set()
 
     def _coalesce(self) -> None:
         latest: dict[tuple[str, str], int] = {}
@@ -116,7 +166,7 @@ class Connection:
         self.overflows += 1
         self._queue.clear()
         for topic in sorted(lost):
-            self._put(_resync_item(topic))
+            self._queue.append(_resync_item(topic))
 
     def _affected_topics(self, items) -> set[str]:
         topics: set[str] = set()
@@ -125,19 +175,39 @@ class Connection:
                 topics |= set(subscription_keys(envelope["topic"], envelope["event"])) & self.topics
         return topics
 
-    async def _run(self) -> None:
+    def _write_batch(self, writer: FrameWriter) -> None:
+        queue, frames, size = self._queue, [], 0
+        while queue and size < MAX_WRITE_BYTES:
+            frame = queue.popleft()[1].frame
+            frames.append(frame)
+            size += len(frame)
+        writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
+
+    async def _run_raw(self) -> None:
+        writer = self.writer
+        assert writer is not None
+        while True:
+            await self._ready.wait()
+            self._ready.clear()
+            await writer.wait_writable()
+            self.flush()
+
+    async def _run_send(self) -> None:
         while True:
             await self._ready.wait()
             while self._queue:
                 _, encoded = self._queue.popleft()
                 if len(self._queue) < self.queue_size // 2:
                     self._room.set()
-                await self._send(encoded)
+                await self._send(encoded.text)
             self._ready.clear()
             self._room.set()
 
 
+def _as_encoded(encoded: Encoded | str) -> Encoded:
+    return encoded if isinstance(encoded, Encoded) else Encoded(encoded)
+
+
 def _resync_item(topic: str) -> Item:
     envelope = make_envelope("resync", topic, {"reason": "overflow"})
-    return envelope, json.dumps(envelope)
-
+    return envelope, Encoded(json.dumps(envelope))

@@ -24,11 +24,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from heimdall.errors import HeimdallError
-from heimdall.events.connection import Connection, Send
+from heimdall.events.connection import Connection, Flusher, Send
 from heimdall.events.envelope import iso_ms
 from heimdall.events.log import EventLog
 from heimdall.events.protocol import PingOp, ProtocolError, SubscribeOp, parse_client_message
 from heimdall.events.topics import subscription_keys
+from heimdall.events.wire import Encoded, FrameWriter
 from heimdall.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -61,6 +62,7 @@ class Hub:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
+        self._flusher = Flusher()
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -113,14 +115,21 @@ class Hub:
                 continue
             self.last_id = envelope["id"]
             self.dispatched_total += 1
-            targets: set[Connection] = set()
-            for key in subscription_keys(envelope["topic"], envelope["event"]):
-                targets |= self._subscribers.get(key, set())
+            targets = self._targets(envelope)
             if not targets:
                 continue
-            encoded = json.dumps(envelope)
+            encoded = Encoded(json.dumps(envelope))  # once per event; its frame too, on first write
             for connection in targets:
                 connection.push_live(envelope, encoded)
+
+    def _targets(self, envelope: dict[str, Any]) -> set[Connection] | None:
+        keys = subscription_keys(envelope["topic"], envelope["event"])
+        if len(keys) == 1:
+            return self._subscribers.get(keys[0])
+        targets: set[Connection] = set()
+        for key in keys:
+            targets |= self._subscribers.get(key, set())
+        return targets
 
     async def _tail_loop(self) -> None:
         while True:
@@ -145,8 +154,10 @@ class Hub:
                 connection.push_system("heartbeat", {"server_time": now})
 
     # -- connections -----------------------------------------------------------------------------
-    def connect(self, send: Send) -> Connection:
-        connection = Connection(uuid.uuid4().hex, send, queue_size=self.queue_size)
+    def connect(self, send: Send, *, writer: FrameWriter | None = None) -> Connection:
+        """A new client; with ``writer`` its frames go straight to its transport (see events.wire)."""
+        connection = Connection(uuid.uuid4().hex, send, queue_size=self.queue_size, writer=writer,
+                                flusher=self._flusher)
         self._connections[connection.client_id] = connection
         connection.start()
         connection.push_system("connected", {"client_id": connection.client_id, "server_time": _now_iso()})
