@@ -98,6 +98,15 @@ class Connection:
             self._held.clear()
         self._held.append(item)
 
+    def push_live_many(self, items: list[Item]) -> None:
+        """Several live events in id order (one dispatch run); the same as ``push_live`` for each."""
+        if self._held is None and len(self._queue) + len(items) <= self.queue_size:
+            self._queue.extend(items)
+            self._wake()
+            return
+        for envelope, encoded in items:
+            self.push_live(envelope, encoded)
+
     def push_system(self, event: str, data: dict[str, Any], *, topic: str = SYSTEM_TOPIC) -> None:
         envelope = make_envelope(event, topic, data)
         self._enqueue((envelope, Encoded(json.dumps(envelope))))
@@ -145,6 +154,9 @@ class Connection:
 
     def _put(self, item: Item) -> None:
         self._queue.append(item)
+        self._wake()
+
+    def _wake(self) -> None:
         if self._flusher is not None:
             self._flusher.mark(self)
         else:

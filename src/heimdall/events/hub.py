@@ -24,9 +24,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from heimdall.errors import HeimdallError
-from heimdall.events.connection import Connection, Flusher, Send
+from heimdall.events.connection import Connection, Flusher, Item, Send
 from heimdall.events.envelope import iso_ms
 from heimdall.events.log import EventLog
+from heimdall.events.notify import NotifyListener, notify_path
 from heimdall.events.protocol import PingOp, ProtocolError, SubscribeOp, parse_client_message
 from heimdall.events.topics import subscription_keys
 from heimdall.events.wire import Encoded, FrameWriter
@@ -48,6 +49,8 @@ class Hub:
         queue_size: int = 1000,
         redis_url: str = "",
         channel: str = "heimdall:events",
+        notify_path: str = "",
+        min_read_gap_s: float = 0.004,
     ) -> None:
         self.log = event_log
         self.poll_interval_s = poll_interval_s
@@ -55,6 +58,8 @@ class Hub:
         self.queue_size = queue_size
         self.redis_url = redis_url
         self.channel = channel
+        self.notify_path = notify_path
+        self.min_read_gap_s = min_read_gap_s
         self.last_id = 0
         self.dispatched_total = 0
         self._connections: dict[str, Connection] = {}
@@ -63,6 +68,7 @@ class Hub:
         self._wake = asyncio.Event()
         self._tasks: list[asyncio.Task] = []
         self._flusher = Flusher()
+        self._notify: NotifyListener | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -77,12 +83,19 @@ class Hub:
             from heimdall.events.redis_feed import redis_feed
 
             self._tasks.append(asyncio.create_task(redis_feed(self), name="hub-redis"))
+        elif self.notify_path:
+            self._notify = NotifyListener(self.notify_path, self._on_notified)
+            if not await self._notify.start():
+                self._notify = None
 
     async def stop(self) -> None:
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
+        if self._notify is not None:
+            self._notify.stop()
+            self._notify = None
         for connection in list(self._connections.values()):
             await self.disconnect(connection)
 
@@ -108,8 +121,19 @@ class Hub:
     def wake(self) -> None:
         self._wake.set()
 
+    def _on_notified(self, event_id: int) -> None:
+        # Another process appended ``event_id``: read the log now rather than at the next poll.
+        if event_id > self.last_id:
+            self._wake.set()
+
     def dispatch(self, envelopes: list[dict[str, Any]]) -> None:
-        """Fan out events in id order; ids already dispatched are dropped (each id once)."""
+        """Fan out events in id order; ids already dispatched are dropped (each id once).
+
+        Consecutive events with the same subscribers go to each of them as one run: one call per
+        client per run instead of per event (a page of the log is usually one run per topic).
+        """
+        run: list[Item] = []
+        run_targets: set[Connection] | None = None
         for envelope in envelopes:
             if envelope["id"] <= self.last_id:
                 continue
@@ -118,9 +142,11 @@ class Hub:
             targets = self._targets(envelope)
             if not targets:
                 continue
-            encoded = Encoded(json.dumps(envelope))  # once per event; its frame too, on first write
-            for connection in targets:
-                connection.push_live(envelope, encoded)
+            if targets is not run_targets:
+                _push_run(run_targets, run)
+                run, run_targets = [], targets
+            run.append((envelope, Encoded(json.dumps(envelope))))  # encoded once per event
+        _push_run(run_targets, run)
 
     def _targets(self, envelope: dict[str, Any]) -> set[Connection] | None:
         keys = subscription_keys(envelope["topic"], envelope["event"])
@@ -132,10 +158,18 @@ class Hub:
         return targets
 
     async def _tail_loop(self) -> None:
+        loop = asyncio.get_running_loop()
+        last_read_s = 0.0
         while True:
             with contextlib.suppress(asyncio.TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval_s)
+            # Under a burst of wake-ups, read at most every min_read_gap_s: each read then carries a
+            # batch that goes out in one write per client, instead of one read and fan-out per event.
+            gap_s = last_read_s + self.min_read_gap_s - loop.time()
+            if gap_s > 0:
+                await asyncio.sleep(gap_s)
             self._wake.clear()
+            last_read_s = loop.time()
             try:
                 page = await asyncio.to_thread(self.log.read_after, self.last_id, TAIL_PAGE)
             except HeimdallError as exc:
@@ -251,6 +285,12 @@ class Hub:
         return {topic: len(connections) for topic, connections in self._subscribers.items()}
 
 
+def _push_run(targets: set[Connection] | None, run: list[Item]) -> None:
+    if targets and run:
+        for connection in targets:
+            connection.push_live_many(run)
+
+
 def _already_delivered(envelope: dict[str, Any], prior: dict[str, int]) -> bool:
     """Whether a subscription the client already had has sent (or queued) this event."""
     return any(
@@ -272,5 +312,6 @@ def make_hub(settings: Settings, event_log: EventLog, **options: Any) -> Hub:
         "poll_interval_s": 0.5 if redis_url else 0.025,
         "redis_url": redis_url,
         "channel": redis_channel(settings),
+        "notify_path": "" if redis_url else notify_path(settings.resolved_database_url),
     }
     return Hub(event_log, **{**defaults, **options})

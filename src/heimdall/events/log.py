@@ -27,6 +27,10 @@ from heimdall.store.tables.events import EventRow
 MIN_RETENTION_S = 24 * 3600.0
 # Any constant works; it only has to be the same in every process appending to the log.
 _APPEND_LOCK_KEY = 0x4845494D  # "HEIM"
+_APPEND_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+# Appends are the hot path: one prebuilt Core INSERT ... RETURNING on the table, executed on the
+# session's connection, costs a third of building an ORM-enabled insert per call.
+_INSERT = insert(EventRow.__table__).returning(EventRow.__table__.c.id)
 
 
 def json_safe(value: Any) -> Any:
@@ -62,12 +66,12 @@ class EventLog:
         json.dumps(payload)  # fail here, not in every subscriber
         try:
             with transaction(self._factory) as session:
-                if session.get_bind().dialect.name == "postgresql":
-                    session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _APPEND_LOCK_KEY})
+                connection = session.connection()
+                if connection.dialect.name == "postgresql":
+                    connection.execute(_APPEND_LOCK, {"key": _APPEND_LOCK_KEY})
                 moment = truncate_ms(_now())
-                # Core INSERT ... RETURNING: half the cost of an ORM flush, and appends are the hot path.
-                statement = insert(EventRow).values(topic=topic, event=event, data=payload, created_at=moment)
-                event_id = session.execute(statement.returning(EventRow.id)).scalar_one()
+                row = {"topic": topic, "event": event, "data": payload, "created_at": moment}
+                event_id = connection.execute(_INSERT, row).scalar_one()
             return {"id": event_id, "event": event, "topic": topic, "timestamp": iso_ms(moment), "data": payload}
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot append to the event log: {exc}") from exc

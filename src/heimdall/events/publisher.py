@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import DependencyMissing, InvalidInput
 from heimdall.events.log import EventLog
+from heimdall.events.notify import Notifier, notify_path
 from heimdall.events.topics import validate_event_name, validate_topic
 from heimdall.settings import Settings
 
@@ -41,10 +42,13 @@ def check_events_url(url: str) -> str:
 class Publisher:
     """Callable as ``publish(topic, event, data) -> envelope``; thread-safe."""
 
-    def __init__(self, event_log: EventLog, *, redis_url: str = "", channel: str = "heimdall:events") -> None:
+    def __init__(self, event_log: EventLog, *, redis_url: str = "", channel: str = "heimdall:events",
+                 notify_path: str = "") -> None:
         self.log = event_log
         self.channel = channel
         self._redis = _redis_client(check_events_url(redis_url)) if redis_url else None
+        # Embedded mode: wake a hub on this host at once instead of at its next poll of the log.
+        self._notifier = Notifier(notify_path) if notify_path and self._redis is None else None
         self._listeners: list[Listener] = []
         self._lock = threading.Lock()
 
@@ -59,6 +63,8 @@ class Publisher:
             listeners = list(self._listeners)
         for listener in listeners:
             listener(envelope)
+        if self._notifier is not None:
+            self._notifier.notify(envelope["id"])
         return envelope
 
     def add_listener(self, listener: Listener) -> None:
@@ -73,6 +79,7 @@ class Publisher:
     def close(self) -> None:
         if self._redis is not None:
             self._redis.close()
+
 
     def _notify_redis(self, envelope: dict[str, Any]) -> None:
         if self._redis is None:
@@ -97,4 +104,6 @@ def _redis_client(url: str):
 
 def make_publisher(settings: Settings, session_factory: sessionmaker[Session]) -> Publisher:
     """The publisher for this process: the database event log plus Redis when ``events_url`` is set."""
-    return Publisher(EventLog(session_factory), redis_url=settings.events_url, channel=redis_channel(settings))
+    local = "" if settings.events_url else notify_path(settings.resolved_database_url)
+    return Publisher(EventLog(session_factory), redis_url=settings.events_url, channel=redis_channel(settings),
+                     notify_path=local)

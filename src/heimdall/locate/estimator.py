@@ -88,11 +88,13 @@ def _posterior_estimate(solution: Solution) -> tuple[float, float, np.ndarray, t
     """
     best = solution.best
     frame = LocalFrame(best.lat_deg, best.lon_deg, solution.model.ms.tx_alt_m)
-    points, weights = local_posterior(solution.model, frame, best.cov_m2, solution.area)
+    points, weights, spacing_m = local_posterior(solution.model, frame, best.cov_m2, solution.area)
     mean = weights @ points
     centred = points - mean
     cov = np.einsum("n,ni,nj->ij", weights, centred, centred)
-    cov = 0.5 * (cov + cov.T)
+    # a posterior narrower than the grid can resolve keeps at least a cell's own spread
+    eigval, eigvec = np.linalg.eigh(0.5 * (cov + cov.T))
+    cov = (eigvec * np.maximum(eigval, spacing_m**2 / 12.0)) @ eigvec.T
     lat, lon = frame.to_geodetic(mean)
     # the frame at the mean is rotated from the one at the peak by a negligible angle (~1e-5 rad per km)
     return float(lat), float(lon), cov, _credible_radii(centred, weights, cov)

@@ -76,15 +76,18 @@ def in_area(lat_deg: NDArray, lon_deg: NDArray, area: SearchArea) -> NDArray[np.
 
 
 def local_posterior(model: ResidualModel, frame: LocalFrame, cov_m2: NDArray[np.float64], area: SearchArea,
-                    points: int = 31, max_rounds: int = 6) -> tuple[NDArray, NDArray]:
-    """Posterior on a grid along ``cov_m2``'s axes: points (n, 2) in the frame and their weights (n,).
+                    points: int = 31, max_rounds: int = 6) -> tuple[NDArray, NDArray, float]:
+    """Posterior on a grid along ``cov_m2``'s axes: points (n, 2) in the frame, their weights (n,)
+    and the finest grid spacing (m).
 
     The grid starts at +-5 sigma of ``cov_m2`` and each axis grows until the posterior has no mass
     on its edges, so a Fisher information that understates the spread (banana shapes, RSS far
-    away) is corrected by what the likelihood itself says.
+    away) is corrected by what the likelihood itself says. No axis outgrows the search area.
     """
     eigval, eigvec = np.linalg.eigh(cov_m2)
-    half = 5.0 * np.sqrt(np.maximum(eigval, 1.0))
+    corners = frame.from_geodetic(np.array([area.lat_min, area.lat_max]), np.array([area.lon_min, area.lon_max]))
+    widest = float(np.linalg.norm(corners[1] - corners[0]))
+    half = np.minimum(5.0 * np.sqrt(np.maximum(eigval, 1.0)), widest)
     u = np.linspace(-1.0, 1.0, points)
     for _ in range(max_rounds):
         a, b = np.meshgrid(u * half[0], u * half[1], indexing="ij")
@@ -98,7 +101,10 @@ def local_posterior(model: ResidualModel, frame: LocalFrame, cov_m2: NDArray[np.
         grow = np.array([edge_a > 1e-3, edge_b > 1e-3])
         if not grow.any():
             break
-        half = np.where(grow, half * 2.0, half)
+        grow &= half < widest
+        if not grow.any():
+            break
+        half = np.where(grow, np.minimum(half * 2.0, widest), half)
     # the frame's area element varies as cos(lat) (uniform prior by area)
     p = p * np.cos(np.radians(lat))
-    return en.reshape(-1, 2), (p / p.sum()).ravel()
+    return en.reshape(-1, 2), (p / p.sum()).ravel(), float(2.0 * half.min() / (points - 1))

@@ -52,11 +52,6 @@ class ResidualModel:
             # Known EIRP: the model's constant is fixed, nothing to profile.
             self.rss_offset_db = ms.eirp_dbm - fspl_db(self.reference_distance_m, ms.frequency_hz)
 
-    def receiver_of_residual(self) -> NDArray[np.intp]:
-        """For each residual, the receiver it belongs to (TDoA: the non-reference one)."""
-        ms = self.ms
-        return np.concatenate([ms.toa.receiver, ms.tdoa.receiver, ms.rss.receiver, ms.aoa.receiver])
-
     def distances_m(self, tx_ecef_m: NDArray[np.float64]) -> NDArray[np.float64]:
         delta = tx_ecef_m[..., None, :] - self.rx_ecef_m
         return np.sqrt(np.einsum("...k,...k->...", delta, delta))

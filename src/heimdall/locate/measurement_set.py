@@ -7,12 +7,13 @@ known to have at least as many measurements as unknowns.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from heimdall.errors import InvalidInput
 from heimdall.locate.validation import (
     TOP_LEVEL_FIELDS,
     check_identifiability,
@@ -30,7 +31,8 @@ from heimdall.locate.validation import (
 )
 
 MODALITIES = ("toa", "tdoa", "rss", "aoa")
-__all__ = ["MODALITIES", "MeasurementSet", "measurement_count", "measurement_set_to_dict",
+__all__ = ["MODALITIES", "AoaMeasurements", "MeasurementSet", "Propagation", "Receivers", "RssMeasurements",
+           "SearchArea", "TdoaMeasurements", "ToaMeasurements", "measurement_count", "measurement_set_to_dict",
            "parse_measurement_set", "select_receivers", "unknown_count"]
 
 
@@ -126,8 +128,6 @@ class MeasurementSet:
 
 def parse_measurement_set(doc: dict) -> MeasurementSet:
     """Validate a measurement-set document and return it typed; raises InvalidInput / InsufficientData."""
-    from heimdall.errors import InvalidInput
-
     if not isinstance(doc, dict):
         raise InvalidInput("a measurement set must be a JSON object", field="")
     reject_unknown_fields(doc, TOP_LEVEL_FIELDS, prefix="")
@@ -196,8 +196,6 @@ def measurement_set_to_dict(ms: MeasurementSet) -> dict[str, Any]:
 
 def select_receivers(ms: MeasurementSet, drop: set[int]) -> MeasurementSet:
     """The same set without every measurement that involves a receiver index in ``drop``."""
-    from dataclasses import replace
-
     def keep(part: Any, *index_arrays: NDArray[np.intp]) -> Any:
         mask = np.ones(part.receiver.size, dtype=bool)
         for arr in index_arrays:

@@ -9,7 +9,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from heimdall.locate.frame import LocalFrame
-from heimdall.locate.grid import in_area
 from heimdall.locate.likelihood import ResidualModel
 from heimdall.locate.measurement_set import SearchArea
 
@@ -134,7 +133,3 @@ def covariance_from_jacobian(jac: NDArray[np.float64]) -> NDArray[np.float64]:
     eigval, eigvec = np.linalg.eigh(info)
     inv = np.where(eigval > 1.0 / UNINFORMED_VAR_M2, 1.0 / np.maximum(eigval, 1e-300), UNINFORMED_VAR_M2)
     return (eigvec * inv) @ eigvec.T
-
-
-def inside(fit: Fit, area: SearchArea) -> bool:
-    return bool(in_area(np.array(fit.lat_deg), np.array(fit.lon_deg), area))
