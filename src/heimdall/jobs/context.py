@@ -44,6 +44,7 @@ class JobContext:
         self._stop_requested = stop_requested or (lambda: False)
         self._last_progress_at = float("-inf")
         self._progress_origin: tuple[float, int] | None = None
+        self._progress_phase: str | None = None
         self._last_control_at = float("-inf")
         self.stopped_by_worker = False
 
@@ -52,13 +53,15 @@ class JobContext:
         return job_topic(self.job_id)
 
     def progress(self, step: int, total: int, *, phase: str = "", message: str = "") -> None:
-        """Report progress; throttled to ~4 events/s, but the first and the final step always go out."""
+        """Report progress; throttled to ~4 events/s, but the first step of each phase and the final
+        step always go out (the ETA restarts with each phase)."""
         now = time.monotonic()
-        if self._progress_origin is None:
+        new_phase = phase != self._progress_phase
+        if new_phase:
             self._progress_origin = (now, step)
+            self._progress_phase = phase
         final = total > 0 and step >= total
-        first = self._last_progress_at == float("-inf")
-        if not (first or final or now - self._last_progress_at >= PROGRESS_MIN_INTERVAL_S):
+        if not (new_phase or final or now - self._last_progress_at >= PROGRESS_MIN_INTERVAL_S):
             return
         self._last_progress_at = now
         data = {
