@@ -99,7 +99,7 @@ function receiverPatch(data: Record<string, unknown>): (Partial<Receiver> & Iden
   return { id, health: (data.health as Record<string, unknown>) ?? data };
 }
 
-/** Which cached queries a `resync` on `topic` makes stale. */
+/** Which cached queries a `resync` or `subscribed` on `topic` makes stale. */
 export function keysForTopic(topic: string): QueryKey[] {
   if (topic.startsWith('job:')) {
     const id = topic.slice(4);
@@ -121,7 +121,14 @@ const ignore: Handler = () => undefined;
 export const handlers: Record<EventName, Handler> = {
   // Connection bookkeeping (client id, acks, liveness, server errors) happens in EventClient itself.
   connected: ignore,
-  subscribed: ignore,
+  // A subscription is live from here on (replay included): refetch its queries, so a REST answer read
+  // before the subscription cannot miss an event that was logged before its cursor.
+  subscribed: ({ data }, cache) => {
+    const topics = Array.isArray(data.topics) ? data.topics.filter((t): t is string => typeof t === 'string') : [];
+    for (const topic of topics) {
+      for (const queryKey of keysForTopic(topic)) void cache.invalidateQueries({ queryKey });
+    }
+  },
   heartbeat: ignore,
   pong: ignore,
   error: ignore,

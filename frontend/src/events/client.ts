@@ -6,6 +6,9 @@
  *   flushed once per microtask, so a React StrictMode mount/unmount/mount sends nothing extra.
  * - Every logged event's id is remembered (bounded) and duplicates are dropped; on reconnect the client
  *   subscribes again with `after` = the last id it saw, so the server replays what it missed.
+ * - Nothing is subscribed before the server's `connected`: its `last_id` (from the first connection)
+ *   is the initial cursor, so the first subscribe already carries `after` and no event logged between
+ *   the page's REST fetch and the subscription is lost (the cache refetches after `subscribed`).
  * - Unexpected closes reconnect with exponential backoff and full jitter; `close()` never reconnects.
  * - A `ping` goes out periodically; a socket silent for too long is treated as dead.
  */
@@ -43,6 +46,9 @@ export class EventClient {
   private pendingAfters: (number | null)[] = [];
   private attempt = 0;
   private everOpened = false;
+  /** Whether the current socket has received `connected`: subscribes wait for it (it brings the cursor). */
+  private ready = false;
+  private cursorSeeded = false;
   private stopped = true;
   private flushQueued = false;
   private retryTimer: ReturnType<typeof setTimeout> | null = null;
@@ -78,6 +84,7 @@ export class EventClient {
     this.clearTimers();
     const socket = this.socket;
     this.socket = null;
+    this.ready = false;
     this.serverTopics.clear();
     socket?.close(1000, 'client closing');
     this.setState({ status: 'offline' });
@@ -144,6 +151,7 @@ export class EventClient {
     if (envelope.event === 'connected') {
       this.attempt = 0;
       this.setState({ status: 'connected', clientId: typeof data.client_id === 'string' ? data.client_id : null });
+      this.onConnected(data.last_id);
     } else if (envelope.event === 'subscribed') {
       this.pendingAfters.shift();
     } else if (envelope.event === 'error') {
@@ -162,6 +170,7 @@ export class EventClient {
 
   private open(): void {
     this.retryTimer = null;
+    this.ready = false;
     this.setState({ status: 'connecting', attempt: this.attempt });
     const socket = this.options.socketFactory(this.options.url);
     this.socket = socket;
@@ -172,11 +181,22 @@ export class EventClient {
   }
 
   private onOpen(): void {
-    const resumed = this.everOpened;
-    this.everOpened = true;
     this.lastMessageAt = this.options.now();
     this.setState({ status: 'connected', clientId: null });
     this.pingTimer = setInterval(() => this.keepAlive(), this.options.pingIntervalMs);
+  }
+
+  /** The server's first message on this socket: seed the cursor once, then (re)subscribe everything. */
+  private onConnected(lastId: unknown): void {
+    if (this.ready || !this.socket) return;
+    if (!this.cursorSeeded) {
+      this.cursorSeeded = true;
+      // Only the FIRST connection's last_id: later ones could skip what a dropped replay had not sent yet.
+      if (this.lastId === null && typeof lastId === 'number' && Number.isInteger(lastId)) this.lastId = lastId;
+    }
+    this.ready = true;
+    const resumed = this.everOpened;
+    this.everOpened = true;
     const after = this.resumeCursor();
     this.pendingAfters = [];
     this.serverTopics.clear();
@@ -192,6 +212,7 @@ export class EventClient {
 
   private onUnexpectedClose(): void {
     this.socket = null;
+    this.ready = false;
     this.clearTimers();
     this.serverTopics.clear();
     if (this.stopped) return;
@@ -231,7 +252,7 @@ export class EventClient {
 
   /** Tell the server the difference between the topics held and the topics it knows. */
   private flush(after: number | undefined): void {
-    if (!this.socket || this.socket.readyState !== OPEN) return;
+    if (!this.socket || !this.ready || this.socket.readyState !== OPEN) return;
     const wanted = new Set(this.refCounts.keys());
     const added = [...wanted].filter((t) => !this.serverTopics.has(t));
     const removed = [...this.serverTopics].filter((t) => !wanted.has(t));

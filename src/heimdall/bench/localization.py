@@ -2,7 +2,10 @@
 
 Every estimator sees the very same trials (documents drawn once per scenario from a seeded
 generator). Estimators are a list, so a neural one is added side by side with
-``run_localization_benchmark(estimators=[classical_estimator(), my_neural_estimator])``.
+``run_localization_benchmark(estimators=[classical_estimator(), neural_estimator(onnx, "name")])``
+(``heimdall.bench.neural``). An estimator that raises ``NoModelAvailable`` for a scenario (a network
+that does not know its receivers or modalities) is skipped for that scenario: the report lists the
+pair under ``"skipped"`` with the reason, and ``"scenarios"`` only holds complete rows.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from heimdall.bench.scenarios import OUTLIER_RECEIVER, SCENARIOS, draw_trial
+from heimdall.errors import NoModelAvailable
 from heimdall.locate import locate, parse_measurement_set
 from heimdall.locate.bounds import bound_median_m, crlb_enu_m2
 from heimdall.locate.frame import LocalFrame
@@ -118,13 +122,33 @@ def run_localization_benchmark(trials: int | None = None, seed: int = 0, quick: 
 
         raise InvalidInput(f"unknown scenario(s) {unknown}; known: {list(SCENARIOS)}", field="scenarios")
     chosen = list(estimators or [classical_estimator()])
-    rows = []
+    rows, skipped = [], []
     for name in names:
         count = trials or (QUICK_TRIALS if quick else SCENARIOS[name].min_trials)
         drawn = draw_trials(name, count, seed, search_area)
-        rows.extend(evaluate(name, estimator, drawn, progress) for estimator in chosen)
-    return {"scenarios": rows, "seed": seed, "quick": quick, "search_area": search_area,
+        for estimator in chosen:
+            done = _Counter(progress)
+            try:
+                rows.append(evaluate(name, estimator, drawn, done))
+            except NoModelAvailable as exc:
+                skipped.append({"name": name, "estimator": estimator.name, "reason": exc.message})
+                if progress is not None:
+                    progress(len(drawn) - done.count)
+    return {"scenarios": rows, "skipped": skipped, "seed": seed, "quick": quick, "search_area": search_area,
             "estimators": [e.name for e in chosen]}
+
+
+class _Counter:
+    """Counts progress steps (to finish a skipped pair's share of the bar) and forwards them."""
+
+    def __init__(self, progress: Callable[[int], None] | None) -> None:
+        self.count = 0
+        self._progress = progress
+
+    def __call__(self, steps: int) -> None:
+        self.count += steps
+        if self._progress is not None:
+            self._progress(steps)
 
 
 def planned_trials(trials: int | None, quick: bool, scenarios: Sequence[str] | None, estimators: int = 1) -> int:

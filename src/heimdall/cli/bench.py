@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import click
 
 COLUMNS = (
-    ("name", "scenario", "{:<15}"), ("estimator", "estimator", "{:<10}"), ("trials", "trials", "{:>6}"),
+    ("name", "scenario", "{:<15}"), ("estimator", "estimator", "{:<24}"), ("trials", "trials", "{:>6}"),
     ("median_error_m", "median m", "{:>10.1f}"), ("p95_error_m", "p95 m", "{:>10.1f}"),
     ("crlb_median_m", "bound m", "{:>10.1f}"), ("ratio_to_crlb", "ratio", "{:>6.2f}"),
     ("coverage_68", "cov68", "{:>6.3f}"), ("coverage_95", "cov95", "{:>6.3f}"),
@@ -21,7 +23,8 @@ def bench() -> None:
     pass
 
 
-@bench.command(help="Localization accuracy vs the Cramer-Rao bound, ellipse coverage and latency per scenario.")
+@bench.command(help="Localization accuracy vs the Cramer-Rao bound, ellipse coverage and latency per scenario; "
+                    "the classical estimator and, side by side, neural models (deployed ones by default).")
 @click.option("--quick", is_flag=True, help="Fewer trials per scenario (a smoke run).")
 @click.option("--json", "as_json", is_flag=True, help="Print the CONTRACT section 5 JSON report.")
 @click.option("--trials", type=click.IntRange(min=1), default=None, help="Trials per scenario (overrides defaults).")
@@ -29,21 +32,72 @@ def bench() -> None:
 @click.option("--scenario", "scenarios", multiple=True, help="Only this scenario (repeatable).")
 @click.option("--no-search-area", is_flag=True,
               help="Withhold the network's area from the estimator (it then uses its own padded box).")
+@click.option("--model", "model_ids", multiple=True, metavar="ID",
+              help="Also judge this registered model (repeatable); replaces the deployed models.")
+@click.option("--onnx", "onnx_files", multiple=True, type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Also judge this ONNX network file (repeatable); replaces the deployed models.")
+@click.option("--classical-only", is_flag=True, help="Judge only the classical estimator (no registry lookup).")
+@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Data directory whose deployed models are judged (default: HEIMDALL_DATA_DIR or ./heimdall-data).")
 def localization(quick: bool, as_json: bool, trials: int | None, seed: int, scenarios: tuple[str, ...],
-                 no_search_area: bool) -> None:
+                 no_search_area: bool, model_ids: tuple[str, ...], onnx_files: tuple[Path, ...],
+                 classical_only: bool, data_dir: Path | None) -> None:
     from tqdm import tqdm
 
-    from heimdall.bench.localization import planned_trials, run_localization_benchmark
+    from heimdall.bench.localization import classical_estimator, planned_trials, run_localization_benchmark
 
-    total = planned_trials(trials, quick, scenarios or None)
+    estimators = [classical_estimator()]
+    if not classical_only:
+        estimators += neural_estimators(model_ids, onnx_files, data_dir)
+    total = planned_trials(trials, quick, scenarios or None, len(estimators))
     with tqdm(total=total, desc="trials", disable=as_json, leave=False) as bar:
         report = run_localization_benchmark(trials=trials, seed=seed, quick=quick,
-                                            scenarios=scenarios or None, progress=bar.update,
-                                            search_area=not no_search_area)
+                                            scenarios=scenarios or None, estimators=estimators,
+                                            progress=bar.update, search_area=not no_search_area)
     if as_json:
         click.echo(json.dumps(report, indent=2))
         return
     click.echo(format_table(report["scenarios"]))
+    for skip in report["skipped"]:
+        click.echo(f"skipped {skip['name']} for {skip['estimator']}: {skip['reason']}")
+
+
+def neural_estimators(model_ids: tuple[str, ...], onnx_files: tuple[Path, ...], data_dir: Path | None) -> list[Any]:
+    """The given ONNX files and registered models; with neither, every deployed model of the local registry.
+
+    Without a local database (a fresh checkout) there is no registry: only the classical estimator runs,
+    and nothing is created on disk. Neural code is imported only when a model is judged.
+    """
+    if not model_ids and not onnx_files and not _local_database_exists(data_dir):
+        return []
+    chosen = [(path.name, path.read_bytes()) for path in onnx_files]
+    if model_ids or not onnx_files:
+        chosen += _registry_models(model_ids, data_dir)
+    if not chosen:
+        return []
+    from heimdall.bench.neural import neural_estimator
+
+    return [neural_estimator(onnx_bytes, label) for label, onnx_bytes in chosen]
+
+
+def _registry_models(model_ids: tuple[str, ...], data_dir: Path | None) -> list[tuple[str, bytes]]:
+    from heimdall.cli.dataset import LocalPlatform
+    from heimdall.services.models import ModelRegistry
+    from heimdall.store.db import make_session_factory
+
+    with LocalPlatform(data_dir, None) as local:
+        registry = ModelRegistry(make_session_factory(local.engine), local.blobs, local.publish)
+        models = [registry.get(model_id) for model_id in model_ids] if model_ids else registry.deployed()
+        return [(model["name"], registry.onnx_bytes(model["id"])) for model in models]
+
+
+def _local_database_exists(data_dir: Path | None) -> bool:
+    from heimdall.settings import load_settings
+
+    url = load_settings(None, data_dir=data_dir).resolved_database_url
+    if not url.startswith("sqlite:///"):
+        return True  # a configured server database: ask it
+    return Path(url.removeprefix("sqlite:///")).exists()
 
 
 def format_table(rows: list[dict]) -> str:

@@ -56,6 +56,10 @@ class _Closed(BaseModel):
 class ConnectedData(_Closed):
     client_id: str
     server_time: str
+    last_id: int = Field(
+        description="Newest logged id at connection time (0 when none): a client's first `after`, so nothing "
+        "logged between its REST fetch and its subscribe is lost"
+    )
 
 
 class SubscribedData(_Closed):

@@ -194,7 +194,8 @@ class Hub:
                                 flusher=self._flusher)
         self._connections[connection.client_id] = connection
         connection.start()
-        connection.push_system("connected", {"client_id": connection.client_id, "server_time": _now_iso()})
+        connection.push_system("connected", {"client_id": connection.client_id, "server_time": _now_iso(),
+                                             "last_id": self.last_id})
         return connection
 
     async def disconnect(self, connection: Connection) -> None:

@@ -7,7 +7,10 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from heimdall.errors import InvalidInput
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from heimdall.errors import Conflict, InvalidInput, NotFound
 
 # publish(topic, event, data): the event publisher of heimdall.events, or any stand-in with that shape.
 Publish = Callable[[str, str, dict[str, Any]], Any]
@@ -48,3 +51,17 @@ def require_finite(value: Any, field: str, *, low: float = -math.inf, high: floa
     if not low <= number <= high:
         raise InvalidInput(f"{field} must be in [{low:g}, {high:g}]", field=field)
     return number
+
+
+def load_row(session: Session, row_type: type, row_id: Any, resource: str) -> Any:
+    """The row of ``row_type`` with ``row_id``, or NotFound naming the resource (ids are strings)."""
+    row = session.get(row_type, row_id) if isinstance(row_id, str) else None
+    if row is None:
+        raise NotFound(f"no {resource} with id {row_id!r}", details={"resource": resource, "id": row_id})
+    return row
+
+
+def ensure_name_free(session: Session, row_type: Any, name: str, resource: str) -> None:
+    """Conflict naming the field when another row of ``row_type`` already has ``name``."""
+    if session.scalar(select(row_type.id).where(row_type.name == name)) is not None:
+        raise Conflict(f"a {resource} named {name!r} already exists", field="name")

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from heimdall.errors import Conflict, InvalidInput, NotFound, StorageError
+from heimdall.errors import Conflict, InvalidInput, StorageError
 from heimdall.jobs.repository import JOBS, LeaseLost
-from heimdall.services.common import iso_z
+from heimdall.services.common import ensure_name_free, iso_z, load_row
 from heimdall.services.dataset_shards import summarize_statistics
 from heimdall.store.db import transaction, utcnow
 from heimdall.store.tables.datasets import DatasetRow
@@ -212,10 +212,7 @@ class DatasetStore:
 
 
 def _load(session: Session, dataset_id: str) -> DatasetRow:
-    row = session.get(DatasetRow, dataset_id) if isinstance(dataset_id, str) else None
-    if row is None:
-        raise NotFound(f"no dataset with id {dataset_id!r}", details={"resource": "dataset", "id": dataset_id})
-    return row
+    return load_row(session, DatasetRow, dataset_id, "dataset")
 
 
 def _owned(session: Session, dataset_id: str, job_id: str) -> DatasetRow:
@@ -226,8 +223,7 @@ def _owned(session: Session, dataset_id: str, job_id: str) -> DatasetRow:
 
 
 def _ensure_name_free(session: Session, name: str) -> None:
-    if session.scalar(select(DatasetRow.id).where(DatasetRow.name == name)) is not None:
-        raise Conflict(f"a dataset named {name!r} already exists", field="name")
+    ensure_name_free(session, DatasetRow, name, "dataset")
 
 
 def check_name(value: Any) -> str:

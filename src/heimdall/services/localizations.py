@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from heimdall.errors import InvalidInput, NoModelAvailable, NotFound
+from heimdall.errors import InvalidInput, NoModelAvailable
 from heimdall.locate.estimator import locate
 from heimdall.locate.measurement_set import MeasurementSet, parse_measurement_set
-from heimdall.services.common import Publish, check_page, finite_json, iso_z
+from heimdall.services.common import Publish, check_page, finite_json, iso_z, load_row
 from heimdall.services.exports import localization_geojson, localization_kml
 from heimdall.store.db import transaction
 from heimdall.store.tables.localizations import LocalizationRow
@@ -165,10 +165,4 @@ def _heavy(result: dict[str, Any]) -> dict[str, Any]:
 
 
 def _load(session: Session, localization_id: str) -> LocalizationRow:
-    row = session.get(LocalizationRow, localization_id) if isinstance(localization_id, str) else None
-    if row is None:
-        raise NotFound(
-            f"no localization with id {localization_id!r}",
-            details={"resource": "localization", "id": localization_id},
-        )
-    return row
+    return load_row(session, LocalizationRow, localization_id, "localization")

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import Conflict, HeimdallError, InvalidInput, NotFound
-from heimdall.services.common import Publish, check_page, finite_json, iso_z
+from heimdall.services.common import Publish, check_page, finite_json, iso_z, load_row
 from heimdall.store.blob import BlobStore
 from heimdall.store.db import new_id, transaction, utcnow
 from heimdall.store.tables.models import RegisteredModelRow
@@ -318,10 +318,7 @@ def _deploy_race_as_conflict(model_id: str) -> Iterator[None]:
 
 
 def _load(session: Session, model_id: str) -> RegisteredModelRow:
-    row = session.get(RegisteredModelRow, model_id) if isinstance(model_id, str) else None
-    if row is None:
-        raise NotFound(f"no model with id {model_id!r}", details={"resource": "model", "id": model_id})
-    return row
+    return load_row(session, RegisteredModelRow, model_id, "model")
 
 
 def _load_many(session: Session, model_ids: Sequence[str]) -> list[RegisteredModelRow]:

@@ -15,8 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from heimdall.errors import Conflict, InvalidInput, NotFound
-from heimdall.services.common import Publish, check_page
+from heimdall.errors import Conflict, InvalidInput
+from heimdall.services.common import Publish, check_page, ensure_name_free, load_row
 from heimdall.services.receivers import EDITABLE_FIELDS as RECEIVER_FIELDS
 from heimdall.services.receivers import TOPIC as RECEIVERS_TOPIC
 from heimdall.services.receivers import validate_receiver
@@ -203,14 +203,8 @@ def _ensure_receivers_exist(session: Session, receiver_ids: list[str]) -> None:
 
 
 def _ensure_name_free(session: Session, name: str) -> None:
-    if session.scalar(select(NetworkRow.id).where(NetworkRow.name == name)) is not None:
-        raise Conflict(f"a network named {name!r} already exists", field="name")
+    ensure_name_free(session, NetworkRow, name, "network")
 
 
 def _load(session: Session, network_id: str) -> NetworkRow:
-    row = session.get(NetworkRow, network_id) if isinstance(network_id, str) else None
-    if row is None:
-        raise NotFound(
-            f"no network with id {network_id!r}", details={"resource": "network", "id": network_id}
-        )
-    return row
+    return load_row(session, NetworkRow, network_id, "network")

@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from heimdall.errors import Conflict, InvalidInput, NotFound
-from heimdall.services.common import Publish, check_page, require_finite
+from heimdall.errors import Conflict, InvalidInput
+from heimdall.services.common import Publish, check_page, ensure_name_free, load_row, require_finite
 from heimdall.services.serialize import network_to_dict, receiver_to_dict
 from heimdall.store.db import transaction, utcnow
 from heimdall.store.tables.receivers import (
@@ -255,14 +255,8 @@ def _check_bool(value: Any, field: str) -> bool:
 
 
 def _ensure_name_free(session: Session, name: str) -> None:
-    if session.scalar(select(ReceiverRow.id).where(ReceiverRow.name == name)) is not None:
-        raise Conflict(f"a receiver named {name!r} already exists", field="name")
+    ensure_name_free(session, ReceiverRow, name, "receiver")
 
 
 def _load(session: Session, receiver_id: str) -> ReceiverRow:
-    row = session.get(ReceiverRow, receiver_id) if isinstance(receiver_id, str) else None
-    if row is None:
-        raise NotFound(
-            f"no receiver with id {receiver_id!r}", details={"resource": "receiver", "id": receiver_id}
-        )
-    return row
+    return load_row(session, ReceiverRow, receiver_id, "receiver")
