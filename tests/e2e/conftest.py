@@ -198,6 +198,27 @@ class Tab:
         return path
 
 
+# Map render time (docs/benchmarks.md, "Web app"): from navigation start (performance.now()'s origin),
+# when the basemap's land path first has geometry and when each receiver count is first drawn.
+MAP_TIMING_SCRIPT = """
+(() => {
+  const marks = { land_ms: null, receivers_ms: {} };
+  window.__heimdallMapTiming = marks;
+  const check = () => {
+    const svg = document.querySelector('svg[aria-label=map]');
+    if (!svg) return;
+    const now = performance.now();
+    const land = svg.querySelector('path.land');
+    if (marks.land_ms === null && land && (land.getAttribute('d') || '').length > 0) marks.land_ms = now;
+    const count = svg.querySelectorAll('g.receiver').length;
+    if (count && marks.receivers_ms[count] === undefined) marks.receivers_ms[count] = now;
+  };
+  new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true,
+                                                   attributeFilter: ['d'] });
+})();
+"""
+
+
 @pytest.fixture(scope="module")
 def served(web_app_dist, tmp_path_factory):
     directory = tmp_path_factory.mktemp("e2e")
@@ -222,6 +243,7 @@ def browser_tab(served):
         page.on("websocket", recorder.on_websocket)
         page.on("console", recorder.on_console)
         page.on("pageerror", recorder.on_page_error)
+        page.add_init_script(MAP_TIMING_SCRIPT)
         page.goto(f"{served.url}/#/map")
         try:
             yield Tab(page, recorder, served)

@@ -5,7 +5,7 @@
 import { request, type Query } from './client';
 import type {
   AccuracyMap, CreatedDataset, Dataset, DatasetInput, DatasetSample, Health, Job, LocalizationResult,
-  MeasurementSet, MetricRow, ModelEntry, Network, NetworkInput, Page, Receiver, ReceiverInput, TrainingInput,
+  MeasurementSet, MetricRow, ModelEntry, Network, NetworkInput, Page, Receiver, ReceiverInput, Spectrogram, TrainingInput,
 } from './types';
 
 const LIST_LIMIT = 500;
@@ -39,6 +39,9 @@ export const api = {
   validateDataset: (id: string) => request<Record<string, unknown>>('POST', `/datasets/${enc(id)}/validate`),
   datasetSamples: (id: string, offset: number, limit: number) =>
     request<Page<DatasetSample>>('GET', `/datasets/${enc(id)}/samples`, { query: { offset, limit } }),
+  /** Extension endpoint (not in CONTRACT): one receiver's stored IQ capture of a sample, as a spectrogram. */
+  sampleSpectrogram: (id: string, sampleId: string | number, receiver: string, nfft = 256) =>
+    request<Spectrogram>('GET', `/datasets/${enc(id)}/samples/${enc(String(sampleId))}/spectrogram`, { query: { receiver, nfft } }),
 
   listJobs: (query: Query = {}) => request<Page<Job>>('GET', '/jobs', { query: { limit: LIST_LIMIT, ...query } }),
   getJob: (id: string) => request<Job>('GET', `/jobs/${enc(id)}`),

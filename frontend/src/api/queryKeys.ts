@@ -15,6 +15,8 @@ export const queryKeys = {
     list: (params: Query = {}) => ['datasets', 'list', params] as const,
     detail: (id: string) => ['datasets', 'detail', id] as const,
     samples: (id: string, offset: number, limit: number) => ['datasets', 'samples', id, offset, limit] as const,
+    spectrogram: (id: string, sampleId: string | number, receiver: string, nfft: number) =>
+      ['datasets', 'spectrogram', id, String(sampleId), receiver, nfft] as const,
   },
   models: {
     all: ['models'] as const,

@@ -127,7 +127,18 @@ export interface DatasetSample {
   measurement_set?: MeasurementSet;
   snr_db?: Record<string, number>;
   gdop?: number;
+  /** Present only in IQ-level datasets: what the stored captures hold (one per receiver). */
+  iq?: SampleIq;
 }
+
+export interface SampleIq {
+  sample_rate_hz: number;
+  samples_per_capture: number;
+  captures: { receiver: string; start_time_s: number; power_dbfs: number; power_dbm?: number }[];
+}
+
+/** `GET /datasets/{id}/samples/{sample_id}/spectrogram`: power (dB) over `time_s` x `frequency_hz`. */
+export type Spectrogram = Schemas['Spectrogram'];
 
 export type CreatedDataset = Omit<Schemas['DatasetWithJob'], 'dataset' | 'job'> & { dataset: Dataset; job: Job };
 

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from heimdall.geo import SPEED_OF_LIGHT_M_S, geodetic_to_ecef
 from heimdall.rf.impairments import apply_frequency_offset, apply_sample_clock_error
-from heimdall.rf.measure import gcc_delay, power_snr
+from heimdall.rf.measure import gcc_delays_against_reference, power_snr
 from heimdall.rf.signals import FSK4_BURST_S, SIGNAL_TYPES, generate_signal
 from heimdall.synth.batch import SampleBatch, concatenate
 from heimdall.synth.engine import BLOCK_SIZE, simulate_block
@@ -29,6 +29,7 @@ from heimdall.synth.scenario import STREAM_IQ, Scenario, stream
 
 FULL_SCALE_DBM = -30.0
 IQ_MAX_BATCH = 32  # 200 ms x 50 kHz x 7 receivers is ~0.6 MB per sample
+_SEARCH_MARGIN_SAMPLES = 10  # beyond the light time, so that a true peak near it still shows its main lobe
 
 
 def _fractional_delay(signal: NDArray, delays_samples: NDArray) -> NDArray:
@@ -82,18 +83,36 @@ def extract(scn: Scenario, iq: NDArray, fs: float) -> dict[str, NDArray]:
     if np.count_nonzero(timing) < 2:
         return out
     reference = int(np.argmax(np.where(timing, snr, -np.inf)))
+    rows = np.flatnonzero(timing)
     # A carrier line carries no timing but dominates an unweighted correlation at every lag: block DC.
-    centred = iq - iq.mean(axis=1, keepdims=True)
-    span_s = np.max(np.linalg.norm(scn.rx_enu_m[:, None] - scn.rx_enu_m[None], axis=-1)) / SPEED_OF_LIGHT_M_S
-    for r in np.flatnonzero(timing):
-        if r == reference:
-            continue
-        estimate = gcc_delay(centred[reference], centred[r], fs, max_delay_s=span_s + 20 / fs, weighting="ml")
-        sigma = float(np.sqrt(estimate.sigma_s**2 + 2 * obs.gnss_timing_sigma_s**2))
-        if np.isfinite(sigma) and sigma <= obs.max_timing_sigma_s:
-            out["tdoa_s"][r], out["tdoa_sigma_s"][r] = estimate.delay_s, sigma
+    centred = iq[rows] - iq[rows].mean(axis=1, keepdims=True)
+    light_s = np.linalg.norm(scn.rx_enu_m[rows] - scn.rx_enu_m[reference], axis=-1) / SPEED_OF_LIGHT_M_S
+    clocks_s = 6.0 * np.sqrt(2.0) * obs.gnss_timing_sigma_s
+    estimate = gcc_delays_against_reference(
+        centred, fs, reference=int(np.flatnonzero(rows == reference)[0]), weighting="ml",
+        max_delay_s=light_s + clocks_s + _SEARCH_MARGIN_SAMPLES / fs, max_frequency_offset_hz=_offset_search_hz(scn))
+    sigma = np.sqrt(estimate.sigma_s**2 + 2 * obs.gnss_timing_sigma_s**2 + _sample_clock_variance_s2(scn))
+    # No isolated peak (carrier, slow keying, tone only) or a peak beyond the baseline's light time by
+    # more than its error allows: the correlation locked onto noise or a sidelobe, not the signal.
+    keep = (estimate.resolved & np.isfinite(sigma) & (sigma <= obs.max_timing_sigma_s)
+            & (np.abs(estimate.delay_s) <= light_s + 4.0 * sigma) & (rows != reference))
+    out["tdoa_s"][rows[keep]], out["tdoa_sigma_s"][rows[keep]] = estimate.delay_s[keep], sigma[keep]
     out["reference"] = reference
     return out
+
+
+def _sample_clock_variance_s2(scn: Scenario) -> float:
+    """Two sample clocks off by ppm stretch the capture: the delay read mid-capture moves by
+    ppm * duration / 2 for each receiver (0.1 us at 1 ppm over 200 ms, as large as a voice TDoA's noise)."""
+    if not scn.impaired:
+        return 0.0
+    drift_s = scn.config.impairments.sample_clock_error_sigma_ppm * 1e-6 * scn.config.iq.duration_s / 2
+    return 2.0 * drift_s**2
+
+
+def _offset_search_hz(scn: Scenario) -> float:
+    """Relative oscillator offsets to search: two receivers' independent errors, 6 sigma."""
+    return 6.0 * np.sqrt(2.0) * scn.config.impairments.frequency_offset_sigma_hz if scn.impaired else 0.0
 
 
 def _to_iq_level(scn: Scenario, batch: SampleBatch) -> SampleBatch:

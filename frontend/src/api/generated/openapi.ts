@@ -557,6 +557,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/datasets/{dataset_id}/samples/{sample_id}/spectrogram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Sample Spectrogram
+         * @description Power (dB relative to full scale per bin) over time x frequency offset of one receiver's capture;
+         *     ``time_s`` counts from the capture's start, itself at ``start_time_s`` in the sample's timeline.
+         */
+        get: operations["sample_spectrogram_api_v1_datasets__dataset_id__samples__sample_id__spectrogram_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1097,6 +1118,31 @@ export interface components {
         RegisteredModelUpdate: {
             /** Name */
             name: string;
+        };
+        /** Spectrogram */
+        Spectrogram: {
+            /** Dataset Id */
+            dataset_id: string;
+            /** Sample Id */
+            sample_id: number;
+            /** Receiver */
+            receiver: string;
+            /** Nfft */
+            nfft: number;
+            /** Hop */
+            hop: number;
+            /** Sample Rate Hz */
+            sample_rate_hz: number;
+            /** Start Time S */
+            start_time_s: number;
+            /** Full Scale Dbm */
+            full_scale_dbm: number;
+            /** Time S */
+            time_s: number[];
+            /** Frequency Hz */
+            frequency_hz: number[];
+            /** Power Db */
+            power_db: number[][];
         };
         /**
          * TrainingJobCreate
@@ -2607,6 +2653,43 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccuracyMap"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    sample_spectrogram_api_v1_datasets__dataset_id__samples__sample_id__spectrogram_get: {
+        parameters: {
+            query: {
+                /** @description Receiver id, as in the sample's measurement set */
+                receiver: string;
+                /** @description FFT size, a power of two */
+                nfft?: number;
+            };
+            header?: never;
+            path: {
+                dataset_id: string;
+                sample_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Spectrogram"];
                 };
             };
             /** @description Validation Error */

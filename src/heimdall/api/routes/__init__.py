@@ -9,6 +9,7 @@ from heimdall.api.routes import (
     accuracy,
     datasets,
     health,
+    iq,
     jobs,
     localizations,
     models,
@@ -27,4 +28,5 @@ ROUTERS = [
     models.router,
     training.router,
     accuracy.router,
+    iq.router,
 ]

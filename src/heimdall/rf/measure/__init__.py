@@ -5,11 +5,14 @@ Stable signatures (full scale = 1.0; every function is pure numpy/scipy):
 - ``power_snr(iq, sample_rate_hz, signal_bandwidth_hz=None) -> PowerEstimate``
 - ``gcc_delay(iq_a, iq_b, sample_rate_hz, *, max_delay_s=None, phat=False, weighting=None) -> DelayEstimate``
   (``delay_s`` = arrival at b minus arrival at a; ``sigma_s``; ``peak_ratio``)
+- ``gcc_delays_against_reference(iq_matrix, sample_rate_hz, *, reference=0, max_delay_s=None,
+  weighting="ml", max_frequency_offset_hz=0.0) -> BatchDelayEstimate`` (every row against one, batched)
 - ``frequency_offset_hz(iq, sample_rate_hz) -> float``
 """
 
 from heimdall.rf.measure.delay import DelayEstimate, gcc_delay
+from heimdall.rf.measure.delay_batch import BatchDelayEstimate, gcc_delays_against_reference
 from heimdall.rf.measure.frequency import frequency_offset_hz
 from heimdall.rf.measure.power import PowerEstimate, power_snr
 
-__all__ = ["DelayEstimate", "PowerEstimate", "frequency_offset_hz", "gcc_delay", "power_snr"]
+__all__ = ["BatchDelayEstimate", "DelayEstimate", "PowerEstimate", "frequency_offset_hz", "gcc_delay", "gcc_delays_against_reference", "power_snr"]
