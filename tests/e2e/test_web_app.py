@@ -315,3 +315,10 @@ def test_one_socket_per_lifetime_every_frame_an_envelope_and_a_clean_console(tab
     assert not recorder.bad_frames, recorder.bad_frames[:5]
     assert len(recorder.frames("connected")) == len(recorder.established())
     assert not recorder.unexpected_console(), recorder.unexpected_console()
+    # The first cursor (docs/frontend.md): the first socket's first subscribe already carries `after`,
+    # the `last_id` of its `connected`, so nothing logged before the subscription is skipped.
+    first = recorder.established(1)[0]
+    connected = next(m for m in first.received if isinstance(m, dict) and m.get("event") == "connected")
+    assert isinstance(connected["data"].get("last_id"), int), connected
+    first_subscribe = recorder.subscriptions(first)[0]
+    assert first_subscribe.get("after") == connected["data"]["last_id"], (first_subscribe, connected)

@@ -8,6 +8,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from heimdall.errors import InvalidInput
 from heimdall.geo import WGS84_A_M, WGS84_E2
+from heimdall.rf.phasor import unit_phasor
 
 BOLTZMANN_J_K = 1.380649e-23
 REFERENCE_TEMPERATURE_K = 290.0
@@ -61,10 +62,14 @@ def perturb_positions(
 def apply_frequency_offset(
     iq: NDArray[np.complex128], offset_hz: ArrayLike, sample_rate_hz: float, start_time_s: float = 0.0
 ) -> NDArray[np.complex128]:
-    """Mix by a local-oscillator error; ``offset_hz`` broadcasts over leading axes of ``iq``."""
+    """Mix by a local-oscillator error; ``offset_hz`` broadcasts over leading axes of ``iq``. Single
+    precision IQ stays single precision (the phase is formed in double first)."""
     t = start_time_s + np.arange(iq.shape[-1]) / sample_rate_hz
     offset = np.asarray(offset_hz, dtype=float)[..., None]
-    return iq * np.exp(2j * np.pi * offset * t)
+    phase = 2 * np.pi * offset * t
+    if np.asarray(iq).dtype == np.complex64:
+        phase = phase.astype(np.float32)
+    return iq * unit_phasor(phase)
 
 
 def apply_sample_clock_error(iq: NDArray[np.complex128], clock_error_ppm: float) -> NDArray[np.complex128]:

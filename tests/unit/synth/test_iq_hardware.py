@@ -60,7 +60,7 @@ def test_signals_without_timing_report_no_tdoa():
     config = _config({"carrier": 0.5, "cw": 0.5})
     config["num_samples"] = 8
     batch = next(generate(config))
-    true_s, light_s = _truth_and_baselines(config, batch)
+    true_s, _light_s = _truth_and_baselines(config, batch)
     present = ~np.isnan(batch.tdoa_s)
     # what survives must be honest; a bare carrier never has an isolated correlation peak
     assert not np.any(present[batch.signal_type == 2])

@@ -3,6 +3,7 @@
 Stable signatures (full scale = 1.0; every function is pure numpy/scipy):
 
 - ``power_snr(iq, sample_rate_hz, signal_bandwidth_hz=None) -> PowerEstimate``
+- ``power_snr_rows(iq_matrix, sample_rate_hz, signal_bandwidth_hz=None) -> PowerEstimates`` (every row, batched)
 - ``gcc_delay(iq_a, iq_b, sample_rate_hz, *, max_delay_s=None, phat=False, weighting=None) -> DelayEstimate``
   (``delay_s`` = arrival at b minus arrival at a; ``sigma_s``; ``peak_ratio``)
 - ``gcc_delays_against_reference(iq_matrix, sample_rate_hz, *, reference=0, max_delay_s=None,
@@ -13,6 +14,7 @@ Stable signatures (full scale = 1.0; every function is pure numpy/scipy):
 from heimdall.rf.measure.delay import DelayEstimate, gcc_delay
 from heimdall.rf.measure.delay_batch import BatchDelayEstimate, gcc_delays_against_reference
 from heimdall.rf.measure.frequency import frequency_offset_hz
-from heimdall.rf.measure.power import PowerEstimate, power_snr
+from heimdall.rf.measure.power import PowerEstimate, PowerEstimates, power_snr, power_snr_rows
 
-__all__ = ["BatchDelayEstimate", "DelayEstimate", "PowerEstimate", "frequency_offset_hz", "gcc_delay", "gcc_delays_against_reference", "power_snr"]
+__all__ = ["BatchDelayEstimate", "DelayEstimate", "PowerEstimate", "PowerEstimates", "frequency_offset_hz", "gcc_delay",
+           "gcc_delays_against_reference", "power_snr", "power_snr_rows"]

@@ -23,7 +23,8 @@ from scipy import fft as sfft
 from scipy.ndimage import uniform_filter1d
 
 from heimdall.errors import InvalidInput
-from heimdall.rf.measure.power import check_iq, noise_density
+from heimdall.rf.measure.power import check_iq, noise_densities
+from heimdall.rf.phasor import unit_phasor
 
 Weighting = Literal["plain", "phat", "ml"]
 _NOISE_PERCENTILE = 20.0
@@ -40,15 +41,15 @@ class DelayEstimate:
 
 @dataclass(frozen=True)
 class _SignalNoise:
-    coherent: NDArray[np.float64]  # |common signal| cross power per bin
-    perpendicular: NDArray[np.float64]  # noise variance of a cross-spectrum bin across the signal phase
+    coherent: NDArray[np.float64]  # (P, K) |common signal| cross power per bin
+    perpendicular: NDArray[np.float64]  # (P, K) noise variance of a cross-spectrum bin across the signal phase
 
 
 @dataclass(frozen=True)
 class _Spectra:
-    a: NDArray[np.complex128]
-    b: NDArray[np.complex128]
-    omega: NDArray[np.float64]  # rad/sample
+    a: NDArray[np.complex128]  # (1 or P, K): the reference spectrum is shared by all pairs
+    b: NDArray[np.complex128]  # (P, K)
+    omega: NDArray[np.float64]  # (K,) rad/sample
     independent_bins: int
 
 
@@ -71,29 +72,42 @@ def gcc_delay(
     if mode not in ("plain", "phat", "ml"):
         raise InvalidInput(f"unknown GCC weighting {mode!r}", field="weighting")
     lag_limit = _lag_limit(a.size, b.size, max_delay_s, sample_rate_hz)
-    spectra = _spectra(a, b, lag_limit)
+    size = sfft.next_fast_len(max(a.size, b.size) + lag_limit + 1)
+    spectra = _Spectra(sfft.fft(a, size)[None], sfft.fft(b, size)[None], 2.0 * np.pi * sfft.fftfreq(size),
+                       min(a.size, b.size))
+    peaks = correlate_pairs(spectra, mode, np.array([lag_limit]))
+    delay_samples = float(peaks.delay_samples[0])
+    return DelayEstimate(
+        delay_s=delay_samples / sample_rate_hz, sigma_s=float(peaks.sigma_samples[0]) / sample_rate_hz,
+        peak_ratio=float(peaks.peak_ratio[0]), delay_samples=delay_samples, weighting=mode,
+    )
+
+
+@dataclass(frozen=True)
+class _Peaks:
+    delay_samples: NDArray[np.float64]
+    sigma_samples: NDArray[np.float64]
+    peak_ratio: NDArray[np.float64]
+    windows: list  # |correlation| within each pair's lag window
+    peaks: NDArray[np.int64]  # index of the integer peak in each window
+
+
+def correlate_pairs(spectra: _Spectra, mode: str, lag_limits: NDArray[np.int64]) -> _Peaks:
+    """Weighted correlation of every pair (a, b[p]), its peak within +-lag_limits[p], refined, and the
+    error model; all pairs at once (one inverse FFT, array Newton steps)."""
     cross = np.conj(spectra.a) * spectra.b
     model = _signal_noise(spectra)
     weights = _weights(mode, cross, model)
     weighted = weights * cross
-    magnitude = np.abs(sfft.ifft(weighted))
-    lags = np.arange(-lag_limit, lag_limit + 1)
-    window = magnitude[lags % cross.size]
-    peak = int(np.argmax(window))
-    delay_samples, derivatives = _refine(weighted, spectra.omega, float(lags[peak]))
-    fallback = _sampled_curvature(window, peak) * cross.size
+    magnitude = np.abs(sfft.ifft(weighted, axis=-1))
+    size = cross.shape[-1]
+    windows = [row[np.arange(-limit, limit + 1) % size] for row, limit in zip(magnitude, lag_limits, strict=True)]
+    peaks = np.array([int(np.argmax(window)) for window in windows])
+    delay_samples, derivatives = _refine(weighted, spectra.omega, (peaks - lag_limits).astype(float))
+    fallback = np.array([_sampled_curvature(w, p) for w, p in zip(windows, peaks, strict=True)]) * size
     variance = _delay_variance(spectra, weights, model, *derivatives, phat=mode == "phat", fallback=fallback)
-    return DelayEstimate(
-        delay_s=delay_samples / sample_rate_hz, sigma_s=float(np.sqrt(variance)) / sample_rate_hz,
-        peak_ratio=_peak_ratio(window, peak), delay_samples=delay_samples, weighting=mode,
-    )
-
-
-def _spectra(a: NDArray[np.complex128], b: NDArray[np.complex128], lag_limit: int) -> _Spectra:
-    """Zero-padded so that circular correlation equals linear correlation for |lag| <= lag_limit."""
-    size = sfft.next_fast_len(max(a.size, b.size) + lag_limit + 1)
-    omega = 2.0 * np.pi * sfft.fftfreq(size)
-    return _Spectra(sfft.fft(a, size), sfft.fft(b, size), omega, min(a.size, b.size))
+    ratio = np.array([_peak_ratio(w, p) for w, p in zip(windows, peaks, strict=True)])
+    return _Peaks(delay_samples, np.sqrt(variance), ratio, windows, peaks)
 
 
 def _lag_limit(size_a: int, size_b: int, max_delay_s: float | None, sample_rate_hz: float) -> int:
@@ -105,20 +119,21 @@ def _lag_limit(size_a: int, size_b: int, max_delay_s: float | None, sample_rate_
     return max(limit, 1)
 
 
-def _smooth(values: NDArray[np.float64], spectra: _Spectra) -> tuple[NDArray[np.float64], float]:
-    """Average over neighbouring bins; returns the smoothed values and the independent bins averaged."""
+def _smoothed_power(spectrum: NDArray[np.complex128], spectra: _Spectra) -> tuple[NDArray, NDArray]:
+    """Power averaged over neighbouring bins and its noise floor per row (low percentile of the
+    smoothed power, chi-square de-biased for the independent bins averaged)."""
     oversampling = spectra.omega.size / spectra.independent_bins
     width = int(max(16, oversampling * 8, spectra.omega.size // 1024))
-    return uniform_filter1d(values, width, mode="wrap"), max(1.0, width / oversampling)
+    averaged = max(1.0, width / oversampling)
+    power = uniform_filter1d(spectrum.real**2 + spectrum.imag**2, width, axis=-1, mode="wrap")
+    return power, noise_densities(power, round(averaged), _NOISE_PERCENTILE)[:, None]
 
 
 def _signal_noise(spectra: _Spectra) -> _SignalNoise:
     """Common signal plus independent white noise at each receiver: per-bin signal power from the
-    smoothed spectra minus a noise floor (low percentile, chi-square de-biased)."""
-    power_a, averaged = _smooth(np.abs(spectra.a) ** 2, spectra)
-    power_b, _ = _smooth(np.abs(spectra.b) ** 2, spectra)
-    noise_a = noise_density(power_a, round(averaged), _NOISE_PERCENTILE)
-    noise_b = noise_density(power_b, round(averaged), _NOISE_PERCENTILE)
+    smoothed spectra minus a noise floor."""
+    power_a, noise_a = _smoothed_power(spectra.a, spectra)
+    power_b, noise_b = _smoothed_power(spectra.b, spectra)
     signal_a = np.clip(power_a - noise_a, 0.0, None)
     signal_b = np.clip(power_b - noise_b, 0.0, None)
     # variance of the component of one cross-spectrum bin perpendicular to the signal
@@ -128,63 +143,71 @@ def _signal_noise(spectra: _Spectra) -> _SignalNoise:
 
 def _weights(mode: str, cross: NDArray[np.complex128], model: _SignalNoise) -> NDArray[np.float64]:
     if mode == "plain":
-        return np.ones(cross.size)
+        return np.ones(cross.shape)
     if mode == "phat":
         magnitude = np.abs(cross)
-        return 1.0 / np.maximum(magnitude, 1e-12 * magnitude.max() + 1e-300)
+        return 1.0 / np.maximum(magnitude, 1e-12 * magnitude.max(axis=-1, keepdims=True) + 1e-300)
     # Hannan-Thomson / Eckart: gamma^2 / ((1 - gamma^2) |G_ab|) with the model's smooth spectra
     return model.coherent / np.maximum(2.0 * model.perpendicular, 1e-300)
 
 
-def _refine(weighted: NDArray[np.complex128], omega: NDArray[np.float64], lag: float) -> tuple[float, tuple]:
-    """Newton steps on |R(tau)|^2, R(tau) = sum_k Y_k exp(j w_k tau), from the integer peak, kept
-    within one sample of it. Returns the delay in samples and (R, R', R'') there."""
+def _refine(weighted: NDArray[np.complex128], omega: NDArray[np.float64], lags: NDArray[np.float64]):
+    """Newton steps on |R(tau)|^2, R(tau) = sum_k Y_k exp(j w_k tau), from each row's integer peak,
+    kept within one sample of it. Returns the delays in samples and (R, R', R'') there, per row."""
     # bins that carry nothing (a receiver's stop band) cannot move the peak
-    significant = np.abs(weighted) > 1e-9 * np.abs(weighted).max()
-    weighted, omega = weighted[significant], omega[significant]
-    base = weighted * np.exp(1j * omega * lag)
+    magnitude = np.abs(weighted)
+    significant = magnitude > 1e-9 * magnitude.max(axis=-1, keepdims=True)
+    # ML weights vanish outside the signal's band: the sums need only the bins some pair uses
+    columns = np.flatnonzero(significant.any(axis=0))
+    omega = omega[columns]
+    cycles = np.outer(lags, omega / (2.0 * np.pi))  # wrapped before single precision: 1e-6 rad
+    shift = unit_phasor((2.0 * np.pi * (cycles - np.round(cycles))).astype(np.float32))
+    base = np.where(significant[:, columns], weighted[:, columns], 0.0) * shift
+    kernel = np.stack([np.ones_like(omega), omega, omega**2], axis=1) * np.array([1.0, 1j, -1.0])
 
-    def derivatives(offset: float) -> tuple[complex, complex, complex]:
-        phase = base * np.exp(1j * omega * offset)
-        return complex(phase.sum()), complex((1j * omega * phase).sum()), complex((-(omega**2) * phase).sum())
+    def derivatives(rows: NDArray[np.int64], offsets: NDArray[np.float64]) -> NDArray[np.complex128]:
+        # |offset| <= 1 sample keeps the phase within +-pi: single precision (6e-8 rad, 10x faster)
+        # moves the sums by ~1e-8 relative, far under the 1e-7-sample convergence step
+        return (base[rows] * unit_phasor(np.outer(offsets, omega).astype(np.float32))) @ kernel
 
-    offset, values = 0.0, derivatives(0.0)
+    offset = np.zeros(lags.size)
+    values = base @ kernel
+    active = np.ones(lags.size, dtype=bool)
     for _ in range(8):
-        r0, r1, r2 = values
-        curvature = abs(r1) ** 2 + np.real(np.conj(r0) * r2)
-        if curvature >= 0:
+        r0, r1, r2 = values.T
+        curvature = np.abs(r1) ** 2 + np.real(np.conj(r0) * r2)
+        active &= curvature < 0
+        step = np.clip(-np.real(np.conj(r0) * r1) / np.where(active, curvature, -1.0), -0.5, 0.5)
+        active &= np.abs(offset + step) <= 1.0
+        rows = np.flatnonzero(active)
+        if rows.size == 0:
             break
-        step = float(np.clip(-np.real(np.conj(r0) * r1) / curvature, -0.5, 0.5))
-        if abs(offset + step) > 1.0:
-            break
-        offset += step
-        values = derivatives(offset)
-        if abs(step) < 1e-7:
-            break
-    return lag + offset, values
+        offset[rows] += step[rows]
+        values[rows] = derivatives(rows, offset[rows])
+        active &= np.abs(step) >= 1e-7
+    return lags + offset, tuple(values.T)
 
 
 def _delay_variance(spectra: _Spectra, weights: NDArray[np.float64], model: _SignalNoise,
-                    r0: complex, r1: complex, r2: complex, *, phat: bool, fallback: float) -> float:
+                    r0: NDArray, r1: NDArray, r2: NDArray, *, phat: bool, fallback: NDArray) -> NDArray:
     """First-order variance of the |R| peak: noise of the slope over the measured peak curvature."""
-    if abs(r0) == 0:
-        return float("inf")
-    curvature = (abs(r1) ** 2 + np.real(np.conj(r0) * r2)) / abs(r0)
-    if curvature >= 0:  # a noisy, flat-topped peak: take the curvature of the sampled correlation
-        curvature = fallback
-    if curvature >= 0:
-        return float("inf")
+    magnitude = np.abs(r0)
+    safe = np.where(magnitude == 0, 1.0, magnitude)
+    curvature = (np.abs(r1) ** 2 + np.real(np.conj(r0) * r2)) / safe
+    # a noisy, flat-topped peak: take the curvature of the sampled correlation
+    curvature = np.where(curvature >= 0, fallback, curvature)
     # a common phase rotation is no delay: frequencies count about the correlation's own centroid
-    centroid = float(np.imag(r1 / r0))
+    centroid = np.imag(r1 / np.where(magnitude == 0, 1.0, r0))
     if phat:
         # each whitened bin is a unit phasor: its spread across the signal phase is at most 1/2
         spread = np.minimum(0.5, model.perpendicular / np.maximum(model.coherent**2, 1e-300))
     else:
         spread = weights**2 * model.perpendicular
-    numerator = np.sum((spectra.omega - centroid) ** 2 * spread)
+    numerator = np.sum((spectra.omega[None, :] - centroid[:, None]) ** 2 * spread, axis=-1)
     # zero-padded bins are not independent: the sums count each independent bin `oversampling` times
     oversampling = spectra.omega.size / spectra.independent_bins
-    return float(oversampling * numerator / curvature**2)
+    bad = (magnitude == 0) | (curvature >= 0)
+    return np.where(bad, np.inf, oversampling * numerator / np.where(bad, 1.0, curvature) ** 2)
 
 
 def _sampled_curvature(window: NDArray[np.float64], peak: int) -> float:

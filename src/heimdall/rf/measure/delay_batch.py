@@ -2,8 +2,8 @@
 
 The batched twin of :func:`heimdall.rf.measure.delay.gcc_delay` for simulators and multi-receiver
 recordings: each receiver's spectrum is computed once (one FFT call for all rows), the weighted
-cross-spectra of all pairs go through one inverse FFT, and the per-pair refinement and error model
-are ``gcc_delay``'s own, so with ``max_frequency_offset_hz=0`` each pair agrees with
+cross-spectra of all pairs go through one inverse FFT, and the refinement (Newton steps on all pairs
+as arrays) and error model are ``gcc_delay``'s own code, so with ``max_frequency_offset_hz=0`` each pair agrees with
 ``gcc_delay(iq[reference], iq[r], ...)``.
 
 Two things ``gcc_delay`` leaves to the caller are handled here:
@@ -29,9 +29,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import fft as sfft
 
 from heimdall.errors import InvalidInput
-from heimdall.rf.measure.delay import (_delay_variance, _peak_ratio, _refine, _sampled_curvature, _signal_noise,
-                                       _Spectra, _weights)
-
+from heimdall.rf.measure.delay import _Spectra, correlate_pairs
+from heimdall.rf.phasor import unit_phasor
 
 MIN_PEAK_RATIO = 3.0  # noise-only correlations (a DC-blocked carrier) peak at 1-1.5x their sidelobes
 
@@ -63,28 +62,19 @@ def gcc_delays_against_reference(
     offsets_hz = np.zeros(n_rows)
     if max_frequency_offset_hz > 0:
         offsets_hz = _relative_offsets_hz(spectra, reference, max_frequency_offset_hz, sample_rate_hz)
-        ramp = np.exp(-2j * np.pi * np.outer(offsets_hz, np.arange(n)) / sample_rate_hz)
+        # cycles of the offset, wrapped before single precision: 1e-6 rad instead of 1e-4 at 200 cycles
+        cycles = np.outer(-offsets_hz / sample_rate_hz, np.arange(n))
+        ramp = unit_phasor((2.0 * np.pi * (cycles - np.round(cycles))).astype(np.float32))
         spectra = sfft.fft(iq * ramp, size, axis=1)
-    omega = 2.0 * np.pi * sfft.fftfreq(size)
-    others = np.array([r for r in range(n_rows) if r != reference], dtype=int)
-    pairs = [_Spectra(spectra[reference], spectra[r], omega, n) for r in others]
-    models = [_signal_noise(p) for p in pairs]
-    weighted = np.stack([_weights(weighting, np.conj(p.a) * p.b, m) * np.conj(p.a) * p.b
-                         for p, m in zip(pairs, models, strict=True)])
-    magnitude = np.abs(sfft.ifft(weighted, axis=1))
+    others = np.flatnonzero(np.arange(n_rows) != reference)
+    pairs = _Spectra(spectra[reference][None], spectra[others], 2.0 * np.pi * sfft.fftfreq(size), n)
+    found = correlate_pairs(pairs, weighting, limits[others])
     out = {k: np.zeros(n_rows) for k in ("delay", "sigma", "ratio")}
+    out["delay"][others], out["sigma"][others] = found.delay_samples / sample_rate_hz, found.sigma_samples / sample_rate_hz
+    out["ratio"][others] = found.peak_ratio
     resolved = np.ones(n_rows, dtype=bool)
-    for row, (r, pair, model) in enumerate(zip(others, pairs, models, strict=True)):
-        lags = np.arange(-limits[r], limits[r] + 1)
-        window = magnitude[row, lags % size]
-        peak = int(np.argmax(window))
-        delay, derivatives = _refine(weighted[row], omega, float(lags[peak]))
-        weights = _weights(weighting, np.conj(pair.a) * pair.b, model)
-        fallback = _sampled_curvature(window, peak) * size
-        variance = _delay_variance(pair, weights, model, *derivatives, phat=weighting == "phat", fallback=fallback)
-        out["delay"][r], out["sigma"][r] = delay / sample_rate_hz, np.sqrt(variance) / sample_rate_hz
-        out["ratio"][r] = _peak_ratio(window, peak)
-        resolved[r] = _isolated(window, peak) and out["ratio"][r] >= MIN_PEAK_RATIO
+    resolved[others] = [_isolated(w, p) for w, p in zip(found.windows, found.peaks, strict=True)]
+    resolved[others] &= found.peak_ratio >= MIN_PEAK_RATIO
     return BatchDelayEstimate(out["delay"], out["sigma"], out["ratio"], resolved, offsets_hz)
 
 
