@@ -1,8 +1,10 @@
 """The WebSocket hub of one API process: one ordered stream of logged events, fanned out to clients.
 
 Events reach the hub from three feeds: this process's own publisher (a direct hand-off), Redis
-pub/sub (scaled mode) and a periodic tail of the database log (always; the only feed for local
-worker processes in embedded mode, and the gap filler otherwise). The hub dispatches in strictly
+pub/sub (scaled mode) and a tail of the database log (always: periodic, and in embedded mode woken
+at once by other local processes' datagrams on the notify socket; the gap filler otherwise). Each
+event is encoded once and written to all its subscribers by the ``Flusher`` once per event-loop
+iteration (see ``heimdall.events.connection`` and ``heimdall.events.wire``). The hub dispatches in strictly
 increasing id order: an event is taken directly only when it is the very next id; any other id
 means something is in flight, and the log (whose ids become visible in id order) is read instead.
 
