@@ -18,7 +18,9 @@ async def events_socket(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     # Pre-built frames straight to the transport when the server allows it; the ASGI send otherwise.
-    connection = hub.connect(websocket.send_text, writer=find_frame_writer(websocket._send))
+    # (Starlette keeps the ASGI send privately; without it the fallback is used.)
+    writer = find_frame_writer(getattr(websocket, "_send", None))
+    connection = hub.connect(websocket.send_text, writer=writer)
     try:
         while True:
             message = await websocket.receive()

@@ -25,6 +25,7 @@ import argparse
 import json
 import multiprocessing
 import os
+import socket
 import subprocess
 import sys
 import tempfile
@@ -102,9 +103,9 @@ def _record_done(sync: dict[str, Any]) -> None:
 
 
 def _start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
-    from heimdall.api.server import free_port
-
-    port = free_port()
+    with socket.socket() as probe:  # a free port (heimdall.events does not import heimdall.api)
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     heimdall = Path(sys.executable).with_name("heimdall")
     with open(log_path, "wb") as log:
         server = subprocess.Popen([str(heimdall), "serve", "--port", str(port)], env={**os.environ, **env},

@@ -76,7 +76,7 @@ class FrameWriter:
         self._protocol.transport.write(data)
 
 
-def find_frame_writer(send: Callable[..., Any]) -> FrameWriter | None:
+def find_frame_writer(send: Callable[..., Any] | None) -> FrameWriter | None:
     """The raw writer behind an ASGI ``send`` (through middleware wrappers), or None when there is none.
 
     Middleware wrap ``send`` in closures; the innermost one is uvicorn's bound ``protocol.send``.
