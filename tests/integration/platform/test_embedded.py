@@ -36,6 +36,10 @@ def test_embedded_counting_job_over_ws(processes, platform, tmp_path):
     # Ctrl-C stops cleanly: exit status 0, the app's shutdown ran, nothing left running.
     assert server.stop(signal.SIGINT) == 0, server.tail()
     assert "Application shutdown complete" in server.log_path.read_text()
+    # multiprocessing's resource tracker notices its parent's exit a moment later: allow it a few seconds.
+    deadline = time.monotonic() + 5.0
+    while [pid for pid in children if platform.pid_alive(pid)] and time.monotonic() < deadline:
+        time.sleep(0.05)
     assert not [pid for pid in children if platform.pid_alive(pid)]
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{server.http_url}/api/v1/health", timeout=2)

@@ -10,6 +10,6 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 def test_import_contracts_hold() -> None:
     lint_imports = Path(sys.executable).with_name("lint-imports")
     completed = subprocess.run(
-        [str(lint_imports), "--no-cache"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
+        [str(lint_imports), "--no-cache"], check=False, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
