@@ -43,6 +43,7 @@ test: setup $(STAMPS)/chromium
 	$(MAKE) test-frontend
 
 test-python:
+	$(BIN)/ruff check src tests
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider
 
 test-frontend:
