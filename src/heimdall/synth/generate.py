@@ -21,12 +21,17 @@ def generate(
     count: int | None = None,
     *,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    workers: int = 1,
 ) -> Iterator[SampleBatch]:
     """Samples ``start_index .. start_index + count - 1`` (count defaults to the rest of
     ``config.num_samples``) in batches of ``batch_size`` (the last may be shorter).
 
     Memory stays bounded by the batch size, whatever the count. Sample i is the same whichever
     call produces it, so a dataset can be generated in pieces, resumed, or expanded with new ids.
+
+    ``workers`` > 1 computes IQ-level batches in that many spawned processes (same bytes, same
+    order); measurement-level generation is cheap per sample and always runs in-process, and so
+    does everything inside a daemonic process, which may not start children.
     """
     config = load_config(config)
     if start_index < 0:
@@ -36,13 +41,19 @@ def generate(
         raise InvalidInput("count must be >= 0", field="count")
     if batch_size < 1:
         raise InvalidInput("batch_size must be >= 1", field="batch_size")
+    if workers < 1:
+        raise InvalidInput("workers must be >= 1", field="workers")
     if count == 0:
         return
     scenario = build_scenario(config)
     if config.iq.enabled:
-        from heimdall.synth.iq import generate_iq
+        from heimdall.synth.iq import generate_iq, iq_batch_ranges
+        from heimdall.synth.parallel import can_use_processes, generate_iq_parallel
 
-        yield from generate_iq(scenario, start_index, count, batch_size)
+        if workers > 1 and len(iq_batch_ranges(start_index, count, batch_size)) > 1 and can_use_processes():
+            yield from generate_iq_parallel(config, start_index, count, batch_size, workers)
+        else:
+            yield from generate_iq(scenario, start_index, count, batch_size)
         return
     yield from _batched(_pieces(scenario, start_index, start_index + count), batch_size)
 

@@ -66,3 +66,20 @@ def test_signals_without_timing_report_no_tdoa():
     assert not np.any(present[batch.signal_type == 2])
     if present.any():
         assert np.all(np.abs((batch.tdoa_s - true_s) / batch.tdoa_sigma_s)[present] < 6.0)
+
+
+def test_batched_sample_clock_error_matches_the_per_row_model():
+    from heimdall.rf.impairments import apply_sample_clock_error
+    from heimdall.synth.iq import apply_sample_clock_errors
+
+    rng = np.random.default_rng(3)
+    rows = (rng.standard_normal((3, 4000)) + 1j * rng.standard_normal((3, 4000))).astype(np.complex64)
+    ppm = np.array([-40.0, 0.0, 200.0])  # the last sample of the 200 ppm row lies past the end: zero there
+    out = apply_sample_clock_errors(rows, ppm)
+    expected = np.stack([apply_sample_clock_error(row, p) for row, p in zip(rows, ppm, strict=True)])
+    assert out.dtype == np.complex64
+    np.testing.assert_allclose(out, expected, atol=1e-5)
+    assert out[2, -1] == 0 and out[1, -1] == rows[1, -1]
+    assert np.allclose(apply_sample_clock_errors(rows, np.array([300.0, -300.0, 1.0])),
+                       np.stack([apply_sample_clock_error(r, p) for r, p in zip(rows, [300.0, -300.0, 1.0], strict=True)]),
+                       atol=1e-5)  # over one sample of drift: the general path

@@ -27,6 +27,7 @@ from heimdall.services.dataset_shards import check_dataset, store_batch
 from heimdall.services.dataset_store import DatasetStore
 from heimdall.synth import generate, load_config
 from heimdall.synth.iq import IQ_MAX_BATCH
+from heimdall.synth.parallel import default_workers
 
 log = logging.getLogger(__name__)
 TOPIC = "datasets"
@@ -90,7 +91,7 @@ def _generate_shards(ctx: JobContext, store: DatasetStore, dataset: dict[str, An
     position = committed
     # A checkpoint marks the job resumable (a lost worker is requeued, not failed); the row holds the position.
     ctx.save_checkpoint(_checkpoint(position))
-    batches = generate(config, position, params.stop - position, batch_size=shard_size)
+    batches = generate(config, position, params.stop - position, batch_size=shard_size, workers=default_workers())
     ctx.progress(position - params.start_index, params.count, phase="generate")
     while position < params.stop:
         _check(ctx, params, position)
