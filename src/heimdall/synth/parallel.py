@@ -54,8 +54,12 @@ def _start_pool(workers: int) -> ProcessPoolExecutor:
             pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
             # non-fork pools start a worker per submit while none is idle: start them all now, while
             # the pins are set (a spawned child takes far longer to boot than these submits)
-            for warm_up in [pool.submit(int, 0) for _ in range(workers)]:
-                warm_up.result()
+            try:
+                for warm_up in [pool.submit(int, 0) for _ in range(workers)]:
+                    warm_up.result()
+            except BaseException:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
         finally:
             for name, value in saved.items():
                 if value is None:

@@ -46,3 +46,15 @@ def test_measurement_level_ignores_workers():
 def _measurement(batches):
     return [write_shard(b) for b in batches]
 
+
+
+def test_a_daemonic_process_generates_in_process(monkeypatch):
+    calls = []
+    monkeypatch.setattr(parallel_module, "can_use_processes", lambda: False)
+    monkeypatch.setattr(parallel_module, "generate_iq_parallel", lambda *args: calls.append(args) or iter(()))
+    batches = list(generate(CONFIG, 0, 4, batch_size=2, workers=2))
+    assert calls == [] and [len(b) for b in batches] == [2, 2]
+
+
+def test_default_workers_is_bounded():
+    assert 1 <= parallel_module.default_workers() <= parallel_module.MAX_DEFAULT_WORKERS
