@@ -48,6 +48,9 @@ class OnnxPredictor:
             for key, value in meta.items() if key.startswith("heimdall.") and key != "heimdall.kind"
         }
         self._input_name = self._session.get_inputs()[0].name
+        network = (self.metadata.get("training_config") or {}).get("network") or {}
+        # Version-1 networks had no refinement; newer ones refine unless configured with 0 steps.
+        self.refine_steps = int(network.get("refine_steps", 0 if network.get("schema_version", 1) == 1 else 5))
 
     def predict(self, measurement_set: Mapping[str, Any]) -> dict[str, Any]:
         return self.predict_batch([measurement_set])[0]
@@ -69,7 +72,7 @@ class OnnxPredictor:
                 "lat": float(lat[i]), "lon": float(lon[i]), "alt_m": None,
                 "covariance_enu_m2": cov_local[i].tolist(),
                 "ellipses": ellipses[i],
-                "method": "neural",
+                "method": self._method(ms),
                 "used": modality_counts(ms),
                 "outliers": [],
                 "gdop": None,
@@ -77,6 +80,10 @@ class OnnxPredictor:
             }
             for i, ms in enumerate(measurement_sets)
         ]
+
+    def _method(self, ms: Mapping[str, Any]) -> str:
+        """``neural+refined`` where the graph's Gauss-Newton steps used timing measurements, else ``neural``."""
+        return "neural+refined" if self.refine_steps and (ms.get("toa") or ms.get("tdoa")) else "neural"
 
     def predict_features(self, features: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Raw features (N, R, C) -> mean east/north metres (N, 2) and covariance m^2 (N, 2, 2) at the centre."""

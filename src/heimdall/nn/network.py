@@ -10,6 +10,10 @@ L_k = [[exp(s0), 0], [c, exp(s1)]], where s0 and s1 are *log standard deviations
 and c is unconstrained; the covariance is L_k L_k^T. ``mixture_nll`` is the negative log-likelihood
 in nats of the position in those units; the same quantity with positions in metres is
 ``nll + 2 * log(length_scale_m)``. ``to_metres`` gives means in metres and covariances in m^2.
+
+With ``refine_steps`` > 0 the head's mixture is the prior and start of the unrolled Gauss-Newton
+refinement of ``heimdall.nn.refine`` and ``forward`` returns the refined mixture (same shapes, same
+units); ``coarse_and_refined`` gives both for training.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from torch import Tensor, nn
 from heimdall.nn.config import NetworkConfig
 from heimdall.nn.features import CH, FEATURE_CHANNELS, channel_gate_index
 from heimdall.nn.normalization import FeatureNormalization
+from heimdall.nn.refine import PhysicsRefiner
 
 LOG_SIGMA_MIN = -9.0  # in length-scale units: ~2.5 m at a 20 km scale
 LOG_SIGMA_MAX = 4.0
@@ -64,7 +69,7 @@ class MaskedSelfAttention(nn.Module):
 class SetLocalizer(nn.Module):
     """Raw features (N, R, C) -> mixture parameters in length-scale units (see module docstring)."""
 
-    def __init__(self, config: NetworkConfig, normalization: FeatureNormalization) -> None:
+    def __init__(self, config: NetworkConfig, normalization: FeatureNormalization, *, source_up_m: float = 0.0) -> None:
         super().__init__()
         self.config = config
         k, hidden = config.mixture_components, config.hidden_size
@@ -78,9 +83,20 @@ class SetLocalizer(nn.Module):
         )
         self.head = _mlp(2 * hidden, hidden, config.head_layers, config.dropout)
         self.out = nn.Linear(hidden, k * 6)  # per component: logit, mean (2), log sigma (2), off-diagonal
+        self.refiner = PhysicsRefiner(config.refine_steps, source_up_m) if config.refine_steps > 0 else None
 
     def forward(self, raw: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-        """-> (log_weights (N, K), mean (N, K, 2), log_sigma (N, K, 2), offdiag (N, K))."""
+        """-> (log_weights (N, K), mean (N, K, 2), log_sigma (N, K, 2), offdiag (N, K)), refined if configured."""
+        return self.coarse_and_refined(raw)[1]
+
+    def coarse_and_refined(self, raw: Tensor) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]:
+        """The head's own mixture and the physics-refined one (the same object without refinement)."""
+        coarse = self._head(raw)
+        if self.refiner is None:
+            return coarse, coarse
+        return coarse, self.refiner(raw, self.length_scale_m, coarse, (LOG_SIGMA_MIN, LOG_SIGMA_MAX))
+
+    def _head(self, raw: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         mask = raw[..., CH["present"]]
         x = (raw - self.feature_offset) / self.feature_scale * raw.index_select(-1, self.gate_index)
         h = self.encoder(x) * mask[..., None]

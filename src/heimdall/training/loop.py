@@ -27,10 +27,12 @@ import numpy as np
 import torch
 
 from heimdall.errors import HeimdallError, InvalidInput
+from heimdall.nn import network as _network
 from heimdall.nn.features import FEATURE_CHANNELS, build_features, targets_en_m
 from heimdall.nn.layout import ReceiverLayout, layout_from_measurement_sets
 from heimdall.nn.network import SetLocalizer, mixture_nll, moment_match
 from heimdall.nn.normalization import FeatureNormalization, fit_normalization
+from heimdall.nn.refine import has_timing
 from heimdall.training.config import TrainingConfig
 from heimdall.training.data import band_values, measurement_sets_of, split_by_id
 from heimdall.training.metrics import localization_metrics
@@ -134,7 +136,7 @@ def _setup(config: TrainingConfig | None, samples: Sequence[Mapping[str, Any]], 
         fit_normalization(train_x, train_y_m) if resume is None else FeatureNormalization.from_dict(resume["normalization"])
     )
     torch.manual_seed(config.seed)  # weight init and dropout
-    model = SetLocalizer(config.network, normalization)
+    model = SetLocalizer(config.network, normalization, source_up_m=-layout.centre_alt_m)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     run = _Run(
         config=config, layout=layout, normalization=normalization, fingerprint=fingerprint,
@@ -251,7 +253,13 @@ def _train_epoch(run: _Run, hooks: TrainingHooks) -> bool:
 
 
 def _step(run: _Run, idx: torch.Tensor) -> tuple[float, float]:
-    loss = mixture_nll(run.model(run.train_x[idx]), run.train_y[idx]).mean()
+    coarse, refined = run.model.coarse_and_refined(run.train_x[idx])
+    loss = mixture_nll(refined, run.train_y[idx]).mean()
+    if refined is not coarse:
+        # The head is also trained on its own: it is the refinement's prior and start, so it must stay calibrated.
+        # Sets without timing are not refined (refined == coarse): their loss stays the plain head NLL.
+        timing = has_timing(run.train_x[idx]).to(loss.dtype)
+        loss = loss + (_network.mixture_nll(coarse, run.train_y[idx]) * timing).mean()
     if not torch.isfinite(loss):
         raise TrainingDiverged(f"the training loss became {loss.item()} at step {run.state.global_step + 1}")
     run.optimizer.zero_grad(set_to_none=True)
@@ -361,7 +369,8 @@ def network_from_checkpoint(data: bytes | dict[str, Any], *, best: bool = True) 
     state = payload["best"]["model_state"] if best else payload["model_state"]
     if state is None:
         raise InvalidInput("the checkpoint has no evaluated weights yet (no epoch completed)")
-    network = SetLocalizer(config.network, FeatureNormalization.from_dict(payload["normalization"]))
+    network = SetLocalizer(config.network, FeatureNormalization.from_dict(payload["normalization"]),
+                           source_up_m=-float(payload["layout"]["centre"]["alt_m"]))
     network.load_state_dict(state)
     return network.eval()
 

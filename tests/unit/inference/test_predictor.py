@@ -43,7 +43,7 @@ def test_predict_gives_contract_results(trained):
     sets = [s["measurement_set"] for s in samples[:5]]
     batch = predictor.predict_batch(sets)
     single = predictor.predict(sets[2])
-    assert set(single) == RESULT_KEYS and single["method"] == "neural"
+    assert set(single) == RESULT_KEYS and single["method"] == "neural+refined"
     assert single["used"] == {"rss": 7, "toa": 3, "tdoa": 0, "aoa": 2}
     assert single["lat"] == pytest.approx(batch[2]["lat"], abs=1e-7)  # float32 kernels vary with batch size
     cov = np.array(single["covariance_enu_m2"])
@@ -105,7 +105,7 @@ def test_inference_never_imports_torch(trained, tmp_path):
     """)
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"torch": False, "method": "neural"}
+    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"torch": False, "method": "neural+refined"}
 
 
 def test_ellipses_mean_what_they_say():

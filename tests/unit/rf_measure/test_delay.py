@@ -70,3 +70,21 @@ def test_bad_inputs_raise_invalid_input() -> None:
         gcc_delay(ok, ok, FS_HZ, max_delay_s=-1.0)
     with pytest.raises(InvalidInput, match="weighting"):
         gcc_delay(ok, ok, FS_HZ, weighting="scot")
+
+
+
+def test_newton_refinement_reaches_the_same_peak_from_the_parabolic_start_or_the_integer_lag():
+    from heimdall.rf.measure.delay import _parabolic_offsets, _refine
+
+    window = -((np.arange(7) - 3.3) ** 2) + 10.0  # a parabola with its vertex 0.3 samples past index 3
+    np.testing.assert_allclose(_parabolic_offsets([window], np.array([3]), np.array([-2.0])), [0.3])
+    rng = np.random.default_rng(11)
+    size = 512
+    omega = 2.0 * np.pi * np.fft.fftfreq(size)
+    band = np.abs(omega) < 1.5
+    weighted = np.where(band, 1.0 + 0.1 * rng.standard_normal(size), 0.0) * np.exp(-1j * omega * 4.37)
+    lags = np.array([4.0])
+    from_lag, _ = _refine(weighted[None], omega, lags, np.array([0.0]))
+    from_fit, _ = _refine(weighted[None], omega, lags, np.array([0.4]))
+    assert from_lag[0] == pytest.approx(from_fit[0], abs=1e-6)
+    assert from_lag[0] == pytest.approx(4.37, abs=0.05)

@@ -58,14 +58,20 @@ def gcc_delays_against_reference(
     n_rows, n = iq.shape
     limits = _lag_limits(n_rows, n, max_delay_s, sample_rate_hz)
     size = sfft.next_fast_len(n + int(limits.max()) + 1)
-    spectra = sfft.fft(iq, size, axis=1)
     offsets_hz = np.zeros(n_rows)
+    padded = np.zeros((n_rows, size), dtype=np.complex128)  # written in place: no copy to pad
     if max_frequency_offset_hz > 0:
-        offsets_hz = _relative_offsets_hz(spectra, reference, max_frequency_offset_hz, sample_rate_hz)
+        # the periodograms only locate the offset: single precision at their own padded length
+        coarse = sfft.fft(iq.astype(np.complex64, copy=False), size, axis=1)
+        offsets_hz = _relative_offsets_hz(coarse, reference, max_frequency_offset_hz, sample_rate_hz)
         # cycles of the offset, wrapped before single precision: 1e-6 rad instead of 1e-4 at 200 cycles
-        cycles = np.outer(-offsets_hz / sample_rate_hz, np.arange(n))
-        ramp = unit_phasor((2.0 * np.pi * (cycles - np.round(cycles))).astype(np.float32))
-        spectra = sfft.fft(iq * ramp, size, axis=1)
+        cycles = np.multiply.outer(-offsets_hz / sample_rate_hz, np.arange(n, dtype=float))
+        cycles -= np.round(cycles)
+        cycles *= 2.0 * np.pi
+        np.multiply(iq, unit_phasor(cycles.astype(np.float32)), out=padded[:, :n])
+    else:
+        padded[:, :n] = iq
+    spectra = sfft.fft(padded, axis=1, overwrite_x=True)
     others = np.flatnonzero(np.arange(n_rows) != reference)
     pairs = _Spectra(spectra[reference][None], spectra[others], 2.0 * np.pi * sfft.fftfreq(size), n)
     found = correlate_pairs(pairs, weighting, limits[others])
@@ -78,7 +84,8 @@ def gcc_delays_against_reference(
     return BatchDelayEstimate(out["delay"], out["sigma"], out["ratio"], resolved, offsets_hz)
 
 
-def _check_matrix(iq_matrix: NDArray, sample_rate_hz: float, reference: int) -> NDArray[np.complex128]:
+def _check_matrix(iq_matrix: NDArray, sample_rate_hz: float, reference: int) -> NDArray[np.complexfloating]:
+    """The matrix as complex (single precision kept: it is cast while written into the FFT buffer)."""
     iq = np.asarray(iq_matrix)
     if iq.ndim != 2 or iq.shape[0] < 2 or iq.shape[1] < 16:
         raise InvalidInput("iq_matrix must be (rows >= 2, samples >= 16)", field="iq_matrix")
@@ -88,7 +95,7 @@ def _check_matrix(iq_matrix: NDArray, sample_rate_hz: float, reference: int) -> 
         raise InvalidInput("sample_rate_hz must be positive", field="sample_rate_hz")
     if not 0 <= reference < iq.shape[0]:
         raise InvalidInput("reference must index a row of iq_matrix", field="reference")
-    return iq.astype(np.complex128, copy=False)
+    return iq if iq.dtype == np.complex64 else iq.astype(np.complex128, copy=False)
 
 
 def _lag_limits(n_rows: int, n: int, max_delay_s: ArrayLike | None, sample_rate_hz: float) -> NDArray[np.int64]:
@@ -100,12 +107,12 @@ def _lag_limits(n_rows: int, n: int, max_delay_s: ArrayLike | None, sample_rate_
     return np.maximum(np.minimum(n - 1, np.ceil(delays * sample_rate_hz)), 1).astype(np.int64)
 
 
-def _relative_offsets_hz(spectra: NDArray[np.complex128], reference: int, max_offset_hz: float,
+def _relative_offsets_hz(spectra: NDArray[np.complexfloating], reference: int, max_offset_hz: float,
                          sample_rate_hz: float) -> NDArray[np.float64]:
     """Shift of each row's periodogram against the reference's that best aligns them (Hz)."""
     size = spectra.shape[1]
-    power = np.abs(spectra) ** 2
-    power -= power.mean(axis=1, keepdims=True)
+    power = spectra.real**2 + spectra.imag**2
+    power -= power.mean(axis=1, keepdims=True, dtype=float).astype(power.dtype)
     transformed = sfft.rfft(power, axis=1)
     correlation = sfft.irfft(np.conj(transformed[reference]) * transformed, size, axis=1)
     span = int(min(np.ceil(max_offset_hz * size / sample_rate_hz), size // 2 - 1))

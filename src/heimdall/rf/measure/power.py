@@ -54,8 +54,12 @@ def welch_psd(iq: NDArray, sample_rate_hz: float) -> tuple[NDArray[np.float64], 
     step = segment // 2
     starts = np.arange(0, n - segment + 1, step)
     window = np.hanning(segment + 1)[:-1]  # periodic Hann
-    frames = iq[..., starts[:, None] + np.arange(segment)[None, :]] * window
-    psd = np.mean(np.abs(sfft.fft(frames, axis=-1)) ** 2, axis=-2) / (sample_rate_hz * np.sum(window**2))
+    # single-precision input stays single (its 1e-7 relative error is far under a PSD's scatter): half
+    # the memory traffic and a faster FFT; the strided view makes one copy of the frames, not two
+    frames = np.lib.stride_tricks.sliding_window_view(iq, segment, axis=-1)[..., starts, :]
+    spectra = sfft.fft(frames * window.astype(np.float32 if iq.dtype == np.complex64 else float), axis=-1)
+    periodogram = spectra.real**2 + spectra.imag**2
+    psd = np.mean(periodogram, axis=-2, dtype=float) / (sample_rate_hz * np.sum(window**2))
     freqs = sfft.fftfreq(segment, d=1.0 / sample_rate_hz)
     return np.fft.fftshift(freqs), np.fft.fftshift(psd, axes=-1), starts.size
 
