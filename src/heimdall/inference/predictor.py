@@ -83,7 +83,8 @@ class OnnxPredictor:
 
     def _method(self, ms: Mapping[str, Any]) -> str:
         """``neural+refined`` where the graph's Gauss-Newton steps used timing measurements, else ``neural``."""
-        return "neural+refined" if self.refine_steps and (ms.get("toa") or ms.get("tdoa")) else "neural"
+        timing_layout = {"toa", "tdoa"} & set(self.layout.modalities)
+        return "neural+refined" if self.refine_steps and timing_layout and (ms.get("toa") or ms.get("tdoa")) else "neural"
 
     def predict_features(self, features: NDArray) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Raw features (N, R, C) -> mean east/north metres (N, 2) and covariance m^2 (N, 2, 2) at the centre."""

@@ -69,7 +69,9 @@ class MaskedSelfAttention(nn.Module):
 class SetLocalizer(nn.Module):
     """Raw features (N, R, C) -> mixture parameters in length-scale units (see module docstring)."""
 
-    def __init__(self, config: NetworkConfig, normalization: FeatureNormalization, *, source_up_m: float = 0.0) -> None:
+    def __init__(self, config: NetworkConfig, normalization: FeatureNormalization, *, source_up_m: float = 0.0,
+                 timing: bool = True) -> None:
+        """``timing``: whether the layout has TOA/TDoA at all; without, no refinement is built (nor exported)."""
         super().__init__()
         self.config = config
         k, hidden = config.mixture_components, config.hidden_size
@@ -83,7 +85,7 @@ class SetLocalizer(nn.Module):
         )
         self.head = _mlp(2 * hidden, hidden, config.head_layers, config.dropout)
         self.out = nn.Linear(hidden, k * 6)  # per component: logit, mean (2), log sigma (2), off-diagonal
-        self.refiner = PhysicsRefiner(config.refine_steps, source_up_m) if config.refine_steps > 0 else None
+        self.refiner = PhysicsRefiner(config.refine_steps, source_up_m) if config.refine_steps and timing else None
 
     def forward(self, raw: Tensor) -> tuple[Tensor, Tensor, Tensor, Tensor]:
         """-> (log_weights (N, K), mean (N, K, 2), log_sigma (N, K, 2), offdiag (N, K)), refined if configured."""

@@ -136,7 +136,8 @@ def _setup(config: TrainingConfig | None, samples: Sequence[Mapping[str, Any]], 
         fit_normalization(train_x, train_y_m) if resume is None else FeatureNormalization.from_dict(resume["normalization"])
     )
     torch.manual_seed(config.seed)  # weight init and dropout
-    model = SetLocalizer(config.network, normalization, source_up_m=-layout.centre_alt_m)
+    model = SetLocalizer(config.network, normalization, source_up_m=-layout.centre_alt_m,
+                         timing=bool({"toa", "tdoa"} & set(layout.modalities)))
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay)
     run = _Run(
         config=config, layout=layout, normalization=normalization, fingerprint=fingerprint,
@@ -370,7 +371,8 @@ def network_from_checkpoint(data: bytes | dict[str, Any], *, best: bool = True) 
     if state is None:
         raise InvalidInput("the checkpoint has no evaluated weights yet (no epoch completed)")
     network = SetLocalizer(config.network, FeatureNormalization.from_dict(payload["normalization"]),
-                           source_up_m=-float(payload["layout"]["centre"]["alt_m"]))
+                           source_up_m=-float(payload["layout"]["centre"]["alt_m"]),
+                           timing=bool({"toa", "tdoa"} & set(payload["layout"]["modalities"])))
     network.load_state_dict(state)
     return network.eval()
 

@@ -49,3 +49,10 @@ def test_a_version_1_checkpoint_still_loads_without_refinement(toy_config, sampl
     assert net.refiner is None and net.config.refine_steps == 0
     session = ort.InferenceSession(export_onnx(old), providers=["CPUExecutionProvider"])
     assert next(o.name for o in session.get_outputs()) == "mean_en_m"
+
+
+def test_a_layout_without_timing_builds_no_refinement(toy_config, samples):
+    config = dataclasses.replace(toy_config, epochs=1, network=NetworkConfig(hidden_size=16, attention_heads=2))
+    result = train(config, samples)  # rss-8db, default refine_steps
+    net = loop.network_from_checkpoint(result.checkpoint)
+    assert net.config.refine_steps > 0 and net.refiner is None
