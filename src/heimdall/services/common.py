@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from heimdall.errors import Conflict, InvalidInput, NotFound
@@ -28,6 +28,15 @@ def check_page(offset: int, limit: int) -> None:
         raise InvalidInput("offset must be >= 0", field="offset")
     if not 1 <= limit <= MAX_PAGE_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_LIMIT}", field="limit")
+
+
+def page(session: Session, query: Select, order_by: tuple, to_dict: Callable[[Any], dict[str, Any]],
+         offset: int, limit: int) -> dict[str, Any]:
+    """One page of ``query`` as ``{"items": [...], "total": N}`` (the list shape of CONTRACT section 2)."""
+    check_page(offset, limit)
+    total = session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = session.scalars(query.order_by(*order_by).offset(offset).limit(limit))
+    return {"items": [to_dict(row) for row in rows], "total": total}
 
 
 def finite_json(value: Any) -> Any:

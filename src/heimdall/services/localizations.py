@@ -14,14 +14,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import InvalidInput, NoModelAvailable
 from heimdall.locate.estimator import locate
 from heimdall.locate.measurement_set import MeasurementSet, parse_measurement_set
-from heimdall.services.common import Publish, check_page, finite_json, iso_z, load_row
+from heimdall.services.common import Publish, finite_json, iso_z, load_row, page
 from heimdall.services.exports import localization_geojson, localization_kml
 from heimdall.store.db import transaction
 from heimdall.store.tables.localizations import LocalizationRow
@@ -113,18 +113,12 @@ class LocalizationService:
 
     def list(self, *, offset: int = 0, limit: int = 50, network_id: str | None = None) -> dict[str, Any]:
         """Newest first; items are results with their id (without the request)."""
-        check_page(offset, limit)
         query = select(LocalizationRow)
         if network_id is not None:
             query = query.where(LocalizationRow.network_id == network_id)
         with self._sessions() as session:
-            total = session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = session.scalars(
-                query.order_by(LocalizationRow.created_at.desc(), LocalizationRow.id)
-                .offset(offset)
-                .limit(limit)
-            )
-            return {"items": [_summary(row) for row in rows], "total": total}
+            order = (LocalizationRow.created_at.desc(), LocalizationRow.id)
+            return page(session, query, order, _summary, offset, limit)
 
     def get(self, localization_id: str) -> dict[str, Any]:
         """The stored result, its id, and the measurement set it answered (``request``)."""

@@ -24,12 +24,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import Conflict, HeimdallError, InvalidInput, NotFound
-from heimdall.services.common import Publish, check_page, finite_json, iso_z, load_row
+from heimdall.services.common import Publish, finite_json, iso_z, load_row, page
 from heimdall.store.blob import BlobStore
 from heimdall.store.db import new_id, transaction, utcnow
 from heimdall.store.tables.models import RegisteredModelRow
@@ -148,7 +148,6 @@ class ModelRegistry:
     def list(self, *, offset: int = 0, limit: int = 50, network_id: str | None = None,
              deployed: bool | None = None) -> dict[str, Any]:
         """Newest first."""
-        check_page(offset, limit)
         query = select(RegisteredModelRow)
         if network_id is not None:
             query = query.where(RegisteredModelRow.network_id == network_id)
@@ -156,11 +155,8 @@ class ModelRegistry:
             column = RegisteredModelRow.deployed_slot
             query = query.where(column.is_not(None) if deployed else column.is_(None))
         with self._sessions() as session:
-            total = session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = session.scalars(
-                query.order_by(RegisteredModelRow.created_at.desc(), RegisteredModelRow.id).offset(offset).limit(limit)
-            )
-            return {"items": [model_to_dict(row) for row in rows], "total": total}
+            order = (RegisteredModelRow.created_at.desc(), RegisteredModelRow.id)
+            return page(session, query, order, model_to_dict, offset, limit)
 
     def get(self, model_id: str) -> dict[str, Any]:
         with self._sessions() as session:

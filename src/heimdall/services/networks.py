@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import Conflict, InvalidInput
-from heimdall.services.common import Publish, check_page, ensure_name_free, load_row
+from heimdall.services.common import Publish, ensure_name_free, load_row, page
 from heimdall.services.receivers import EDITABLE_FIELDS as RECEIVER_FIELDS
 from heimdall.services.receivers import TOPIC as RECEIVERS_TOPIC
 from heimdall.services.receivers import validate_receiver
@@ -52,16 +52,9 @@ class NetworkService:
         return network
 
     def list(self, *, offset: int = 0, limit: int = 50) -> dict[str, Any]:
-        check_page(offset, limit)
         with self._sessions() as session:
-            total = session.scalar(select(func.count()).select_from(NetworkRow))
-            rows = session.scalars(
-                select(NetworkRow)
-                .order_by(NetworkRow.created_at, NetworkRow.name)
-                .offset(offset)
-                .limit(limit)
-            )
-            return {"items": [network_to_dict(row) for row in rows], "total": total}
+            order = (NetworkRow.created_at, NetworkRow.name)
+            return page(session, select(NetworkRow), order, network_to_dict, offset, limit)
 
     def get(self, network_id: str) -> dict[str, Any]:
         with self._sessions() as session:

@@ -12,12 +12,12 @@ from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import Conflict, InvalidInput
-from heimdall.services.common import Publish, check_page, ensure_name_free, load_row, require_finite
+from heimdall.services.common import Publish, ensure_name_free, load_row, page, require_finite
 from heimdall.services.serialize import network_to_dict, receiver_to_dict
 from heimdall.store.db import transaction, utcnow
 from heimdall.store.tables.receivers import (
@@ -87,16 +87,12 @@ class ReceiverService:
         return receiver
 
     def list(self, *, offset: int = 0, limit: int = 50, enabled: bool | None = None) -> dict[str, Any]:
-        check_page(offset, limit)
         query = select(ReceiverRow)
         if enabled is not None:
             query = query.where(ReceiverRow.enabled == enabled)
         with self._sessions() as session:
-            total = session.scalar(select(func.count()).select_from(query.subquery()))
-            rows = session.scalars(
-                query.order_by(ReceiverRow.created_at, ReceiverRow.name).offset(offset).limit(limit)
-            )
-            return {"items": [receiver_to_dict(row) for row in rows], "total": total}
+            order = (ReceiverRow.created_at, ReceiverRow.name)
+            return page(session, query, order, receiver_to_dict, offset, limit)
 
     def get(self, receiver_id: str) -> dict[str, Any]:
         with self._sessions() as session:
