@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from heimdall.errors import Conflict, InvalidInput, NotFound
@@ -74,3 +76,12 @@ def ensure_name_free(session: Session, row_type: Any, name: str, resource: str) 
     """Conflict naming the field when another row of ``row_type`` already has ``name``."""
     if session.scalar(select(row_type.id).where(row_type.name == name)) is not None:
         raise Conflict(f"a {resource} named {name!r} already exists", field="name")
+
+
+@contextmanager
+def name_clash_as_conflict(name: str, resource: str) -> Iterator[None]:
+    """Turns a unique-constraint race (two writers, one name) into the Conflict the pre-check gives."""
+    try:
+        yield
+    except IntegrityError as exc:
+        raise Conflict(f"a {resource} named {name!r} already exists", field="name") from exc

@@ -7,16 +7,14 @@ RF_NOTES section 2 so a fresh ``heimdall serve`` has something to show.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from heimdall.errors import Conflict, InvalidInput
-from heimdall.services.common import Publish, ensure_name_free, load_row, page
+from heimdall.errors import InvalidInput
+from heimdall.services.common import Publish, ensure_name_free, load_row, name_clash_as_conflict, page
 from heimdall.services.receivers import EDITABLE_FIELDS as RECEIVER_FIELDS
 from heimdall.services.receivers import TOPIC as RECEIVERS_TOPIC
 from heimdall.services.receivers import validate_receiver
@@ -40,7 +38,7 @@ class NetworkService:
         name = _check_name(fields.get("name"))
         description = _check_description(fields.get("description", ""))
         receiver_ids = _check_receiver_ids(fields.get("receiver_ids", []))
-        with _name_clash_as_conflict(name), transaction(self._sessions) as session:
+        with name_clash_as_conflict(name, "network"), transaction(self._sessions) as session:
             _ensure_name_free(session, name)
             _ensure_receivers_exist(session, receiver_ids)
             row = NetworkRow(name=name, description=description)
@@ -77,7 +75,7 @@ class NetworkService:
                 _ensure_receivers_exist(session, receiver_ids)
                 _set_members(session, row, receiver_ids)
             row.updated_at = utcnow()
-            with _name_clash_as_conflict(row.name):
+            with name_clash_as_conflict(row.name, "network"):
                 session.flush()
             network = network_to_dict(row)
         self._publish(TOPIC, "network.updated", network)
@@ -140,14 +138,6 @@ def _set_members(session: Session, row: NetworkRow, receiver_ids: list[str]) -> 
     )
     session.flush()
     session.refresh(row)
-
-
-@contextmanager
-def _name_clash_as_conflict(name: str) -> Iterator[None]:
-    try:
-        yield
-    except IntegrityError as exc:
-        raise Conflict(f"a network named {name!r} already exists", field="name") from exc
 
 
 def _reject_unknown(fields: dict[str, Any]) -> None:

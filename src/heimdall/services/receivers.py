@@ -7,17 +7,21 @@ and TDoA only with GNSS timing (RF_NOTES section 1: without sample timestamps no
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from heimdall.errors import Conflict, InvalidInput
-from heimdall.services.common import Publish, ensure_name_free, load_row, page, require_finite
+from heimdall.errors import InvalidInput
+from heimdall.services.common import (
+    Publish,
+    ensure_name_free,
+    load_row,
+    name_clash_as_conflict,
+    page,
+    require_finite,
+)
 from heimdall.services.serialize import network_to_dict, receiver_to_dict
 from heimdall.store.db import transaction, utcnow
 from heimdall.store.tables.receivers import (
@@ -77,7 +81,7 @@ class ReceiverService:
                 **fields,
             }
         )
-        with _name_clash_as_conflict(values["name"]), transaction(self._sessions) as session:
+        with name_clash_as_conflict(values["name"], "receiver"), transaction(self._sessions) as session:
             _ensure_name_free(session, values["name"])
             row = ReceiverRow(**values)
             session.add(row)
@@ -110,7 +114,7 @@ class ReceiverService:
             for name, value in values.items():
                 setattr(row, name, value)
             row.updated_at = utcnow()
-            with _name_clash_as_conflict(values["name"]):
+            with name_clash_as_conflict(values["name"], "receiver"):
                 session.flush()
             receiver = receiver_to_dict(row)
         self._publish(TOPIC, "receiver.updated", receiver)
@@ -146,15 +150,6 @@ class ReceiverService:
             data = {"id": row.id, "name": row.name, "health": health}
         self._publish(TOPIC, "receiver.health", data)
         return data
-
-
-@contextmanager
-def _name_clash_as_conflict(name: str) -> Iterator[None]:
-    """Turns a unique-constraint race (two writers, one name) into the Conflict the pre-check gives."""
-    try:
-        yield
-    except IntegrityError as exc:
-        raise Conflict(f"a receiver named {name!r} already exists", field="name") from exc
 
 
 def validate_receiver(values: dict[str, Any]) -> dict[str, Any]:
