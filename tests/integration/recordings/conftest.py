@@ -13,7 +13,7 @@ from heimdall.formats.kiwi import kiwi_file_name, write_kiwi_wav
 from heimdall.geo import SPEED_OF_LIGHT_M_S, geodetic_to_ecef
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-DCF77_DIR = REPO_ROOT.parent / "shared" / "data" / "kiwi-dcf77"
+DCF77_DIR = REPO_ROOT / "tests" / "fixtures" / "kiwi-dcf77"
 START_UTC = datetime(2024, 3, 5, 12, 0, 0, tzinfo=UTC)
 GPS_SOW_AT_START = 2 * 86400 + 12 * 3600 + 18.0  # Tuesday 12:00:00 UTC = 12:00:18 GPS
 TRANSMITTER = (45.03, 7.46)
@@ -71,7 +71,7 @@ def scene(tmp_path: Path) -> tuple[list[Path], Path]:
 @pytest.fixture
 def dcf77_dir() -> Path:
     if not DCF77_DIR.is_dir():
-        pytest.fail(f"the shared DCF77 fixture is missing: {DCF77_DIR}")
+        pytest.fail(f"the DCF77 fixture is missing: {DCF77_DIR}")
     return DCF77_DIR
 
 

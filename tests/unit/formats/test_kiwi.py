@@ -9,7 +9,7 @@ import pytest
 from heimdall.errors import InvalidInput
 from heimdall.formats.kiwi import kiwi_file_name, read_kiwi_wav, write_kiwi_wav
 
-FIXTURE = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "kiwi-dcf77"
+FIXTURE = Path(__file__).resolve().parents[3] / "tests" / "fixtures" / "kiwi-dcf77"
 F1JEK = FIXTURE / "20171127T104156Z_77500_F1JEK_iq.wav"
 START = datetime(2017, 11, 27, 10, 41, 56, tzinfo=UTC)
 T0_GPS_S = 124934.25  # Monday 10:42:14 GPS = 10:41:56 UTC + 18 s, plus 0.25 s
@@ -22,7 +22,6 @@ def _synthetic(tmp_path: Path, rng: np.random.Generator, samples: int = 512 * 40
     return path, iq
 
 
-@pytest.mark.skipif(not F1JEK.exists(), reason="shared fixture not beside the repository")
 def test_real_f1jek_true_sample_rate_and_time() -> None:
     rec = read_kiwi_wav(F1JEK)
     assert rec.station == "F1JEK" and rec.frequency_hz == 77500.0
