@@ -12,7 +12,9 @@ and the HTTP status the API answers with. Third-party exceptions are translated 
     │   └── NoModelAvailable (409, "no_model")       method "neural" without a fitting deployed model
     ├── PayloadTooLarge (413, "payload_too_large")
     ├── DependencyMissing (503, "dependency_missing")  optional package not installed
-    └── StorageError (503, "storage_error")          database or blob store failed
+    ├── StorageError (503, "storage_error")          database or blob store failed
+    └── ReceiverFailed (502, "receiver_failed")      a real receiver refused, dropped or spoke garbage
+        └── ReceiverRefused (heimdall.receivers.states: carries a RefusalReason)
 """
 
 from __future__ import annotations
@@ -74,3 +76,8 @@ class DependencyMissing(HeimdallError):
 class StorageError(HeimdallError):
     code = "storage_error"
     http_status = 503
+
+
+class ReceiverFailed(HeimdallError):
+    code = "receiver_failed"
+    http_status = 502
