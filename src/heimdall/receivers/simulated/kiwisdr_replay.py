@@ -18,17 +18,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from heimdall.errors import InvalidInput
-from heimdall.formats.gnss_time import GPS_EPOCH_UTC, NS_PER_S, SECONDS_PER_WEEK, gps_minus_utc_s, utc_ns_to_datetime
+from heimdall.formats.gnss_time import NS_PER_S, SECONDS_PER_WEEK, utc_ns_to_gps_ns
 from heimdall.formats.kiwi import FULL_SCALE, KiwiRecording, read_kiwi_wav
 
 WEEK_NS = SECONDS_PER_WEEK * NS_PER_S
-_GPS_EPOCH_UNIX_NS = int(GPS_EPOCH_UTC.timestamp()) * NS_PER_S
-
-
-def utc_ns_to_gps_ns(utc_ns: int) -> int:
-    """Nanoseconds since the GPS epoch (GPS time has no leap seconds) of a UTC instant."""
-    return utc_ns - _GPS_EPOCH_UNIX_NS + gps_minus_utc_s(utc_ns_to_datetime(utc_ns)) * NS_PER_S
-
 
 @dataclass(frozen=True)
 class ReplayClock:
