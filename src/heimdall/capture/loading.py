@@ -17,7 +17,7 @@ class LoadedRecording:
     path: Path
     format: str  # "kiwi" or "sigmf"
     timed: TimedIQ
-    position: dict | None  # {"lat", "lon", "alt_m"} from the file's own metadata
+    position: dict[str, float] | None  # {"lat", "lon", "alt_m"} from the file's own metadata
     timing_residual_rms_s: float | None
     nominal_sample_rate_hz: float
 

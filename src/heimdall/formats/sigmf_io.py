@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -68,11 +69,11 @@ def sigmf_metadata(
     receiver_id: str | None = None, lat: float | None = None, lon: float | None = None,
     alt_m: float | None = None, timing: str = "gnss", description: str | None = None,
     gnss_blocks: GnssBlocks | None = None, nominal_sample_rate_hz: float | None = None,
-    extra_global: dict | None = None, annotations: list[dict] | None = None,
-) -> dict:
+    extra_global: dict[str, Any] | None = None, annotations: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
     if datatype not in _DTYPES:
         raise InvalidInput(f"unsupported SigMF datatype {datatype!r} (use one of {sorted(_DTYPES)})")
-    global_info: dict = {
+    global_info: dict[str, Any] = {
         "core:datatype": datatype, "core:sample_rate": float(sample_rate_hz), "core:version": SIGMF_VERSION,
         "core:recorder": "heimdall", "core:extensions": [dict(EXTENSION)], "heimdall:timing": timing,
     }
@@ -96,7 +97,7 @@ def sigmf_metadata(
     return {"global": global_info, "captures": [capture], "annotations": list(annotations or [])}
 
 
-def write_sigmf(path: str | Path, iq: NDArray[np.complexfloating], **metadata) -> Path:
+def write_sigmf(path: str | Path, iq: NDArray[np.complexfloating], **metadata: Any) -> Path:
     """Write ``<path>.sigmf-data`` and ``<path>.sigmf-meta``; keyword arguments as ``sigmf_metadata``.
     Returns the meta path."""
     meta = sigmf_metadata(**metadata)
@@ -134,7 +135,7 @@ def read_sigmf(path: str | Path) -> SigmfRecording:
         raise InvalidInput(f"{meta_path}: malformed SigMF metadata ({exc!r})") from exc
 
 
-def _recording(meta_path: Path, meta: dict, raw: bytes) -> SigmfRecording:
+def _recording(meta_path: Path, meta: dict[str, Any], raw: bytes) -> SigmfRecording:
     glob = meta["global"]
     datatype = glob["core:datatype"]
     if datatype not in _DTYPES:
@@ -161,7 +162,7 @@ def _recording(meta_path: Path, meta: dict, raw: bytes) -> SigmfRecording:
     )
 
 
-def _gnss_blocks(glob: dict, capture_start: int, capture_end: int) -> GnssBlocks | None:
+def _gnss_blocks(glob: dict[str, Any], capture_start: int, capture_end: int) -> GnssBlocks | None:
     """The blocks inside the first capture, indices from its start (ValueError etc. when malformed)."""
     if "heimdall:gnss_blocks" not in glob:
         return None
@@ -170,7 +171,7 @@ def _gnss_blocks(glob: dict, capture_start: int, capture_end: int) -> GnssBlocks
     return GnssBlocks(blocks.sample_index[inside], blocks.gps_ns[inside], blocks.solution[inside])
 
 
-def _position(glob: dict, key: str, index: int) -> float | None:
+def _position(glob: dict[str, Any], key: str, index: int) -> float | None:
     if f"heimdall:{key}" in glob:
         return float(glob[f"heimdall:{key}"])
     coordinates = (glob.get("core:geolocation") or {}).get("coordinates") or []

@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from types import TracebackType
+from typing import Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -125,7 +126,7 @@ class KiwiClient:
         self._tasks: list[asyncio.Task[None]] = []
         self._session = _Session()
 
-    async def __aenter__(self) -> KiwiClient:
+    async def __aenter__(self) -> Self:
         await self.open()
         return self
 
@@ -209,7 +210,7 @@ class KiwiClient:
     async def _await_stream(self) -> None:
         waiter = asyncio.create_task(self._streaming.wait())
         reader = self._tasks[0]
-        done, _ = await asyncio.wait({waiter, reader}, timeout=self.timeouts.start_s,
+        _done, _ = await asyncio.wait({waiter, reader}, timeout=self.timeouts.start_s,
                                      return_when=asyncio.FIRST_COMPLETED)
         waiter.cancel()
         if self.failure is not None:

@@ -226,7 +226,7 @@ def encode_message(*params: tuple[str, object | None]) -> bytes:
 def encode_iq_frame(sequence: int, pcm: NDArray[np.int16], gnss: GnssStamp, *, smeter_dbm: float = -100.0,
                     flags: int = FLAG_IQ, little_endian: bool = False) -> bytes:
     """``SND`` IQ frame as a server sends it; ``pcm`` holds interleaved int16 I, Q."""
-    smeter = int(round(min(max((smeter_dbm + 127.0) * 10.0, 0.0), 65535.0)))
+    smeter = round(min(max((smeter_dbm + 127.0) * 10.0, 0.0), 65535.0))
     all_flags = flags | FLAG_IQ | (FLAG_LITTLE_ENDIAN if little_endian else 0)
     header = b"SND" + _SND_HEADER.pack(all_flags, sequence % SEQUENCE_MODULUS) + _SMETER.pack(smeter)
     stamp = _GNSS.pack(gnss.last_gps_solution, 0, gnss.gps_seconds, gnss.gps_nanoseconds)

@@ -26,11 +26,15 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import numpy as np
-from numpy.typing import NDArray
-
 from heimdall.formats.gnss_time import NS_PER_S, SECONDS_PER_WEEK, utc_ns_to_gps_ns
-from heimdall.receivers.kiwisdr.client import IqBlock, IqTuning, KiwiClient, KiwiConnection, KiwiTimeouts, StateChange
+from heimdall.receivers.kiwisdr.client import (
+    IqBlock,
+    IqTuning,
+    KiwiClient,
+    KiwiConnection,
+    KiwiTimeouts,
+    StateChange,
+)
 from heimdall.receivers.kiwisdr.protocol import sequence_step
 from heimdall.receivers.kiwisdr.recording import GnssRecording, RecordingWindow, SequenceGap, build_recording
 from heimdall.receivers.states import ReceiverRefused, RefusalReason
@@ -173,14 +177,18 @@ class WindowAssembler:
     def _end_ns(self, entry: _Block) -> float:
         return entry.gps_ns + _duration_ns(entry.block, self.rate_hz)
 
-    def window_blocks(self) -> tuple[list[_Block], list[SequenceGap]]:
-        """The blocks from the one holding the window's start to the one holding its end."""
+    def recording(self, *, receiver_id: str, frequency_hz: float, nominal_sample_rate_hz: float,
+                  position: tuple[float, float, float] | None = None) -> GnssRecording:
+        """The blocks from the one holding the window's start to the one holding its end, as a recording."""
         inside = [b for b in self.blocks if self._end_ns(b) > self.start_gps_ns and b.gps_ns < self.end_gps_ns]
-        if not inside:
-            raise ReceiverRefused(RefusalReason.DROPPED, "no samples inside the window")
+        if not self.done or not inside:
+            raise ReceiverRefused(RefusalReason.DROPPED, "the window is not covered")
         first, last = inside[0].sample_index, inside[-1].sample_index
-        gaps = [g for g in self.gaps if first <= g.sample_index <= last]
-        return inside, gaps
+        return build_recording(
+            receiver_id=receiver_id, frequency_hz=frequency_hz, window=self.window,
+            blocks=[(b.block, b.gps_ns, b.sample_index, b.stamp_ok) for b in inside],
+            gaps=[g for g in self.gaps if first <= g.sample_index <= last], announced_sample_rate_hz=self.rate_hz,
+            nominal_sample_rate_hz=nominal_sample_rate_hz, position=position)
 
 
 async def record_window(client: KiwiClient, window: RecordingWindow, *, receiver_id: str,
@@ -199,12 +207,9 @@ async def record_window(client: KiwiClient, window: RecordingWindow, *, receiver
         reason = RefusalReason.DROPPED if assembler.locked else RefusalReason.GNSS_LOST
         raise ReceiverRefused(reason, "the window was not covered in time" if assembler.locked else
                               "no fresh GNSS time before the deadline") from None
-    blocks, gaps = assembler.window_blocks()
-    return build_recording(
-        receiver_id=receiver_id, frequency_hz=client.tuning.frequency_hz, window=window,
-        blocks=[(b.block, b.gps_ns, b.sample_index, b.stamp_ok) for b in blocks], gaps=gaps,
-        announced_sample_rate_hz=announced, nominal_sample_rate_hz=float(client.server.audio_rate_hz or announced),
-        position=position)
+    return assembler.recording(receiver_id=receiver_id, frequency_hz=client.tuning.frequency_hz,
+                               nominal_sample_rate_hz=float(client.server.audio_rate_hz or announced),
+                               position=position)
 
 
 async def record_gnss_window(connection: KiwiConnection, tuning: IqTuning, window: RecordingWindow, *,

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from types import TracebackType
+from typing import Self
 
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.datastructures import Headers
@@ -94,7 +95,7 @@ class FakeKiwiSDR:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    async def start(self) -> FakeKiwiSDR:
+    async def start(self) -> Self:
         self._server = await serve(self._handle, "127.0.0.1", 0, process_request=self._process_request,
                                    compression=None, max_size=1 << 16, ping_interval=None)
         return self
@@ -105,7 +106,7 @@ class FakeKiwiSDR:
             await self._server.wait_closed()
             self._server = None
 
-    async def __aenter__(self) -> FakeKiwiSDR:
+    async def __aenter__(self) -> Self:
         return await self.start()
 
     async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
