@@ -139,7 +139,7 @@ class KiwiClient:
         self._set_state(ReceiverState.CONNECTING)
         try:
             self._ws = await self._handshake()
-            await self._ws.send(commands.auth(self.connection.password))
+            await self._send(commands.auth(self.connection.password))
             self._tasks = [asyncio.create_task(self._read()), asyncio.create_task(self._keepalive())]
             await self._await_stream()
         except ReceiverRefused as refused:
@@ -297,7 +297,8 @@ class KiwiClient:
         if self._ws is None:
             return
         log.debug("%s <- %s", self.address.base_url, command if not command.startswith("SET auth") else "SET auth")
-        await self._ws.send(command)
+        with contextlib.suppress(ConnectionClosed):  # the reader reports why it closed, after what came before
+            await self._ws.send(command)
 
     async def _fail(self, refused: ReceiverRefused) -> None:
         if self.failure is None:

@@ -14,7 +14,8 @@ Every frame the server sends is a binary WebSocket message that starts with a th
   error codes), a pad byte, ``gpssec`` u32 and ``gpsnsec`` u32 little-endian (GNSS time of the
   frame's first sample, seconds of the GPS week), then int16 I/Q pairs, big-endian unless flag 0x80.
   The first frame of a session carries zero time (the server has no previous stamp yet).
-- ``W/F``, ``EXT``, ``DAT`` and other tags belong to streams we do not open: ignored.
+- ``W/F``, ``EXT``, ``DAT`` and other tags (three of ``A-Z`` and ``/``) belong to streams we do not
+  open: ignored. Anything else is not a KiwiSDR frame.
 
 Refusals arrive as ``MSG`` parameters and map onto :class:`RefusalReason` (see ``refusal_for``).
 Malformed frames raise ``ReceiverRefused(PROTOCOL_ERROR)``; nothing else escapes these parsers.
@@ -128,7 +129,7 @@ def protocol_error(message: str) -> ReceiverRefused:
 def decode_frame(data: bytes | bytearray | memoryview | str) -> Frame:
     """One WebSocket message from a KiwiSDR -> a frame; ``ReceiverRefused(PROTOCOL_ERROR)`` if malformed."""
     raw = data.encode("utf-8", errors="replace") if isinstance(data, str) else bytes(data)
-    if len(raw) < 3 or not all(0x20 < byte < 0x7F for byte in raw[:3]):
+    if len(raw) < 3 or not all(0x41 <= byte <= 0x5A or byte == 0x2F for byte in raw[:3]):  # A-Z or "/"
         raise protocol_error(f"not a KiwiSDR frame (starts {raw[:8]!r})")
     tag = raw[:3].decode("ascii")
     if tag == "MSG":
