@@ -166,8 +166,9 @@ def parse_snd(body: bytes) -> SndFrame:
     if len(samples) % 4:
         raise protocol_error(f"IQ SND frame #{sequence} has {len(samples)} sample bytes, not whole I/Q pairs")
     dtype = "<i2" if flags & FLAG_LITTLE_ENDIAN else ">i2"
-    pcm = np.frombuffer(samples, dtype=dtype).astype(np.float32) / np.float32(FULL_SCALE)
-    iq = (pcm[0::2] + 1j * pcm[1::2]).astype(np.complex64)
+    pcm = np.frombuffer(samples, dtype=dtype).astype(np.float32)
+    pcm *= np.float32(1.0 / FULL_SCALE)  # exact: a power of two
+    iq = pcm.view(np.complex64)  # interleaved float32 I, Q is complex64's layout
     return SndFrame(flags, sequence, smeter_dbm, GnssStamp(solution, seconds, nanoseconds), iq, len(payload))
 
 

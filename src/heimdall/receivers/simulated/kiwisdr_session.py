@@ -59,18 +59,19 @@ class FakeKiwiSession:
         self._frozen: tuple[int, int] | None = None
 
     async def run(self) -> None:
-        options = self.options
-        if options.refuse in ("too_busy", "redirect", "down"):
-            await self._refuse_at_connect()
-            return
-        await self.ws.send(encode_message(("sample_rate", f"{options.announced_sample_rate_hz:.6f}")))
-        reader = asyncio.create_task(self._read_commands())
-        try:
-            await self._serve_until_done(reader)
-        finally:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await reader
+        """Serve until either side ends the session; a client hanging up is not an error."""
+        with contextlib.suppress(ConnectionClosed):
+            if self.options.refuse in ("too_busy", "redirect", "down"):
+                await self._refuse_at_connect()
+                return
+            await self.ws.send(encode_message(("sample_rate", f"{self.options.announced_sample_rate_hz:.6f}")))
+            reader = asyncio.create_task(self._read_commands())
+            try:
+                await self._serve_until_done(reader)
+            finally:
+                reader.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await reader
 
     async def _serve_until_done(self, reader: asyncio.Task[None]) -> None:
         waiter = asyncio.create_task(self.ready.wait())
@@ -81,7 +82,7 @@ class FakeKiwiSession:
         streamer = asyncio.create_task(self._stream())
         await asyncio.wait({reader, streamer}, return_when=asyncio.FIRST_COMPLETED)
         streamer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
+        with contextlib.suppress(asyncio.CancelledError, ConnectionClosed):
             await streamer
 
     async def _refuse_at_connect(self) -> None:
