@@ -165,6 +165,11 @@ async def test_websockets_that_are_not_kiwisdrs(babbling_websocket: str, mute_we
     assert (await _refusal(babbling_websocket)).reason == RefusalReason.PROTOCOL_ERROR
     refused = await _refusal(mute_websocket, timeouts=KiwiTimeouts(start_s=0.5))
     assert refused.reason == RefusalReason.NOT_THIS_KIND and "no KiwiSDR message" in refused.message
+    client = _client(mute_websocket)
+    with pytest.raises(TimeoutError):
+        async with asyncio.timeout(0.3):  # the caller gives up first
+            await client.open()
+    assert client._tasks == [] and client._ws is None and client.state == ReceiverState.CLOSED
 
 
 async def test_status_of_the_fake_describes_the_receiver_and_its_load(fake_kiwi, closed_port: int) -> None:
@@ -184,3 +189,18 @@ async def test_status_of_the_fake_describes_the_receiver_and_its_load(fake_kiwi,
                                                             "ReceiverRefused"]
     no_gnss = await fake_kiwi(tdoa_ch=-1)
     assert receiver_info(await fetch_status(no_gnss.url), no_gnss.url).timing == "none"
+
+
+async def test_frames_received_before_the_server_hung_up_still_come_first(fake_kiwi) -> None:
+    fake = await fake_kiwi(pace=50.0)
+    async with _client(fake.url) as client:
+        await asyncio.sleep(1.5)  # meanwhile the fake plays the rest of its file and hangs up
+        assert client.state == ReceiverState.FAILED and fake.sessions[0].ended == "end of the replayed file"
+        blocks = []
+        with pytest.raises(ReceiverRefused, match="mid-stream") as caught:
+            while True:
+                blocks.append(await client.next_block())
+    assert caught.value.reason == RefusalReason.DROPPED
+    assert len(blocks) == fake.sessions[0].frames_sent and blocks[-1].sequence == fake.sessions[0].frames_sent
+    with pytest.raises(ReceiverRefused, match="mid-stream"):
+        await client.next_block()  # and it keeps saying why

@@ -145,13 +145,15 @@ class KiwiClient:
         except ReceiverRefused as refused:
             await self._fail(refused)
             raise self.failure or refused from None
+        except asyncio.CancelledError:
+            await self.close()  # the caller gave up: leave no task or socket behind
+            raise
 
     async def next_block(self) -> IqBlock:
-        """The next IQ block; ``ReceiverRefused`` when the stream failed, stalled or was closed."""
-        if self.failure is not None:
-            raise self.failure
+        """The next IQ block (blocks received before a failure still come first); ``ReceiverRefused``
+        when the stream failed, stalled or was closed."""
         if self._ws is None:
-            raise ReceiverRefused(RefusalReason.DROPPED, "the client is not connected")
+            raise self.failure or ReceiverRefused(RefusalReason.DROPPED, "the client is not connected")
         try:
             async with asyncio.timeout(self.timeouts.frame_s):
                 item = await self._queue.get()

@@ -1,7 +1,7 @@
 """A GNSS-timed KiwiSDR recording as SigMF, written only inside the directory it is given.
 
 The file name is ``<UTC start yyyymmddThhmmssZ>_<frequency_hz>_<receiver id>`` + ``.sigmf-meta`` /
-``.sigmf-data``. The receiver id is reduced to ``[A-Za-z0-9._-]`` (a name a remote server chose must
+``.sigmf-data``. The receiver id is reduced to ``[A-Za-z0-9._-]`` without ``..`` (a name a remote server chose must
 never steer a path), and an existing recording is never overwritten: a ``_2``, ``_3``... suffix is
 added. Samples are stored as ``ci16_le``, which holds a KiwiSDR's 16-bit samples exactly.
 """
@@ -21,7 +21,7 @@ _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
 def safe_file_part(text: str, *, fallback: str = "receiver", max_chars: int = 64) -> str:
-    cleaned = _UNSAFE.sub("_", text).strip("._-")[:max_chars]
+    cleaned = re.sub(r"\.{2,}", ".", _UNSAFE.sub("_", text)).strip("._-")[:max_chars]
     return cleaned or fallback
 
 
