@@ -17,7 +17,7 @@ class LoadedRecording:
     path: Path
     format: str  # "kiwi" or "sigmf"
     timed: TimedIQ
-    position: dict | None  # {"lat", "lon", "alt_m"} from the file's own metadata
+    position: dict[str, float] | None  # {"lat", "lon", "alt_m"} from the file's own metadata
     timing_residual_rms_s: float | None
     nominal_sample_rate_hz: float
 
@@ -68,13 +68,21 @@ def _from_kiwi(path: Path) -> LoadedRecording:
 
 
 def _from_sigmf(path: Path) -> LoadedRecording:
+    """Timed by its per-block GNSS stamps when it has them (as a Kiwi WAV is), else by core:datetime."""
     rec = read_sigmf(path)
     if rec.receiver_id is None:
         raise InvalidInput(f"{rec.path}: no receiver id (heimdall:receiver_id) in the SigMF metadata")
-    if rec.start_utc_ns is None or rec.timing != "gnss":
-        raise InvalidInput(f"{rec.path}: no GNSS-timed core:datetime, so it cannot be aligned with other receivers")
     position = None
     if rec.lat is not None and rec.lon is not None:
         position = {"lat": rec.lat, "lon": rec.lon, "alt_m": rec.alt_m or 0.0}
+    nominal_hz = rec.nominal_sample_rate_hz or rec.sample_rate_hz
+    if rec.gnss_blocks is not None and rec.timing == "gnss":
+        timing = rec.gnss_blocks.fit(nominal_hz)
+        if timing is None:
+            raise InvalidInput(f"{rec.path}: fewer than three usable GNSS stamps in heimdall:gnss_blocks")
+        timed = TimedIQ(rec.receiver_id, rec.iq, timing.start_utc_ns, timing.sample_rate_hz, rec.frequency_hz)
+        return LoadedRecording(rec.path, "sigmf", timed, position, timing.fit.residual_rms_s, nominal_hz)
+    if rec.start_utc_ns is None or rec.timing != "gnss":
+        raise InvalidInput(f"{rec.path}: no GNSS-timed core:datetime, so it cannot be aligned with other receivers")
     timed = TimedIQ(rec.receiver_id, rec.iq, rec.start_utc_ns, rec.sample_rate_hz, rec.frequency_hz)
-    return LoadedRecording(rec.path, "sigmf", timed, position, None, rec.sample_rate_hz)
+    return LoadedRecording(rec.path, "sigmf", timed, position, None, nominal_hz)

@@ -77,3 +77,17 @@ def iso_to_utc_ns(text: str) -> int:
     seconds = int((base - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds())
     ns = int((fraction + "000000000")[:9]) if fraction else 0
     return seconds * NS_PER_S + ns
+
+
+_GPS_EPOCH_UNIX_NS = int((GPS_EPOCH_UTC - datetime(1970, 1, 1, tzinfo=UTC)).total_seconds()) * NS_PER_S
+
+
+def utc_ns_to_gps_ns(utc_ns: int) -> int:
+    """Nanoseconds since the GPS epoch (GPS time, no leap seconds) of a UTC instant."""
+    return utc_ns - _GPS_EPOCH_UNIX_NS + gps_minus_utc_s(utc_ns_to_datetime(utc_ns)) * NS_PER_S
+
+
+def gps_ns_to_utc_ns(gps_ns: int) -> int:
+    """UTC nanoseconds since 1970 of a GPS time given as nanoseconds since the GPS epoch."""
+    approx_utc_ns = gps_ns + _GPS_EPOCH_UNIX_NS - 18 * NS_PER_S
+    return gps_ns + _GPS_EPOCH_UNIX_NS - gps_minus_utc_s(utc_ns_to_datetime(approx_utc_ns)) * NS_PER_S

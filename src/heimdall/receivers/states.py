@@ -31,11 +31,13 @@ class RefusalReason(StrEnum):
     DOWN = "down"  # the operator has the receiver down or in maintenance
     CAMP_ONLY = "camp_only"  # only camping on an existing channel is allowed
     INACTIVITY_TIMEOUT = "inactivity_timeout"
+    TIME_LIMIT = "time_limit"  # the operator's per-address time limit (e.g. 24 h) is used up
     REDIRECT = "redirect"  # the receiver sent us elsewhere
     KICKED = "kicked"  # the operator or the server closed our session
     DROPPED = "dropped"  # the connection broke mid-stream
     GNSS_LOST = "gnss_lost"  # no or stale GNSS time, so its samples cannot be timed
     OUT_OF_RANGE = "out_of_range"  # the frequency is outside what the receiver covers
+    MISSED_WINDOW = "missed_window"  # samples (or fresh GNSS time) began only after the requested window
     STOPPED_PUBLISHING = "stopped_publishing"  # a feed (e.g. KrakenSDR DoA) went silent
 
     @property
@@ -45,7 +47,7 @@ class RefusalReason(StrEnum):
 
 _RETRYABLE = frozenset({RefusalReason.UNREACHABLE, RefusalReason.TOO_BUSY, RefusalReason.INACTIVITY_TIMEOUT,
                         RefusalReason.DROPPED, RefusalReason.GNSS_LOST, RefusalReason.STOPPED_PUBLISHING,
-                        RefusalReason.KICKED})
+                        RefusalReason.KICKED, RefusalReason.MISSED_WINDOW})
 
 
 class ReceiverRefused(ReceiverFailed):
