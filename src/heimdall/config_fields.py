@@ -52,6 +52,7 @@ def check_field_types(config: Any) -> None:
             raise InvalidInput(f"{field.name} must be {'a number' if base in ('float', 'int') else 'a ' + base}"
                                f"{' (an integer)' if base == 'int' else ''}, not {value!r}", field=field.name)
         if base == "float":
+            assert isinstance(value, (int, float))
             if not math.isfinite(value):
                 raise InvalidInput(f"{field.name} must be finite, not {value!r}", field=field.name)
             object.__setattr__(config, field.name, float(value))

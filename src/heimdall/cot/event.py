@@ -59,8 +59,8 @@ class CotEvent:
         ET.SubElement(root, "point", {name: repr(float(getattr(self, name))) for name in ("lat", "lon", "hae", "ce", "le")})
         if self.detail is not None:
             root.append(self.detail)
-        return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + ET.tostring(root, encoding="utf-8",
-                                                                                        xml_declaration=False)
+        body = ET.tostring(root, encoding="utf-8", xml_declaration=False)
+        return b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>' + bytes(body)
 
     @property
     def remarks(self) -> str | None:

@@ -113,7 +113,7 @@ class TcpSender:
     def backoff_s(self, failures: int) -> float:
         """Exponential in the consecutive failures, capped, with 50-100 % jitter so senders spread out."""
         ceiling = min(self.backoff_max_s, self.backoff_initial_s * 2 ** max(failures - 1, 0))
-        return ceiling * (0.5 + 0.5 * self._rng.random())
+        return float(ceiling * (0.5 + 0.5 * self._rng.random()))
 
     async def drain(self, timeout_s: float) -> bool:
         """Wait until the queue is written (True) or the timeout passes (False)."""

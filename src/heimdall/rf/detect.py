@@ -400,5 +400,5 @@ def iq_power_readings(iq: ArrayLike, sample_rate_hz: float, start_time_s: float,
         freqs_hz, psd, _ = welch_psd(blocks, sample_rate_hz)
         in_band = np.abs(freqs_hz) <= signal_bandwidth_hz / 2
         power = np.sum(psd[:, in_band], axis=1) * (sample_rate_hz / freqs_hz.size)
-    times_s = start_time_s + np.arange(rows) * (per_reading / sample_rate_hz)
-    return times_s, 10.0 * np.log10(np.maximum(power, _TINY_POWER))
+    times_s = np.asarray(start_time_s + np.arange(rows) * (per_reading / sample_rate_hz), dtype=np.float64)
+    return times_s, np.asarray(10.0 * np.log10(np.maximum(power, _TINY_POWER)), dtype=np.float64)

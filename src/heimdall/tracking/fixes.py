@@ -44,7 +44,7 @@ def check_covariance(value: object, field: str = "covariance_enu_m2") -> Matrix:
         raise InvalidInput(f"{field} must be a 2x2 matrix of finite numbers", field=field)
     if abs(matrix[0, 1] - matrix[1, 0]) > 1e-6 * max(abs(matrix[0, 0]), abs(matrix[1, 1]), 1e-12):
         raise InvalidInput(f"{field} must be symmetric", field=field)
-    matrix = 0.5 * (matrix + matrix.T)
+    matrix = np.asarray(0.5 * (matrix + matrix.T), dtype=np.float64)
     if np.linalg.eigvalsh(matrix)[0] <= 0:
         raise InvalidInput(f"{field} must be positive definite", field=field)
     return matrix

@@ -63,7 +63,7 @@ def positions_along(waypoints_m: NDArray[np.float64], speed_m_s: float, times_s:
 def fix_times(rng: np.random.Generator, config: RouteConfig, duration_s: float) -> NDArray[np.float64]:
     gaps = np.maximum(rng.exponential(config.mean_interval_s, int(3 * duration_s / config.mean_interval_s) + 10),
                       config.min_interval_s)
-    times = np.cumsum(gaps) - gaps[0]
+    times = np.asarray(np.cumsum(gaps) - gaps[0], dtype=np.float64)
     return times[times <= duration_s]
 
 
@@ -74,8 +74,8 @@ def random_covariances(rng: np.random.Generator, count: int, config: RouteConfig
     angle = rng.uniform(0.0, math.pi, count)  # of the major axis, from north
     axis = np.stack([np.sin(angle), np.cos(angle)], axis=1)
     across = np.stack([np.cos(angle), -np.sin(angle)], axis=1)
-    return (major[:, None, None] ** 2 * axis[:, :, None] * axis[:, None, :]
-            + minor[:, None, None] ** 2 * across[:, :, None] * across[:, None, :])
+    return np.asarray(major[:, None, None] ** 2 * axis[:, :, None] * axis[:, None, :]
+                      + minor[:, None, None] ** 2 * across[:, :, None] * across[:, None, :], dtype=np.float64)
 
 
 def simulate_fixes(rng: np.random.Generator, config: RouteConfig, origin_lat: float, origin_lon: float,
