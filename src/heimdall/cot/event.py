@@ -97,18 +97,22 @@ def circular_error_m(covariance_enu_m2: NDArray[np.float64] | list[list[float]],
 
     With the covariance's eigenvalues l1 >= l2, P(|x| <= r) = mean over phi of
     1 - exp(-r^2 / (2 (l1 cos^2 phi + l2 sin^2 phi))) (a chi-square radius in whitened polar coordinates);
-    it is solved by bisection between the circles inside and around the ``confidence`` ellipse.
+    it is solved (Brent) between the circles inside and around the ``confidence`` ellipse.
     """
+    from scipy.optimize import brentq  # here: the CoT listener never computes a circular error
+
     eigenvalues = np.linalg.eigvalsh(check_covariance(covariance_enu_m2))
     k2 = -2.0 * math.log(1.0 - confidence)
     low, high = math.sqrt(k2 * eigenvalues[0]), math.sqrt(k2 * eigenvalues[1])
+    if high - low <= 1e-9 * high:
+        return high  # circular: the Rayleigh quantile
     phi = (np.arange(256) + 0.5) * (0.5 * math.pi / 256)  # a quarter turn is enough by symmetry
     spread = eigenvalues[1] * np.cos(phi) ** 2 + eigenvalues[0] * np.sin(phi) ** 2
-    for _ in range(60):
-        radius = 0.5 * (low + high)
-        inside = float(np.mean(1.0 - np.exp(-(radius**2) / (2.0 * spread))))
-        low, high = (radius, high) if inside < confidence else (low, radius)
-    return 0.5 * (low + high)
+
+    def excess(radius: float) -> float:
+        return float(np.mean(1.0 - np.exp(-(radius**2) / (2.0 * spread)))) - confidence
+
+    return float(brentq(excess, low, high, xtol=1e-9 * high, rtol=1e-12))
 
 
 @dataclass(frozen=True)

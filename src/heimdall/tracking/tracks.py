@@ -174,8 +174,9 @@ class Track:
 
     def add(self, fix: Fix) -> TrackPoint:
         self.fixes[fix.fix_id] = fix
-        if self._filter is not None and fix.time_s < self._filter.time_s:
-            self.recompute()  # an older fix: filter everything again in time order
+        last = self.points[-1] if self.points else None
+        if last is not None and (fix.time_s, fix.fix_id) < (last.time_s, last.fix_id):
+            self.recompute()  # an older fix: filter everything again in run_filter's order
             return next(p for p in self.points if p.fix_id == fix.fix_id)
         self._filter, point = step(self._filter, fix, self.config, self.track_id)
         self.points.append(point)
