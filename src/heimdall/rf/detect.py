@@ -39,6 +39,9 @@ from heimdall.rf.noise_floor import NoiseFloor
 # Over this, no receiver's dynamic range (a 16-bit ADC spans ~96 dB) can ever reach the threshold.
 MAX_THRESHOLD_DB = 100.0
 _TINY_POWER = 1e-30  # -300 dBFS: an all-zero block (a muted receiver) is a reading, not an error
+# This many out-of-order readings in a row mean the clock went back (or one wild timestamp ran ahead):
+# follow the readings' clock again instead of dropping everything from then on.
+RESYNC_AFTER_READINGS = 50
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,7 @@ class DetectorStats:
     detections: int = 0  # closed detections emitted
     truncated: int = 0
     floor_resets: int = 0
+    resyncs: int = 0  # the readings' clock went back for good (RESYNC_AFTER_READINGS late ones in a row)
 
 
 class _State(Enum):
@@ -193,6 +197,7 @@ class Detector:
         self._pending: list[tuple[float, int, float]] = []  # reorder heap: (time_s, arrival, power_db)
         self._arrivals = 0
         self._sequence = 0
+        self._late_run = 0
 
     @property
     def floor_db(self) -> float | None:
@@ -250,10 +255,17 @@ class Detector:
         return events
 
     def _process(self, time_s: float, power_db: float) -> list[Detection]:
-        if self._last_s is not None and time_s < self._last_s:
-            self.stats.out_of_order += 1
-            return []
         events: list[Detection] = []
+        if self._last_s is not None and time_s < self._last_s:
+            self._late_run += 1
+            if self._late_run < RESYNC_AFTER_READINGS:
+                self.stats.out_of_order += 1
+                return []
+            events.extend(self._end_run())  # the clock went back: start again from this reading
+            self.stats.resyncs += 1
+            self._last_s = None
+            self._newest_s = time_s
+        self._late_run = 0
         if self._last_s is not None and time_s - self._last_s > self.config.max_gap_s:
             events.extend(self._end_run())
         idle_dt_s = 0.0 if self._last_s is None else min(time_s - self._last_s, self.config.max_gap_s)
@@ -293,6 +305,8 @@ class Detector:
             current.tail, current.falling_since_s = _Power(), time_s
             current.tail.add(power_db)
             self._state = _State.FALLING
+            if self.config.min_off_s == 0:
+                events.append(self._close(truncated=False))
         elif time_s - current.falling_since_s >= self.config.min_off_s:
             events.append(self._close(truncated=False))
         else:

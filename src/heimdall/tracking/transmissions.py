@@ -1,11 +1,13 @@
 """Group the detections of many receivers into transmissions: one key-up, one transmission, one fix.
 
-A detection (``heimdall.rf.detect``) joins a pending transmission of its channel when their starts lie
-within ``latency_tolerance_s`` of each other (every receiver hears the key-up at once, give or take its
-network delay) or when they overlap by more than that tolerance (a weak receiver that opened late).
-Anything else starts a new transmission, so the next over of a conversation, keyed a second after this
-one ended, stays separate. Two emitters keyed at once on one channel are one transmission: timing
-cannot tell them apart.
+A detection (``heimdall.rf.detect``) joins a pending transmission of its channel when it agrees with
+most of that transmission's other receivers: their starts lie within ``latency_tolerance_s`` of each
+other (every receiver hears the key-up at once, give or take its network delay) or they overlap by more
+than that tolerance (a weak receiver that opened late). Anything else starts a new transmission, so
+the next over of a conversation, keyed a second after this one ended, stays separate, and one receiver
+held open by local interference cannot pull every later over into its transmission. Two emitters
+keyed at once on one channel are one transmission: timing cannot tell them apart. A detection never
+moves once it has joined.
 
 A receiver counts once per transmission: its detections in one transmission (a fade longer than the
 hang time splits one over in two) merge into one. A transmission is complete once all its detections
@@ -21,6 +23,7 @@ from __future__ import annotations
 import math
 import uuid
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,7 +128,7 @@ class TransmissionGrouper:
         self.stats = GroupingStats()
         self._pending: list[_Pending] = []
         self._completed_sequence: dict[tuple[str, str], int] = {}  # (channel, receiver) -> last done
-        self._completed_spans: dict[str, deque[tuple[float, float]]] = {}
+        self._completed_spans: dict[str, deque[dict[str, tuple[float, float]]]] = {}  # per receiver
 
     @property
     def pending(self) -> int:
@@ -133,19 +136,17 @@ class TransmissionGrouper:
 
     def add(self, detection: Detection) -> None:
         self.stats.detections += 1
-        if self._is_late(detection):
-            self.stats.late += 1
-            return
         key = (detection.receiver_id, detection.sequence)
         owner = next((p for p in self._pending if p.channel == detection.channel and key in p.parts), None)
-        if owner is not None:
+        if owner is not None:  # the closing (or a repeated) event of a detection already placed
             if owner.parts[key].closed and not detection.closed:
                 self.stats.stale += 1
                 return
             owner.parts[key] = detection
+        elif self._is_late(detection):
+            self.stats.late += 1
         else:
-            owner = self._join(detection)
-        self._absorb_overlapping(owner)
+            self._join(detection)
 
     def poll(self, now_s: float) -> list[Transmission]:
         """The transmissions complete at ``now_s``, in order of start."""
@@ -165,39 +166,44 @@ class TransmissionGrouper:
         return sorted(done, key=lambda t: (t.start_s, t.transmission_id))
 
     def _join(self, detection: Detection) -> _Pending:
-        tolerance = self.config.latency_tolerance_s
-        for pending in sorted(self._pending, key=lambda p: p.start_s):
-            if pending.channel == detection.channel and belongs(
-                    detection.start_s, _end(detection), pending.start_s, pending.end_s, tolerance):
-                if any(receiver == detection.receiver_id for receiver, _ in pending.parts):
-                    self.stats.merged += 1
-                pending.parts[(detection.receiver_id, detection.sequence)] = detection
-                return pending
-        name = f"{self.namespace}/{detection.channel}/{detection.receiver_id}/{detection.sequence}/{detection.start_s!r}"
+        """Into the pending transmission where it matches most of the other receivers, else a new one."""
+        best: tuple[float, float, _Pending] | None = None
+        for pending in (p for p in self._pending if p.channel == detection.channel):
+            share = self._agreement(_spans(pending.parts.values()), detection)
+            if share > 0.5 and (best is None or (-share, pending.start_s) < best[:2]):
+                best = (-share, pending.start_s, pending)
+        if best is not None:
+            pending = best[2]
+            if any(receiver == detection.receiver_id for receiver, _ in pending.parts):
+                self.stats.merged += 1
+            pending.parts[(detection.receiver_id, detection.sequence)] = detection
+            return pending
+        name = "/".join([self.namespace, detection.channel, detection.receiver_id, str(detection.sequence),
+                         repr(detection.start_s)])
         created = _Pending(str(uuid.uuid5(_ID_NAMESPACE, name)), detection.channel,
                            {(detection.receiver_id, detection.sequence): detection})
         self._pending.append(created)
         return created
 
-    def _absorb_overlapping(self, owner: _Pending) -> None:
-        """A span that grew may now bridge another pending transmission: merge it into the earlier one."""
+    def _agreement(self, spans: dict[str, tuple[float, float]], detection: Detection) -> float:
+        """The share of a transmission's other receivers whose span ``belongs`` with the detection.
+
+        A vote, not the transmission's overall span: one receiver held open for minutes (local
+        interference) must not pull every later over into its transmission. The detection's own
+        receiver votes only when it is alone (a second detection of it: a fade that split one over).
+        """
+        others = [span for receiver, span in spans.items() if receiver != detection.receiver_id]
+        others = others or list(spans.values())
         tolerance = self.config.latency_tolerance_s
-        for other in list(self._pending):
-            if other is owner or other.channel != owner.channel:
-                continue
-            if belongs(owner.start_s, owner.end_s, other.start_s, other.end_s, tolerance):
-                keep, drop = (owner, other) if owner.start_s <= other.start_s else (other, owner)
-                keep.parts.update(drop.parts)
-                self._pending.remove(drop)
-                owner = keep
+        votes = sum(belongs(detection.start_s, _end(detection), start, end, tolerance) for start, end in others)
+        return votes / len(others)
 
     def _is_late(self, detection: Detection) -> bool:
         done = self._completed_sequence.get((detection.channel, detection.receiver_id))
         if done is not None and detection.sequence <= done:
             return True
-        spans = self._completed_spans.get(detection.channel, ())
-        return any(belongs(detection.start_s, _end(detection), start, end, self.config.latency_tolerance_s)
-                   for start, end in spans)
+        recent = self._completed_spans.get(detection.channel, ())
+        return any(self._agreement(spans, detection) > 0.5 for spans in recent)
 
     def _complete(self, pending: _Pending, end_s: float, timed_out: bool) -> Transmission:
         self._pending.remove(pending)
@@ -206,11 +212,20 @@ class TransmissionGrouper:
             by_receiver.setdefault(receiver, []).append(detection)
             done_key = (pending.channel, receiver)
             self._completed_sequence[done_key] = max(sequence, self._completed_sequence.get(done_key, 0))
-        spans = self._completed_spans.setdefault(pending.channel, deque(maxlen=_RECENT_COMPLETED))
-        spans.append((pending.start_s, end_s))
+        recent = self._completed_spans.setdefault(pending.channel, deque(maxlen=_RECENT_COMPLETED))
+        recent.append(_spans(pending.parts.values(), cut_s=end_s))
         detections = tuple(merge_detections(sorted(by_receiver[r], key=lambda d: d.sequence))
                            for r in sorted(by_receiver))
         return Transmission(pending.transmission_id, pending.channel, pending.start_s, end_s, detections, timed_out)
+
+
+def _spans(parts: Iterable[Detection], cut_s: float = math.inf) -> dict[str, tuple[float, float]]:
+    """Each receiver's span over its detections (end inf while one is open, or ``cut_s`` when given)."""
+    spans: dict[str, tuple[float, float]] = {}
+    for part in parts:
+        start, end = spans.get(part.receiver_id, (math.inf, -math.inf))
+        spans[part.receiver_id] = (min(start, part.start_s), max(end, min(_end(part), cut_s)))
+    return spans
 
 
 def _finite_end(pending: _Pending) -> float:

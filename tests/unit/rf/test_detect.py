@@ -236,3 +236,15 @@ def test_iq_power_inside_a_narrow_channel() -> None:
     assert np.mean(narrow[10:]) - np.mean(narrow[:10]) == pytest.approx(10.4, abs=0.7)
     with pytest.raises(InvalidInput):
         iq_power_readings(iq, 12_000.0, 0.0, reading_s=0.0001)
+
+
+def test_a_wild_timestamp_or_a_clock_stepping_back_does_not_stall_the_detector() -> None:
+    rng = np.random.default_rng(12)
+    times, power = power_stream(rng, 200.0, [(150.0, 160.0, 20.0)])
+    detector = Detector()
+    events = detector.push_many(times[:500], power[:500])
+    events += detector.push(1e12, -120.0)  # one reading from a broken clock, far in the future
+    events += detector.push_many(times[500:], power[500:]) + detector.finish()
+    closed = [e for e in events if e.closed]
+    assert len(closed) == 1 and closed[0].start_s == pytest.approx(150.0, abs=0.2)
+    assert detector.stats.resyncs == 1 and detector.stats.out_of_order == 49

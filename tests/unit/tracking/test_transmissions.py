@@ -122,14 +122,30 @@ def test_channels_never_mix_and_ids_are_deterministic() -> None:
     assert first[0].to_dict()["detections"][0]["snr_db"] == pytest.approx(20.0)
 
 
-def test_a_late_opening_detection_that_bridges_two_transmissions_merges_them() -> None:
+def test_a_receiver_held_open_by_interference_does_not_swallow_later_overs() -> None:
+    grouper = TransmissionGrouper()
+    grouper.add(detection("rx9", 1, 0.0, None))  # local interference: open for minutes
+    grouper.add(detection("rx1", 1, 0.5, 8.0))
+    grouper.add(detection("rx2", 1, 0.2, 8.3))
+    grouper.add(detection("rx1", 2, 60.0, 70.0))  # a later over, heard by the two good receivers
+    grouper.add(detection("rx2", 2, 60.4, 70.1))
+    done = grouper.poll(80.0)
+    assert [t.receiver_ids for t in done] == [("rx1", "rx2")]  # the later over alone; the first waits on rx9
+    assert done[0].start_s == 60.0
+    grouper.add(detection("rx9", 1, 0.0, 100.0))
+    [first] = grouper.poll(110.0)
+    assert first.receiver_ids == ("rx1", "rx2", "rx9") and first.start_s == 0.0
+
+
+def test_a_weak_receiver_opening_late_joins_the_over() -> None:
     grouper = TransmissionGrouper(GroupingConfig(latency_tolerance_s=1.0))
-    grouper.add(detection("rx1", 1, 0.0, 10.0))
-    grouper.add(detection("rx2", 1, 9.5, 20.0))  # half a second of overlap: within latency, separate
-    assert grouper.pending == 2
-    grouper.add(detection("rx3", 1, 1.0, 19.0))  # overlaps both by far more than latency explains
+    grouper.add(detection("rx1", 1, 0.0, None))
+    grouper.add(detection("rx2", 1, 0.3, None))
+    grouper.add(detection("rx3", 1, 7.0, None))  # faded in seven seconds into the over
+    for receiver, end in (("rx1", 20.0), ("rx2", 20.2), ("rx3", 19.5)):
+        grouper.add(detection(receiver, 1, {"rx1": 0.0, "rx2": 0.3, "rx3": 7.0}[receiver], end))
     [done] = grouper.poll(40.0)
-    assert done.receiver_ids == ("rx1", "rx2", "rx3")
+    assert done.receiver_ids == ("rx1", "rx2", "rx3") and done.end_s == 20.2
 
 
 @pytest.mark.parametrize(("settings", "field"), [
