@@ -68,14 +68,19 @@ class CotEvent:
         return None if node is None else (node.text or "")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain values (for ``heimdall cot listen --json``): attributes, point, and the detail's children."""
+        """Plain values (for ``heimdall cot listen --json``): attributes, point, and the detail's children
+        (a child's attributes, its children's attributes by tag, its text; a repeated tag becomes a list)."""
         detail: dict[str, Any] = {}
         for child in [] if self.detail is None else list(self.detail):
             entry: dict[str, Any] = dict(child.attrib)
             entry.update({grand.tag: dict(grand.attrib) for grand in child})
             if child.text and child.text.strip():
                 entry["text"] = child.text
-            detail[child.tag] = entry
+            if child.tag in detail:
+                earlier = detail[child.tag]
+                detail[child.tag] = [*(earlier if isinstance(earlier, list) else [earlier]), entry]
+            else:
+                detail[child.tag] = entry
         return {"version": self.version, "uid": self.uid, "type": self.type, "how": self.how,
                 "time": format_time(self.time), "start": format_time(self.start), "stale": format_time(self.stale),
                 "point": {"lat": self.lat, "lon": self.lon, "hae": self.hae, "ce": self.ce, "le": self.le},

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from heimdall.errors import InvalidInput
 from heimdall.geo import enu_to_geodetic
 from heimdall.tracking.fixes import MEAN_EARTH_RADIUS_M, Fix
 
@@ -88,7 +89,7 @@ def simulate_fixes(rng: np.random.Generator, config: RouteConfig, origin_lat: fl
     duration_s = length_m / config.speed_m_s if config.speed_m_s > 0 else math.inf
     duration_s = min(duration_s, config.duration_s if config.duration_s is not None else math.inf)
     if not math.isfinite(duration_s):
-        raise ValueError("a stationary emitter needs duration_s")
+        raise InvalidInput("a stationary emitter needs duration_s", field="duration_s")
     times = fix_times(rng, config, duration_s)
     truth = positions_along(route, config.speed_m_s, times)
     covariances = random_covariances(rng, times.size, config)

@@ -171,3 +171,12 @@ def test_the_stream_splitter_cuts_at_event_ends() -> None:
     assert splitter.flush() == one[:50]
     splitter.feed(b"<event>" + b"x" * 300_000)
     assert splitter.discarded_bytes > 300_000 and splitter.flush() == b""
+
+
+def test_foreign_details_are_kept_and_repeated_tags_listed() -> None:
+    foreign = GOOD.replace("</event>", '<detail><link uid="a" relation="p-p"/><link uid="b" relation="p-p"/>'
+                                       '<remarks>hello</remarks></detail></event>')
+    parsed = parse_event(foreign)
+    detail = parsed.to_dict()["detail"]
+    assert [link["uid"] for link in detail["link"]] == ["a", "b"] and parsed.remarks == "hello"
+    assert b'<link uid="b" relation="p-p" />' in parsed.to_xml()
