@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "dataset": "heimdall.cli.dataset:dataset",
     "train": "heimdall.cli.train:train",
     "models": "heimdall.cli.models:models",
+    "cot": "heimdall.cli.cot:cot",
 }
 
 

@@ -3,6 +3,7 @@
 All functions are vectorised over numpy arrays; angles in degrees, lengths in metres.
 """
 
+from heimdall.geo.ellipse import ellipse_ring
 from heimdall.geo.wgs84 import (
     SPEED_OF_LIGHT_M_S,
     WGS84_A_M,
@@ -25,6 +26,7 @@ __all__ = [
     "bearing_deg",
     "ecef_to_enu",
     "ecef_to_geodetic",
+    "ellipse_ring",
     "enu_rotation",
     "enu_to_ecef",
     "enu_to_geodetic",

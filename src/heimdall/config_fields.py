@@ -1,0 +1,70 @@
+"""Checks shared by the frozen config dataclasses of domain code (detector, grouping, tracker, CoT).
+
+Such configs arrive from untrusted places (monitor settings in an API body, a CLI flag), so a config
+refuses, with ``InvalidInput`` naming the field, an unknown field, a value of the wrong type (a
+string where a number belongs, a bool passed as a number, NaN) and an impossible value.
+
+    @dataclass(frozen=True)
+    class MyConfig:
+        window_s: float = 60.0
+
+        def __post_init__(self) -> None:
+            check_field_types(self)
+            require(self.window_s > 0, "window_s", "must be positive")
+
+    MyConfig.from_mapping(doc)  ->  config_from_mapping(MyConfig, doc)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from heimdall.errors import InvalidInput
+
+T = TypeVar("T")
+
+# Annotation strings (``from __future__ import annotations``) -> accepted Python types.
+_NUMBER = (int, float)
+_ACCEPTED: dict[str, tuple[type, ...]] = {"float": _NUMBER, "int": (int,), "bool": (bool,), "str": (str,)}
+
+
+def require(condition: bool, field: str, message: str) -> None:
+    """Raise ``InvalidInput("<field> <message>")`` unless ``condition`` holds."""
+    if not condition:
+        raise InvalidInput(f"{field} {message}", field=field)
+
+
+def check_field_types(config: Any) -> None:
+    """Check every field of a frozen dataclass against its annotation; ints given for floats become floats."""
+    for field in dataclasses.fields(config):
+        annotation = str(field.type).replace(" ", "")
+        optional = annotation.endswith("|None")
+        base = annotation.removesuffix("|None")
+        accepted = _ACCEPTED.get(base)
+        value = getattr(config, field.name)
+        if accepted is None or (optional and value is None):
+            continue
+        is_bool = isinstance(value, bool)
+        if not isinstance(value, accepted) or (is_bool and base != "bool"):
+            raise InvalidInput(f"{field.name} must be {'a number' if base in ('float', 'int') else 'a ' + base}"
+                               f"{' (an integer)' if base == 'int' else ''}, not {value!r}", field=field.name)
+        if base == "float":
+            assert isinstance(value, (int, float))
+            if not math.isfinite(value):
+                raise InvalidInput(f"{field.name} must be finite, not {value!r}", field=field.name)
+            object.__setattr__(config, field.name, float(value))
+
+
+def config_from_mapping(cls: type[T], data: object, name: str | None = None) -> T:
+    """Build config ``cls`` from a mapping of its fields (missing ones keep their defaults)."""
+    label = name or cls.__name__
+    if not isinstance(data, Mapping):
+        raise InvalidInput(f"{label} must be an object of settings")
+    known = {field.name for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(str(key) for key in data if key not in known)
+    if unknown:
+        raise InvalidInput(f"unknown {label} setting '{unknown[0]}'", field=unknown[0])
+    return cls(**data)
