@@ -113,13 +113,13 @@ def _aoa(ms: MeasurementSet, cal: OffsetCalibration) -> AoaMeasurements:
     return AoaMeasurements(aoa.receiver, corrected, np.sqrt(aoa.sigma_deg**2 + cal.covariance[cols, cols]))
 
 
-def _common_mode_free_variances(cov: NDArray, columns: NDArray[np.intp]) -> NDArray[np.float64]:
+def _common_mode_free_variances(cov: NDArray[np.float64], columns: NDArray[np.intp]) -> NDArray[np.float64]:
     """Per-entry variances for entries whose common error is absorbed by a nuisance (see module doc)."""
     unique, inverse = np.unique(columns, return_inverse=True)
     return independent_variances(cov[np.ix_(unique, unique)])[inverse]
 
 
-def independent_variances(cov: NDArray) -> NDArray[np.float64]:
+def independent_variances(cov: NDArray[np.float64]) -> NDArray[np.float64]:
     """Variances D of independent errors equal to ``cov`` up to a common mode (exact when one exists).
 
     Solves ``a_i + a_j = -cov_ij`` over i < j by least squares; ``D = diag(cov) + 2 a``, never negative.

@@ -41,7 +41,7 @@ class Rows:
     nuisance: list[dict[int, float]] = field(default_factory=list)  # nuisance column -> coefficient
     nuisance_names: list[str] = field(default_factory=list)
 
-    def add(self, k: int, residual: NDArray, sigma: NDArray, plus: Sequence[str],
+    def add(self, k: int, residual: NDArray[np.float64], sigma: NDArray[np.float64], plus: Sequence[str],
             minus: Sequence[str | None] | None = None, nuisance: Sequence[dict[int, float]] | None = None) -> None:
         count = len(plus)
         self.residual.extend(float(v) for v in residual)
@@ -71,7 +71,7 @@ def build_rows(references: Sequence[Reference]) -> dict[str, Rows]:
     return rows
 
 
-def _timing_rows(rows: Rows, k: int, ref: Reference, distance_m: NDArray) -> None:
+def _timing_rows(rows: Rows, k: int, ref: Reference, distance_m: NDArray[np.float64]) -> None:
     ids = ref.ms.receivers.ids
     toa, tdoa = ref.ms.toa, ref.ms.tdoa
     if toa.receiver.size:
@@ -87,7 +87,7 @@ def _timing_rows(rows: Rows, k: int, ref: Reference, distance_m: NDArray) -> Non
                  minus=[ids[j] for j in tdoa.reference])
 
 
-def _gain_rows(rows: Rows, k: int, ref: Reference, distance_m: NDArray) -> None:
+def _gain_rows(rows: Rows, k: int, ref: Reference, distance_m: NDArray[np.float64]) -> None:
     rss = ref.ms.rss
     if not rss.receiver.size:
         return
@@ -124,7 +124,7 @@ def _bearing_rows(rows: Rows, k: int, ref: Reference) -> None:
     rows.add(k, wrap_deg(aoa.bearing_deg - predicted), aoa.sigma_deg, [rx.ids[j] for j in i])
 
 
-def wrap_deg(angle_deg: NDArray) -> NDArray:
+def wrap_deg(angle_deg: NDArray[np.float64]) -> NDArray[np.float64]:
     """Into [-180, 180)."""
     return np.asarray((np.asarray(angle_deg) + 180.0) % 360.0 - 180.0, dtype=float)
 

@@ -96,11 +96,15 @@ def expected_error_enu_m2(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: Array
     bound = _inverse(info)
     spread = np.einsum("...im,mn,...jn->...ij", gain, offsets, gain)
     naive = bound + np.einsum("...ik,...kl,...jl->...ij", bound, spread, bound)
-    aware_info, _ = _projected(h, nuisance, np.linalg.pinv(np.diag(sigma**2) + offsets, hermitian=True))
+    # (diag(sigma^2) + Sigma)^-1 through the whitened form I + Sigma / sigma sigma', which is never
+    # singular and keeps a 100 ns TOA next to an 8 dB power at full precision
+    whitened = np.eye(sigma.size) + offsets / np.outer(sigma, sigma)
+    aware_weight = np.linalg.inv(whitened) / np.outer(sigma, sigma)
+    aware_info, _ = _projected(h, nuisance, aware_weight)
     return ExpectedError(bound, naive, _inverse(aware_info))
 
 
-def _projected(h: NDArray, nuisance: NDArray, weight: NDArray) -> tuple[NDArray, NDArray]:
+def _projected(h: NDArray[np.float64], nuisance: NDArray[np.float64], weight: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Position information with the nuisances projected out, and ``H' P`` (..., 2, M)."""
     hw = np.einsum("...mi,mn->...in", h, weight)
     if nuisance.shape[-1] == 0:
@@ -116,7 +120,7 @@ def _projected(h: NDArray, nuisance: NDArray, weight: NDArray) -> tuple[NDArray,
     return projected @ h, projected
 
 
-def _inverse(info: NDArray) -> NDArray:
+def _inverse(info: NDArray[np.float64]) -> NDArray[np.float64]:
     """2x2 inverse; a direction without information gets an infinite variance."""
     det = info[..., 0, 0] * info[..., 1, 1] - info[..., 0, 1] * info[..., 1, 0]
     scale = np.maximum(np.abs(info[..., 0, 0]) + np.abs(info[..., 1, 1]), 1e-300)
@@ -171,13 +175,13 @@ def jacobian(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike
     return h, _nuisance(ms, dist, h.shape[:-2]), sigma
 
 
-def _rss_rows(ms: MeasurementSet, dist: NDArray, grad: NDArray) -> NDArray:
+def _rss_rows(ms: MeasurementSet, dist: NDArray[np.float64], grad: NDArray[np.float64]) -> NDArray[np.float64]:
     exponent = ms.propagation.path_loss_exponent or 3.0
     d = dist[..., ms.rss.receiver]
     return np.asarray(-(10.0 * exponent / LN10) * grad[..., ms.rss.receiver, :] / d[..., None])
 
 
-def _aoa_rows(ms: MeasurementSet, tx: NDArray, basis: NDArray) -> NDArray:
+def _aoa_rows(ms: MeasurementSet, tx: NDArray[np.float64], basis: NDArray[np.float64]) -> NDArray[np.float64]:
     aoa, rx = ms.aoa, ms.receivers
     if not aoa.receiver.size:
         return np.zeros(tx.shape[:-1] + (0, 2))
@@ -189,7 +193,7 @@ def _aoa_rows(ms: MeasurementSet, tx: NDArray, basis: NDArray) -> NDArray:
     return np.asarray(np.einsum("...mk,...ik->...mi", d_theta, basis))
 
 
-def _nuisance(ms: MeasurementSet, dist: NDArray, shape: tuple[int, ...]) -> NDArray:
+def _nuisance(ms: MeasurementSet, dist: NDArray[np.float64], shape: tuple[int, ...]) -> NDArray[np.float64]:
     counts = [ms.toa.receiver.size, ms.tdoa.receiver.size, ms.rss.receiver.size, ms.aoa.receiver.size]
     total = sum(counts)
     columns = []
@@ -208,7 +212,7 @@ def _nuisance(ms: MeasurementSet, dist: NDArray, shape: tuple[int, ...]) -> NDAr
     return np.stack(columns, axis=-1) if columns else np.zeros(shape + (total, 0))
 
 
-def _enu_basis(lat: NDArray, lon: NDArray) -> NDArray:
+def _enu_basis(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
     """East and north unit vectors in ECEF at (lat, lon): (..., 2, 3)."""
     s_lat, c_lat = np.sin(np.radians(lat)), np.cos(np.radians(lat))
     s_lon, c_lon = np.sin(np.radians(lon)), np.cos(np.radians(lon))
@@ -226,7 +230,7 @@ class SystematicErrorMap:
     offset_aware_rms_error_m: NDArray[np.float64]  # the bound with offsets modelled as correlated noise
 
     def to_dict(self) -> dict[str, Any]:
-        def grid(values: NDArray) -> list[list[float | None]]:
+        def grid(values: NDArray[np.float64]) -> list[list[float | None]]:
             return [[round(float(v), 3) if np.isfinite(v) else None for v in row] for row in values]
 
         return {"lat": self.lat_deg.tolist(), "lon": self.lon_deg.tolist(), "rms_error_m": grid(self.rms_error_m),
@@ -234,7 +238,7 @@ class SystematicErrorMap:
                 "offset_aware_rms_error_m": grid(self.offset_aware_rms_error_m)}
 
 
-def systematic_error_map(receivers: list[dict], modalities: dict[str, dict], area: dict,
+def systematic_error_map(receivers: list[dict[str, Any]], modalities: dict[str, dict[str, Any]], area: dict[str, float],
                          offsets: Mapping[str, Sigmas], resolution: int = 64,
                          transmitter_alt_m: float = 0.0) -> SystematicErrorMap:
     """``locate.bounds.expected_error_map`` plus what offsets of the given sigmas cost.
@@ -256,5 +260,5 @@ def systematic_error_map(receivers: list[dict], modalities: dict[str, dict], are
     return SystematicErrorMap(lat, lon, *rms)
 
 
-def _rms(cov: NDArray) -> NDArray:
+def _rms(cov: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.asarray(np.sqrt(cov[..., 0, 0] + cov[..., 1, 1]), dtype=float)

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 
 from heimdall.calibrate.design import MODALITIES_OF, QUANTITIES, build_rows, restrict
 from heimdall.calibrate.model import ZERO_MEAN, Calibration
-from heimdall.calibrate.references import Reference, check_references
+from heimdall.calibrate.references import ReceiverSite, Reference, check_references
 from heimdall.calibrate.solve import fit_offsets
 from heimdall.errors import InvalidInput
 
@@ -37,7 +37,7 @@ def calibrate(references: Sequence[Reference], *, receivers: Iterable[str] | Non
                        reference_count=len(references))
 
 
-def _known(receivers: set[str], sites: dict) -> set[str]:
+def _known(receivers: set[str], sites: dict[str, ReceiverSite]) -> set[str]:
     unheard = sorted(receivers - set(sites))
     if unheard:
         raise InvalidInput(f"{', '.join(unheard)}: in no reference's measurements, so cannot be calibrated",

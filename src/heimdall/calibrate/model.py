@@ -70,9 +70,8 @@ class OffsetCalibration:
         true = np.array([float(values[rid]) for rid in self.receivers])
         if self.gauge is None:
             return true
-        if self.gauge == ZERO_MEAN:
-            return true - true.mean()
-        return true - true[self.receivers.index(self.gauge)]
+        common = true.mean() if self.gauge == ZERO_MEAN else true[self.receivers.index(self.gauge)]
+        return np.asarray(true - common, dtype=float)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -165,7 +164,7 @@ def _offsets(raw: Any, quantity: str, known: set[str]) -> OffsetCalibration:
     )
 
 
-def _check_offsets(quantity: str, ids: tuple[str, ...], cov: NDArray, offset: NDArray, gauge: Any,
+def _check_offsets(quantity: str, ids: tuple[str, ...], cov: NDArray[np.float64], offset: NDArray[np.float64], gauge: Any,
                    known: set[str]) -> None:
     n = len(ids)
     if n == 0 or len(set(ids)) != n or not set(ids) <= known:
@@ -180,5 +179,5 @@ def _check_offsets(quantity: str, ids: tuple[str, ...], cov: NDArray, offset: ND
                            field=f"{quantity}.gauge")
 
 
-def _scale(cov: NDArray) -> float:
+def _scale(cov: NDArray[np.float64]) -> float:
     return max(float(np.max(np.abs(np.diag(cov)))), math.ulp(1.0))

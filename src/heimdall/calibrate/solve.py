@@ -107,7 +107,7 @@ def _check_coverage(quantity: str, system: System) -> None:
             "add references or leave these receivers out", details={"receivers": few})
 
 
-def _identifiability(quantity: str, system: System, null: NDArray) -> bool:
+def _identifiability(quantity: str, system: System, null: NDArray[np.float64]) -> bool:
     """True: relative (only a common offset is unobservable); False: absolute; else InvalidInput."""
     n_rx = len(system.receivers)
     if null.shape[1] == 0:
@@ -127,7 +127,7 @@ def _identifiability(quantity: str, system: System, null: NDArray) -> bool:
                        details={"reason": "not_separable", "quantity": quantity})
 
 
-def _inseparable_reason(quantity: str, system: System, unobservable: NDArray) -> str:
+def _inseparable_reason(quantity: str, system: System, unobservable: NDArray[np.float64]) -> str:
     groups = _groups(system)
     if len(groups) > 1:
         listed = "; ".join("[" + ", ".join(ids) + "]" + (" (absolute)" if anchored else "")
@@ -155,13 +155,13 @@ def _groups(system: System) -> list[tuple[list[str], bool]]:
 
     nuisance = system.design[:, n_rx:] != 0
     for m in range(system.data.size):
-        members = list(np.flatnonzero(system.involved[m]))
+        members = [int(r) for r in np.flatnonzero(system.involved[m])]
         if system.involved[m].sum() == 1 and not nuisance[m].any():
             members.append(n_rx)
         for c in np.flatnonzero(nuisance[m]):
-            members.extend(np.flatnonzero(system.involved[nuisance[:, c]].any(axis=0)))
+            members.extend(int(r) for r in np.flatnonzero(system.involved[nuisance[:, c]].any(axis=0)))
         for other in members[1:]:
-            parent[find(int(other))] = find(int(members[0]))
+            parent[find(other)] = find(members[0])
     roots: dict[int, list[str]] = {}
     for r, rid in enumerate(system.receivers):
         roots.setdefault(find(r), []).append(rid)
@@ -174,8 +174,8 @@ def _gauge_name(gauge: str, receivers: tuple[str, ...]) -> str:
     return gauge
 
 
-def _apply_gauge(offset: NDArray, cov: NDArray, receivers: tuple[str, ...], gauge: str
-                 ) -> tuple[NDArray, NDArray]:
+def _apply_gauge(offset: NDArray[np.float64], cov: NDArray[np.float64], receivers: tuple[str, ...], gauge: str
+                 ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Move the solution along the common offset onto the gauge: zero mean, or one receiver at zero."""
     n = len(receivers)
     weights = np.full(n, 1.0 / n) if gauge == ZERO_MEAN else np.eye(n)[receivers.index(gauge)]
@@ -183,6 +183,6 @@ def _apply_gauge(offset: NDArray, cov: NDArray, receivers: tuple[str, ...], gaug
     return projector @ offset, projector @ cov @ projector.T
 
 
-def _residual_rms(residual: NDArray, involved: NDArray) -> NDArray[np.float64]:
+def _residual_rms(residual: NDArray[np.float64], involved: NDArray[np.bool_]) -> NDArray[np.float64]:
     counts = np.maximum(involved.sum(axis=0), 1)
     return np.asarray(np.sqrt((residual[:, None] ** 2 * involved).sum(axis=0) / counts), dtype=float)

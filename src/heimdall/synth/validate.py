@@ -66,7 +66,7 @@ def _timing_checks(batch: SampleBatch) -> dict[str, dict[str, int]]:
     return checks
 
 
-def _timing_offsets_s(batch: SampleBatch) -> NDArray:
+def _timing_offsets_s(batch: SampleBatch) -> NDArray[np.float64]:
     """The dataset's systematic timing offsets by receiver (metadata truth; zeros when none)."""
     truth = batch.meta.get("systematic_offsets", {}).get("timing_offset_s", {})
     return np.array([truth.get(r["id"], 0.0) for r in batch.meta["receivers"]])
