@@ -16,7 +16,7 @@ from heimdall.calibrate.scenarios import CALIBRATION_SCENARIOS
 
 pytestmark = pytest.mark.slow
 AFTER_TRIALS = 120
-BEFORE_TRIALS = 30
+BEFORE_TRIALS = 20
 
 
 @pytest.fixture(scope="module")
