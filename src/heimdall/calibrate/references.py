@@ -158,6 +158,8 @@ def _check_same_site(sites: dict[str, tuple[ReceiverSite, int]], site: ReceiverS
         sites[site.id] = (site, k)
         return
     first, first_k = sites[site.id]
+    if first == site:  # the usual case: every capture lists the registered position
+        return
     gap = float(np.linalg.norm(geodetic_to_ecef(site.lat_deg, site.lon_deg, site.alt_m)
                                - geodetic_to_ecef(first.lat_deg, first.lon_deg, first.alt_m)))
     if gap > SAME_RECEIVER_M:

@@ -49,7 +49,7 @@ def fit_offsets(rows: Rows, gauge: str = ZERO_MEAN, order: Sequence[str] = ()) -
     _check_coverage(rows.quantity, system)
     scale = np.linalg.norm(system.design, axis=0)
     scale = np.where(scale > 0, scale, 1.0)
-    u, s, vt = np.linalg.svd(system.design / scale, full_matrices=True)
+    u, s, vt = _svd(system.design / scale)
     rank = int(np.sum(s > RANK_TOLERANCE * s[0]))
     relative = _identifiability(rows.quantity, system, (vt[rank:] / scale).T)
     dof = system.data.size - rank
@@ -75,6 +75,16 @@ def fit_offsets(rows: Rows, gauge: str = ZERO_MEAN, order: Sequence[str] = ()) -
         measurements=system.involved.sum(axis=0).astype(np.int64),
         references=np.array([np.unique(system.reference[system.involved[:, r]]).size for r in range(n_rx)]),
     )
+
+
+def _svd(design: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Thin SVD with every right singular vector (the null space included), without the M x M factor
+    a full SVD of many rows would build: fewer rows than columns are padded with zero rows."""
+    rows, columns = design.shape
+    if rows < columns:
+        design = np.vstack([design, np.zeros((columns - rows, columns))])
+    u, s, vt = np.linalg.svd(design, full_matrices=False)
+    return u[:rows], s, vt
 
 
 def _system(rows: Rows, order: Sequence[str]) -> System:
