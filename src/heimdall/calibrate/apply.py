@@ -54,15 +54,15 @@ def apply_calibration(ms: MeasurementSet, calibration: Calibration) -> Measureme
     )
 
 
-def _columns(ms: MeasurementSet, cal: OffsetCalibration, receivers: NDArray[np.intp], modality: str
-             ) -> NDArray[np.intp]:
+def _columns(ms: MeasurementSet, cal: OffsetCalibration, receivers: NDArray[np.intp], modality: str,
+             key: str = "receiver") -> NDArray[np.intp]:
     ids = ms.receivers.ids
     columns = []
     for k, i in enumerate(receivers):
         column = cal.index(ids[i])
         if column is None:
             raise InvalidInput(f"{modality}[{k}]: {ids[i]!r} has no {cal.quantity} in this calibration",
-                               field=f"{modality}[{k}].receiver", details={"reason": "uncalibrated_receiver"})
+                               field=f"{modality}[{k}].{key}", details={"reason": "uncalibrated_receiver"})
         columns.append(column)
     return np.asarray(columns, dtype=np.intp)
 
@@ -81,7 +81,7 @@ def _tdoa(ms: MeasurementSet, cal: OffsetCalibration) -> TdoaMeasurements:
     if not tdoa.receiver.size:
         return tdoa
     i = _columns(ms, cal, tdoa.receiver, "tdoa")
-    j = _columns(ms, cal, tdoa.reference, "tdoa")
+    j = _columns(ms, cal, tdoa.reference, "tdoa", key="reference")
     c = cal.covariance
     extra = np.maximum(c[i, i] + c[j, j] - 2.0 * c[i, j], 0.0)
     corrected = tdoa.tdoa_s - (cal.offset[i] - cal.offset[j])

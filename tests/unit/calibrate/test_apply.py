@@ -123,6 +123,15 @@ def test_a_measurement_of_a_receiver_the_calibration_does_not_know_is_refused():
     assert info.value.field == "aoa[1].receiver" and "'rx2' has no bearing_offset_deg" in info.value.message
 
 
+def test_a_tdoa_reference_the_calibration_does_not_know_is_named():
+    cal = _calibration(_offsets(TIMING, ["rx1", "rx2", "rx3"], np.zeros(3), np.eye(3) * 1e-14))
+    ms = _ms(tdoa=[{"receiver": "rx1", "reference": "rx2", "tdoa_s": 1e-6, "sigma_s": 2e-7},
+                   {"receiver": "rx3", "reference": "rx0", "tdoa_s": 1e-6, "sigma_s": 2e-7}])
+    with pytest.raises(InvalidInput) as info:
+        apply_calibration(ms, cal)
+    assert info.value.field == "tdoa[1].reference"
+
+
 def test_a_receiver_that_moved_since_its_calibration_is_refused():
     cal = _calibration(_offsets(BEARING, ["rx1", "rx5"], [5.0, -4.0], np.eye(2), gauge=None))
     doc = {"receivers": [dict(r) for r in RX], "aoa": [{"receiver": "rx5", "bearing_deg": 1.0, "sigma_deg": 3.0}]}

@@ -122,6 +122,16 @@ def test_an_exponent_fitted_per_reference_absorbs_offsets_seen_from_one_place():
     assert error.details["reason"] == "not_separable" and "path-loss exponent" in error.message
 
 
+def test_a_relative_offset_of_a_single_receiver_means_nothing():
+    refs = []
+    for k, ref in enumerate(references("toa-voice-20db", offsets_for(G7_IDS), draws=Draws(noiseless=False))):
+        doc = measurement_set_to_dict(ref.ms)
+        doc["toa"] = doc["toa"][:1]
+        refs.append(Reference(parse_measurement_set(doc, check_unknowns=False), *SITES[k]))
+    error = _refuse(refs, InsufficientData)
+    assert "at least two receivers" in error.message and error.details["receivers"] == ["rx0"]
+
+
 def test_references_without_redundancy_are_refused():
     offsets = offsets_for(G7_IDS)
     refs = []
