@@ -212,12 +212,18 @@ def expected_error_map(receivers: list[dict], modalities: dict[str, dict], area:
     "rss": {"sigma_db": 8.0, "path_loss_exponent": 3.0}, "aoa": {"sigma_deg": 3.0}}``.
     ``area`` is a search area (lat_min, lat_max, lon_min, lon_max); ``resolution`` points per axis.
     """
-    ms = parse_measurement_set(_nominal_document(receivers, modalities, area, transmitter_alt_m))
+    ms = nominal_measurement_set(receivers, modalities, area, transmitter_alt_m)
     n = int(np.clip(resolution, 2, 512))
     lat = np.linspace(area["lat_min"], area["lat_max"], n)
     lon = np.linspace(area["lon_min"], area["lon_max"], n)
     cov = crlb_enu_m2(ms, lat[:, None], lon[None, :])
     return ErrorMap(lat, lon, rms_error_m(cov))
+
+
+def nominal_measurement_set(receivers: list[dict], modalities: dict[str, dict], area: dict,
+                            transmitter_alt_m: float = 0.0) -> MeasurementSet:
+    """The measurement set a pre-run bound is computed on (``modalities`` as in ``expected_error_map``)."""
+    return parse_measurement_set(_nominal_document(receivers, modalities, area, transmitter_alt_m))
 
 
 def _nominal_document(receivers: list[dict], modalities: dict[str, dict], area: dict, alt_m: float) -> dict:

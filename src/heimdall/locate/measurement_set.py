@@ -126,8 +126,12 @@ class MeasurementSet:
         return 0.0 if self.transmitter_alt_m is None else float(self.transmitter_alt_m)
 
 
-def parse_measurement_set(doc: dict) -> MeasurementSet:
-    """Validate a measurement-set document and return it typed; raises InvalidInput / InsufficientData."""
+def parse_measurement_set(doc: dict, *, check_unknowns: bool = True) -> MeasurementSet:
+    """Validate a measurement-set document and return it typed; raises InvalidInput / InsufficientData.
+
+    ``check_unknowns=False`` skips the count of measurements against the position's unknowns, for
+    sets whose transmitter position is known (calibration references, ``heimdall.calibrate``).
+    """
     if not isinstance(doc, dict):
         raise InvalidInput("a measurement set must be a JSON object", field="")
     reject_unknown_fields(doc, TOP_LEVEL_FIELDS, prefix="")
@@ -145,7 +149,8 @@ def parse_measurement_set(doc: dict) -> MeasurementSet:
         **scalars,
     )
     check_receiver_geometry(ms)
-    check_identifiability(ms)
+    if check_unknowns:
+        check_identifiability(ms)
     return ms
 
 

@@ -35,6 +35,18 @@ def draw_gain_offsets_db(rng: np.random.Generator, sigma_db: float, size: int | 
     return rng.normal(0.0, sigma_db, size=size)
 
 
+def draw_receiver_offsets(rng: np.random.Generator, size: int, distribution: str = "normal", *,
+                          mean: float = 0.0, sigma: float = 0.0, low: float = 0.0, high: float = 0.0
+                          ) -> NDArray[np.float64]:
+    """Systematic offsets, one per receiver and fixed for its lifetime (a timing offset in s, a gain
+    offset in dB, a bearing offset in degrees): ``normal`` (mean, sigma) or ``uniform`` (low, high)."""
+    if distribution == "normal":
+        return np.asarray(mean + sigma * rng.standard_normal(size), dtype=float)
+    if distribution == "uniform":
+        return np.asarray(rng.uniform(low, high, size), dtype=float)
+    raise InvalidInput(f"unknown offset distribution {distribution!r} (normal, uniform)", field="distribution")
+
+
 def gnss_timing_jitter_s(rng: np.random.Generator, sigma_s: float, size: int | tuple[int, ...]) -> NDArray:
     """Timestamp errors of a GNSS-disciplined clock (Gaussian, seconds)."""
     return rng.normal(0.0, sigma_s, size=size)

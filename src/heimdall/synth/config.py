@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, Validatio
 
 from heimdall.errors import InvalidInput
 from heimdall.rf.signals import SIGNAL_TYPES
+from heimdall.synth.networks import g7
 
 SCHEMA_VERSION = 1
 MIN_AREA_RADIUS_M = 100.0
@@ -165,14 +166,91 @@ class ObservationSpec(_Strict):
         return self
 
 
+class NormalOffsets(_Strict):
+    """Each receiver's offset drawn from a normal distribution."""
+
+    distribution: Literal["normal"] = "normal"
+    mean: float = 0.0
+    sigma: float = Field(ge=0)
+
+    def magnitude(self) -> float:
+        return abs(self.mean) + self.sigma
+
+
+class UniformOffsets(_Strict):
+    """Each receiver's offset drawn uniformly in [low, high]."""
+
+    distribution: Literal["uniform"]
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check(self) -> UniformOffsets:
+        _ordered_range((self.low, self.high), "low")
+        return self
+
+    def magnitude(self) -> float:
+        return max(abs(self.low), abs(self.high))
+
+
+class FixedOffsets(_Strict):
+    """Offsets given per receiver id; receivers not listed have none."""
+
+    distribution: Literal["fixed"]
+    values: dict[str, float] = Field(min_length=1)
+
+    def magnitude(self) -> float:
+        return max(abs(v) for v in self.values.values())
+
+
+def _distribution_tag(value: Any) -> str:
+    if isinstance(value, Mapping):
+        return str(value.get("distribution", "normal"))
+    return str(getattr(value, "distribution", "normal"))
+
+
+OFFSET_DISTRIBUTIONS = ("normal", "uniform", "fixed")
+OffsetDistribution = Annotated[
+    Annotated[NormalOffsets, Tag("normal")] | Annotated[UniformOffsets, Tag("uniform")]
+    | Annotated[FixedOffsets, Tag("fixed")],
+    Discriminator(_distribution_tag),
+]
+
+
+# Beyond these a "receiver offset" is a broken receiver, not a calibration error.
+OFFSET_LIMITS = {"timing_offset_s": 1.0e-3, "gain_offset_db": 60.0, "bearing_offset_deg": 180.0}
+
+
+class SystematicOffsetSpec(_Strict):
+    """Per-receiver systematic offsets, fixed for the dataset, never stated in the reported sigmas:
+    what calibration against known transmitters removes (docs/calibration.md). Applied at every
+    realism level."""
+
+    timing_offset_s: OffsetDistribution | None = None  # added to every arrival time the receiver reports
+    gain_offset_db: OffsetDistribution | None = None  # added to every power it reports
+    bearing_offset_deg: OffsetDistribution | None = None  # added to every bearing it reports
+
+    @model_validator(mode="after")
+    def _limits(self) -> SystematicOffsetSpec:
+        for name, limit in OFFSET_LIMITS.items():
+            spec = getattr(self, name)
+            if spec is not None and spec.magnitude() > limit:
+                raise ValueError(f"{name}: offsets beyond {limit:g} are not a calibration error")
+        return self
+
+    def configured(self) -> dict[str, OffsetDistribution]:
+        return {name: getattr(self, name) for name in OFFSET_LIMITS if getattr(self, name) is not None}
+
+
 class ImpairmentSpec(_Strict):
-    """Receiver impairments, applied at realism ``hardware`` and ``channel``."""
+    """Receiver impairments, applied at realism ``hardware`` and ``channel`` (``systematic``: always)."""
 
     gain_offset_sigma_db: float = Field(default=2.0, ge=0)
     agc_step_db: float = Field(default=1.0, ge=0)
     position_error_sigma_m: float = Field(default=5.0, ge=0)
     frequency_offset_sigma_hz: float = Field(default=150.0, ge=0)
     sample_clock_error_sigma_ppm: float = Field(default=1.0, ge=0)
+    systematic: SystematicOffsetSpec | None = None
 
 
 class IqSpec(_Strict):
@@ -202,21 +280,46 @@ class DatasetConfig(_Strict):
                 raise ValueError("network: receiver ids must be unique")
         if self.propagation.model == "itm" and not 20e6 <= self.frequency_hz <= 20e9:
             raise ValueError("frequency_hz: the itm model is defined from 20 MHz to 20 GHz")
+        self._check_offset_receivers()
         return self
 
+    def _check_offset_receivers(self) -> None:
+        systematic = self.impairments.systematic
+        if systematic is None:
+            return
+        ids = set(network_receiver_ids(self.network))
+        for name, spec in systematic.configured().items():
+            unknown = sorted(set(spec.values) - ids) if isinstance(spec, FixedOffsets) else []
+            if unknown:
+                raise ValueError(f"impairments.systematic.{name}.values: unknown receiver {unknown[0]!r}")
+
     def fingerprint(self) -> str:
-        """A stable hash of the whole config (what makes two datasets the same)."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """A stable hash of the whole config (what makes two datasets the same).
+
+        An absent ``impairments.systematic`` is left out, so configs written before it existed keep
+        their fingerprint (the addition is optional and changes nothing when absent: schema 1 still).
+        """
+        exclude = {"impairments": {"systematic"}} if self.impairments.systematic is None else None
+        return hashlib.sha256(self.model_dump_json(exclude=exclude).encode()).hexdigest()[:16]
+
+
+def network_receiver_ids(network: Any) -> list[str]:
+    """Receiver ids of a network spec without resolving it (a random layout names them rx0..)."""
+    if network == "g7":
+        return [r["id"] for r in g7()]
+    if isinstance(network, RandomLayout):
+        return [f"rx{i}" for i in range(network.count)]
+    return [r.id for r in network]
 
 
 def _field_of(error: dict[str, Any]) -> str:
-    tags = {"preset", "receivers", "random_layout", "function-after"}
+    tags = {"preset", "receivers", "random_layout", "function-after", *OFFSET_DISTRIBUTIONS}
     parts = [str(p) for p in error["loc"] if str(p) not in tags and not str(p).startswith(("function", "tagged"))]
     message = str(error.get("msg", ""))
     # Model-level validators report "field: reason"; point at that field.
     if message.startswith("Value error, ") and ":" in message:
         inner = message.removeprefix("Value error, ").split(":", 1)[0]
-        if inner.replace("_", "").isalnum():
+        if inner.replace("_", "").replace(".", "").isalnum():
             parts.append(inner)
     return ".".join(parts) or "config"
 

@@ -84,8 +84,9 @@ def channel_gain_db(scn: Scenario, rng: np.random.Generator, tx: Transmitters, s
 
 
 def measure_rss(scn: Scenario, rng: np.random.Generator, port_dbm: NDArray, usable: NDArray) -> NDArray:
-    """Reported power referred to an isotropic antenna, with calibration, AGC and S-meter errors."""
-    reported = port_dbm - scn.antenna_gain_dbi
+    """Reported power referred to an isotropic antenna, with systematic gain, calibration, AGC and S-meter
+    errors (the S-meter rounds the level the mis-calibrated receiver sees)."""
+    reported = port_dbm - scn.antenna_gain_dbi + scn.systematic.gain_db
     if scn.impaired:
         step = scn.config.impairments.agc_step_db
         reported = reported + scn.gain_offset_db + rng.uniform(-step / 2, step / 2, size=port_dbm.shape)
@@ -117,14 +118,17 @@ def measure_timing(scn, rng, tx: Transmitters, distance_m, snr_db, usable) -> tu
     emission_s = rng.uniform(0.0, EMISSION_TIME_SPAN_S, size=distance_m.shape[0])
     nan = np.full(distance_m.shape, np.nan)
     reference = np.where(valid.any(axis=1), np.argmax(np.where(valid, snr_db, -np.inf), axis=1), -1)
+    offset_s = scn.systematic.timing_s  # each receiver's clock reads late by its systematic offset
     if obs.time_measurement == "toa":
-        toa = emission_s[:, None] + distance_m / SPEED_OF_LIGHT_M_S + np.where(valid, noise * noise_sigma, 0.0)
+        arrival = emission_s[:, None] + distance_m / SPEED_OF_LIGHT_M_S + offset_s
+        toa = arrival + np.where(valid, noise * noise_sigma, 0.0)
         return np.where(valid, toa, np.nan), np.where(valid, sigma, np.nan), nan, nan, np.full_like(reference, -1)
     rows = np.arange(distance_m.shape[0])
     ref = np.maximum(reference, 0)
     pair_noise = np.sqrt(noise_sigma**2 + noise_sigma[rows, ref][:, None] ** 2)
     pair_sigma = np.sqrt(sigma**2 + sigma[rows, ref][:, None] ** 2)
     tdoa = (distance_m - distance_m[rows, ref][:, None]) / SPEED_OF_LIGHT_M_S + noise * pair_noise
+    tdoa = tdoa + offset_s - offset_s[ref][:, None]
     paired = valid & (np.arange(distance_m.shape[1]) != reference[:, None]) & valid[rows, ref][:, None]
     return nan, nan, np.where(paired, tdoa, np.nan), np.where(paired, pair_sigma, np.nan), reference
 
@@ -138,7 +142,8 @@ def measure_bearings(scn: Scenario, rng, tx: Transmitters, snr_db: NDArray, usab
     kr = 2 * np.pi * obs.aoa_radius_wavelengths
     crlb_deg = np.degrees(1.0 / (kr * np.sqrt(snapshots * obs.aoa_elements * 10 ** (snr_db / 10))))
     sigma = np.sqrt(crlb_deg**2 + obs.aoa_systematic_sigma_deg**2)
-    measured = np.mod(truth + sigma * rng.standard_normal(size=truth.shape), 360.0)
+    noise = sigma * rng.standard_normal(size=truth.shape)
+    measured = np.mod(truth + scn.systematic.bearing_deg + noise, 360.0)
     valid = usable & scn.has_aoa
     return np.where(valid, measured, np.nan), np.where(valid, sigma, np.nan)
 

@@ -72,7 +72,8 @@ def synthesise_captures(scn: Scenario, batch: SampleBatch, i: int, rng: np.rando
     tx_ecef = geodetic_to_ecef(batch.truth_lat[i], batch.truth_lon[i], batch.truth_alt_m[i])
     distance = np.linalg.norm(tx_ecef - scn.rx_true_ecef_m, axis=-1)
     clock_error_s = rng.normal(0.0, obs.gnss_timing_sigma_s, size=distance.size)
-    delay_samples = (distance / SPEED_OF_LIGHT_M_S - clock_error_s) * fs
+    # a systematic timing offset makes the receiver stamp the signal late by it, like a clock error
+    delay_samples = (distance / SPEED_OF_LIGHT_M_S + scn.systematic.timing_s - clock_error_s) * fs
     pad = int(np.ceil(np.max(np.abs(delay_samples)))) + 64
     signal_type = SIGNAL_TYPES[int(batch.signal_type[i])]
     keyed_s = min(spec.duration_s, FSK4_BURST_S) if signal_type == "fsk4" else spec.duration_s
@@ -105,7 +106,8 @@ def extract(scn: Scenario, iq: NDArray, fs: float) -> dict[str, NDArray]:
     estimates = power_snr_rows(iq, fs, obs.receiver_bandwidth_hz)
     snr = estimates.snr_db
     usable = snr >= obs.detection_snr_db
-    rss = estimates.signal_dbfs + FULL_SCALE_DBM - scn.antenna_gain_dbi
+    # a systematic gain offset mis-calibrates the dBFS -> dBm conversion: the level, not the SNR
+    rss = estimates.signal_dbfs + FULL_SCALE_DBM - scn.antenna_gain_dbi + scn.systematic.gain_db
     out = {"rss_power_dbm": np.where(usable & scn.has_rss, rss, np.nan),
            "tdoa_s": np.full(n_rx, np.nan), "tdoa_sigma_s": np.full(n_rx, np.nan), "reference": -1}
     timing = usable & scn.has_timing
@@ -116,7 +118,8 @@ def extract(scn: Scenario, iq: NDArray, fs: float) -> dict[str, NDArray]:
     # A carrier line carries no timing but dominates an unweighted correlation at every lag: block DC.
     centred = iq[rows] - iq[rows].mean(axis=1, keepdims=True)
     light_s = np.linalg.norm(scn.rx_enu_m[rows] - scn.rx_enu_m[reference], axis=-1) / SPEED_OF_LIGHT_M_S
-    clocks_s = 6.0 * np.sqrt(2.0) * obs.gnss_timing_sigma_s
+    # the window also allows for the systematic offsets the config says receivers may have
+    clocks_s = 6.0 * np.sqrt(2.0) * obs.gnss_timing_sigma_s + scn.systematic.timing_spread_s
     estimate = gcc_delays_against_reference(
         centred, fs, reference=int(np.flatnonzero(rows == reference)[0]), weighting="ml",
         max_delay_s=light_s + clocks_s + _SEARCH_MARGIN_SAMPLES / fs, max_frequency_offset_hz=_offset_search_hz(scn))
@@ -124,7 +127,8 @@ def extract(scn: Scenario, iq: NDArray, fs: float) -> dict[str, NDArray]:
     # No isolated peak (carrier, slow keying, tone only) or a peak beyond the baseline's light time by
     # more than its error allows: the correlation locked onto noise or a sidelobe, not the signal.
     keep = (estimate.resolved & np.isfinite(sigma) & (sigma <= obs.max_timing_sigma_s)
-            & (np.abs(estimate.delay_s) <= light_s + 4.0 * sigma) & (rows != reference))
+            & (np.abs(estimate.delay_s) <= light_s + scn.systematic.timing_spread_s + 4.0 * sigma)
+            & (rows != reference))
     out["tdoa_s"][rows[keep]], out["tdoa_sigma_s"][rows[keep]] = estimate.delay_s[keep], sigma[keep]
     out["reference"] = reference
     return out

@@ -20,10 +20,11 @@ from heimdall.rf.propagation.shadowing import ShadowingField
 from heimdall.rf.signals import SIGNAL_TYPES, nominal_rms_bandwidth_hz
 from heimdall.synth.config import DatasetConfig, Disc, RandomLayout, ReceiverSpec, TerrainSpec
 from heimdall.synth.networks import g7
+from heimdall.synth.systematic import SystematicOffsets, draw_systematic_offsets, offsets_meta
 from heimdall.terrain import ElevationProvider, GeoTiffTerrain, HgtTerrain, ProceduralTerrain
 
 # Independent random streams, by SeedSequence spawn key: (0, block) per block of samples,
-# (1, k) for the environment, (2, i) per IQ-level sample.
+# (1, k) for the environment, (2, i) per IQ-level sample, (3, k) per systematic offset quantity.
 STREAM_BLOCK, STREAM_ENVIRONMENT, STREAM_IQ = 0, 1, 2
 S_METER_STEP_DB = 6.0
 MIN_AREA_RADIUS_DEFAULT_M = 10_000.0
@@ -55,6 +56,7 @@ class Scenario:
     terrain: ElevationProvider | None
     shadowing: ShadowingField | None
     itm_grid: ItmLossGrid | None
+    systematic: SystematicOffsets  # per-receiver offsets the reported sigmas do not state
     meta: dict[str, Any] = field(default_factory=dict)
 
     @property
@@ -164,6 +166,12 @@ def _build(config: DatasetConfig) -> Scenario:
     terrain = _terrain(config.propagation.terrain)
     s_meter = np.array([r.s_meter for r in receivers])
     probabilities = np.array([config.transmitters.signal_types.get(s, 0.0) for s in SIGNAL_TYPES])
+    ids = [r.id for r in receivers]
+    systematic = draw_systematic_offsets(config, ids)
+    meta = _meta(config, receivers, area)
+    truth = offsets_meta(config, systematic, ids)
+    if truth:
+        meta["systematic_offsets"] = truth
     return Scenario(
         config=config, receivers=receivers, origin=origin, area=area,
         rx_enu_m=geodetic_to_enu(lat, lon, alt, *origin),
@@ -179,7 +187,7 @@ def _build(config: DatasetConfig) -> Scenario:
         rms_bandwidth_hz=np.array([nominal_rms_bandwidth_hz(s) for s in SIGNAL_TYPES]),
         terrain=terrain, shadowing=shadowing,
         itm_grid=_itm_grid(config, receivers, origin, area, terrain),
-        meta=_meta(config, receivers, area),
+        systematic=systematic, meta=meta,
     )
 
 

@@ -32,23 +32,13 @@ def _check(failures: NDArray, checked: NDArray) -> dict[str, int]:
 
 def validate_samples(batch: SampleBatch) -> dict[str, Any]:
     """Counts of samples breaking physics: power above EIRP, |TDoA| (or a TOA difference) beyond the
-    baseline's light time (plus TIMING_TOLERANCE_SIGMAS of the stated noise), non-finite or
-    non-positive sigmas, bearings outside [0, 360), samples without any measurement."""
+    baseline's light time (plus TIMING_TOLERANCE_SIGMAS of the stated noise and the dataset's own
+    systematic timing offsets), non-finite or non-positive sigmas, bearings outside [0, 360),
+    samples without any measurement."""
     n = len(batch)
-    baseline = _baselines_s(batch)
     present = ~np.isnan(batch.rss_power_dbm)
     checks = {"rss_below_eirp": _check(batch.rss_power_dbm >= batch.truth_eirp_dbm[:, None], present)}
-    rows = np.arange(n)
-    ref = np.maximum(batch.tdoa_reference, 0).astype(int)
-    present = ~np.isnan(batch.tdoa_s)
-    limit = baseline[ref] + TIMING_TOLERANCE_SIGMAS * np.nan_to_num(batch.tdoa_sigma_s)
-    checks["tdoa_within_baseline"] = _check(np.abs(np.nan_to_num(batch.tdoa_s)) > limit, present)
-    first = np.argmax(~np.isnan(batch.toa_s), axis=1)
-    present = ~np.isnan(batch.toa_s) & ~np.isnan(batch.toa_s[rows, first])[:, None]
-    spread = np.nan_to_num(batch.toa_s - batch.toa_s[rows, first][:, None])
-    sigma = np.nan_to_num(np.hypot(batch.toa_sigma_s, batch.toa_sigma_s[rows, first][:, None]))
-    checks["toa_within_baseline"] = _check(np.abs(spread) > baseline[first] + TIMING_TOLERANCE_SIGMAS * sigma,
-                                           present)
+    checks.update(_timing_checks(batch))
     present = ~np.isnan(batch.aoa_bearing_deg)
     checks["bearing_in_range"] = _check((batch.aoa_bearing_deg < 0) | (batch.aoa_bearing_deg >= 360), present)
     checks["finite_values"] = _finite_check(batch)
@@ -56,6 +46,30 @@ def validate_samples(batch: SampleBatch) -> dict[str, Any]:
     report = {"n_samples": n, "checks": checks, "samples_without_measurements": int(np.sum(used == 0))}
     report["ok"] = all(c["failures"] == 0 for c in checks.values())
     return report
+
+
+def _timing_checks(batch: SampleBatch) -> dict[str, dict[str, int]]:
+    baseline = _baselines_s(batch)
+    offset = _timing_offsets_s(batch)
+    rows = np.arange(len(batch))
+    ref = np.maximum(batch.tdoa_reference, 0).astype(int)
+    present = ~np.isnan(batch.tdoa_s)
+    limit = baseline[ref] + np.abs(offset - offset[ref][:, None])
+    limit = limit + TIMING_TOLERANCE_SIGMAS * np.nan_to_num(batch.tdoa_sigma_s)
+    checks = {"tdoa_within_baseline": _check(np.abs(np.nan_to_num(batch.tdoa_s)) > limit, present)}
+    first = np.argmax(~np.isnan(batch.toa_s), axis=1)
+    present = ~np.isnan(batch.toa_s) & ~np.isnan(batch.toa_s[rows, first])[:, None]
+    spread = np.nan_to_num(batch.toa_s - batch.toa_s[rows, first][:, None])
+    sigma = np.nan_to_num(np.hypot(batch.toa_sigma_s, batch.toa_sigma_s[rows, first][:, None]))
+    limit = baseline[first] + np.abs(offset - offset[first][:, None]) + TIMING_TOLERANCE_SIGMAS * sigma
+    checks["toa_within_baseline"] = _check(np.abs(spread) > limit, present)
+    return checks
+
+
+def _timing_offsets_s(batch: SampleBatch) -> NDArray[np.float64]:
+    """The dataset's systematic timing offsets by receiver (metadata truth; zeros when none)."""
+    truth = batch.meta.get("systematic_offsets", {}).get("timing_offset_s", {})
+    return np.array([truth.get(r["id"], 0.0) for r in batch.meta["receivers"]])
 
 
 def _finite_check(batch: SampleBatch) -> dict[str, int]:
