@@ -37,6 +37,8 @@ class RefusalReason(StrEnum):
     GNSS_LOST = "gnss_lost"  # no or stale GNSS time, so its samples cannot be timed
     OUT_OF_RANGE = "out_of_range"  # the frequency is outside what the receiver covers
     STOPPED_PUBLISHING = "stopped_publishing"  # a feed (e.g. KrakenSDR DoA) went silent
+    PROFILE_IN_USE = "profile_in_use"  # only a profile switch would do, and others listen on that receiver
+    PROFILE_LOCKED = "profile_locked"  # the operator locked the profile we need (OpenWebRX+ magic key)
 
     @property
     def retryable(self) -> bool:
@@ -45,7 +47,7 @@ class RefusalReason(StrEnum):
 
 _RETRYABLE = frozenset({RefusalReason.UNREACHABLE, RefusalReason.TOO_BUSY, RefusalReason.INACTIVITY_TIMEOUT,
                         RefusalReason.DROPPED, RefusalReason.GNSS_LOST, RefusalReason.STOPPED_PUBLISHING,
-                        RefusalReason.KICKED})
+                        RefusalReason.KICKED, RefusalReason.PROFILE_IN_USE})
 
 
 class ReceiverRefused(ReceiverFailed):
