@@ -8,7 +8,8 @@ channel, switch only when nobody else is connected (the ``clients`` count, which
 Coverage: the channel ``frequency_hz +- bandwidth_hz / 2`` must lie inside the middle
 ``USABLE_FRACTION`` of the sampled band. The outer edges are the SDR's anti-alias roll-off (a
 channel there reads low by an amount nobody calibrated) and OpenWebRX+ greys them out as well.
-Among several covering profiles the one that puts the channel nearest its centre wins.
+Among several covering profiles the one with the most room between the channel and the nearer
+usable edge wins (the flattest part of the SDR's response, and room for a drifting transmitter).
 """
 
 from __future__ import annotations
