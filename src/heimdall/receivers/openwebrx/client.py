@@ -138,7 +138,10 @@ class OpenWebRxClient:
     async def _next(self, ws: ClientConnection, session: OpenWebRxSession, wait_s: float) -> PowerReading | None:
         """Read one frame (TimeoutError after ``wait_s``), feed it to the session, send what it asks."""
         try:
-            frame = await asyncio.wait_for(ws.recv(), wait_s)
+            # asyncio.timeout, not wait_for: Python 3.11's wait_for loses a cancellation that arrives
+            # together with a frame, and the caller's ``aclose`` would then never end the stream
+            async with asyncio.timeout(wait_s):
+                frame = await ws.recv()
         except ConnectionClosedOK as exc:
             raise ReceiverRefused(RefusalReason.KICKED, f"the receiver closed the connection ({exc})") from exc
         except ConnectionClosed as exc:
@@ -154,8 +157,10 @@ class OpenWebRxClient:
 
     @staticmethod
     async def _flush(ws: ClientConnection, session: OpenWebRxSession) -> None:
+        """Send what the session asks. A closed connection is not reported here: the messages still
+        buffered may say why (a backoff before the server hung up), and the next read reports the rest."""
         while session.outbox:
             try:
                 await ws.send(session.outbox.pop(0))
-            except ConnectionClosed as exc:
-                raise ReceiverRefused(RefusalReason.DROPPED, f"the connection broke ({exc})") from exc
+            except ConnectionClosed:
+                session.outbox.clear()
