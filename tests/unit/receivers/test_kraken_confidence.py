@@ -21,13 +21,13 @@ def papr_db(spectrum: np.ndarray) -> float:
 def test_a_clean_gaussian_peak_gives_its_own_width_back(width_deg: float) -> None:
     offset = (np.arange(360.0) - 123.0 + 180) % 360 - 180
     confidence = papr_db(np.exp(-0.5 * (offset / width_deg) ** 2))
-    assert ConfidenceModel.spectrum_sigma_deg(confidence) == pytest.approx(width_deg, rel=0.02)
+    assert ConfidenceModel().spectrum_sigma_deg(confidence) == pytest.approx(width_deg, rel=0.02)
 
 
 def test_a_floor_under_the_peak_widens_sigma() -> None:
     offset = (np.arange(360.0) - 40.0 + 180) % 360 - 180
     peak = np.exp(-0.5 * (offset / 5.0) ** 2)
-    assert ConfidenceModel.spectrum_sigma_deg(papr_db(peak + 0.05)) > 2 * ConfidenceModel.spectrum_sigma_deg(papr_db(peak))
+    assert ConfidenceModel().spectrum_sigma_deg(papr_db(peak + 0.05)) > 2 * ConfidenceModel().spectrum_sigma_deg(papr_db(peak))
 
 
 def test_formula_values() -> None:
@@ -47,7 +47,14 @@ def test_monotonic_and_capped() -> None:
     assert model.sigma_deg(None) == (pytest.approx(math.hypot(15.0, 3.0)), False)
 
 
+def test_a_fitted_scale_shrinks_only_the_spectral_part() -> None:
+    fitted = ConfidenceModel(spectral_scale=0.5)
+    assert fitted.spectrum_sigma_deg(12.0) == pytest.approx(0.5 * ConfidenceModel().spectrum_sigma_deg(12.0))
+    assert fitted.sigma_deg(30.0)[0] == pytest.approx(3.0, abs=0.01)  # the floor stays
+
+
 def test_validation() -> None:
-    for bad in [{"floor_deg": -1.0}, {"max_sigma_deg": 0.0}, {"unknown_confidence_sigma_deg": math.nan}]:
+    for bad in [{"floor_deg": -1.0}, {"max_sigma_deg": 0.0}, {"unknown_confidence_sigma_deg": math.nan},
+                {"spectral_scale": -0.5}]:
         with pytest.raises(InvalidInput):
             ConfidenceModel(**bad)  # type: ignore[arg-type]

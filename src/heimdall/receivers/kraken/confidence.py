@@ -33,17 +33,17 @@ class ConfidenceModel:
     floor_deg: float = 3.0
     max_sigma_deg: float = 60.0
     unknown_confidence_sigma_deg: float = 15.0  # formats that carry no confidence (RDF Mapper)
+    spectral_scale: float = 1.0  # < 1 for a station whose bearings were checked against known transmitters
 
     def __post_init__(self) -> None:
-        values = (self.floor_deg, self.max_sigma_deg, self.unknown_confidence_sigma_deg)
+        values = (self.floor_deg, self.max_sigma_deg, self.unknown_confidence_sigma_deg, self.spectral_scale)
         if not all(math.isfinite(v) and v >= 0 for v in values) or self.max_sigma_deg <= 0:
-            raise InvalidInput("confidence model sigmas must be finite, >= 0, max_sigma_deg > 0", field="floor_deg")
+            raise InvalidInput("confidence model values must be finite and >= 0, max_sigma_deg > 0", field="floor_deg")
 
-    @staticmethod
-    def spectrum_sigma_deg(confidence_db: float) -> float:
+    def spectrum_sigma_deg(self, confidence_db: float) -> float:
         """The spread of the pseudo-spectrum's peak implied by its peak-to-average ratio."""
         ratio = math.pow(10.0, max(confidence_db, 0.0) / 10.0)
-        return FULL_CIRCLE_DEG / (SQRT_2PI * ratio)
+        return self.spectral_scale * FULL_CIRCLE_DEG / (SQRT_2PI * ratio)
 
     def sigma_deg(self, confidence_db: float | None, heading_sigma_deg: float = 0.0) -> tuple[float, bool]:
         """The bearing's 1-sigma in degrees, and whether it hit the cap (no usable direction)."""
