@@ -65,6 +65,7 @@ async def test_switches_profile_when_alone() -> None:
     assert error is None and len(readings) == 10
     assert server.profile_switches == ["rtl|70cm"]
     assert readings[-1].gain.profile_key == "rtl|70cm" and readings[-1].gain.center_frequency_hz == 433_500_000
+    assert c.users == 1
 
 
 @pytest.mark.parametrize("others", [1, 3])

@@ -61,6 +61,12 @@ class OpenWebRxClient:
         self._http = http
         self._clock = clock
         self.receiver_status: OpenWebRxStatus | None = None
+        self._session: OpenWebRxSession | None = None
+
+    @property
+    def users(self) -> int | None:
+        """Users connected to the receiver now, us included (the live ``clients`` count), if known."""
+        return None if self._session is None else self._session.clients
 
     async def fetch_status(self) -> OpenWebRxStatus:
         """``/status.json``, typed (name, position, version, users, profiles)."""
@@ -75,8 +81,8 @@ class OpenWebRxClient:
         self.status.set_state(ReceiverState.CONNECTING)
         try:
             status = await self.fetch_status()
-            session = OpenWebRxSession(tuning, status.profiles, self.status, gain_mode=self.gain_mode,
-                                       **self._session_options)
+            session = self._session = OpenWebRxSession(tuning, status.profiles, self.status,
+                                                       gain_mode=self.gain_mode, **self._session_options)
             ws = await self._open()
             try:
                 await self._start(ws, session)

@@ -217,11 +217,15 @@ class FakeOpenWebRxServer:
             {"type": "config", "value": global_config},
             {"type": "config", "value": self._sdr_config(profile)},
             {"type": "features", "value": {}},
+            {"type": "modes", "value": [{"modulation": "nfm", "name": "FM", "type": "analog", "requirements": [],
+                                         "squelch": True, "bandpass": {"low_cut": -4000, "high_cut": 4000}}]},
+            {"type": "dial_frequencies", "value": []},
+            {"type": "bookmarks", "value": []},
             {"type": "profiles", "value": [{"id": p.key, "name": f"{p.sdr_name} {p.profile_name}"}
                                            for p in options.profiles]},
         ]
         if options.out_of_order:
-            greeting = [{"type": "smeter", "value": 1e-9}, greeting[4], *greeting[:4]]
+            greeting = [{"type": "smeter", "value": 1e-9}, greeting[-1], *greeting[:-1]]  # profiles first
         for message in greeting:
             await self._send(listener, message)
         await self._broadcast_clients()
