@@ -65,8 +65,9 @@ class FakeKrakenOptions:
 
 class FakeKrakenServer:
     def __init__(self, source: KrakenSource, options: FakeKrakenOptions | None = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, port: int = 0) -> None:
         self.source = source
+        self.port = port  # 0: any free port (tests); a fixed one for demos
         self.options = options or FakeKrakenOptions()
         self.clock = clock
         self.started_at_s = clock()
@@ -78,7 +79,7 @@ class FakeKrakenServer:
         self._port: int | None = None
 
     async def start(self) -> Self:
-        self._server = await serve(self._refuse_websocket, "127.0.0.1", 0, process_request=self._http)
+        self._server = await serve(self._refuse_websocket, "127.0.0.1", self.port, process_request=self._http)
         self._port = next(iter(self._server.sockets)).getsockname()[1]
         self.started_at_s = self.clock()
         self._task = asyncio.create_task(self._publish())

@@ -101,8 +101,9 @@ class _Listener:
 
 class FakeOpenWebRxServer:
     def __init__(self, source: PowerSource, options: FakeOpenWebRxOptions | None = None, *,
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, port: int = 0) -> None:
         self.source = source
+        self.port = port  # 0: any free port (tests); a fixed one for demos
         self.options = options or FakeOpenWebRxOptions()
         self.clock = clock
         self.started_at_s = clock()
@@ -115,7 +116,8 @@ class FakeOpenWebRxServer:
 
     # -- lifecycle --------------------------------------------------------------------------------
     async def start(self) -> Self:
-        self._server = await serve(self._handle, "127.0.0.1", 0, process_request=self._http, compression=None)
+        self._server = await serve(self._handle, "127.0.0.1", self.port, process_request=self._http,
+                                   compression=None)
         self.started_at_s = self.clock()
         return self
 
