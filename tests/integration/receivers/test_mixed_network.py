@@ -21,8 +21,7 @@ from .conftest import collect
 
 FREQUENCY_HZ = 145_500_000
 EIRP_DBM = 40.0
-# an east-west pass 560 m north of the KrakenSDR, 3.1 km in 4 s: fast, so the bearing sweeps ~140 degrees, yet
-# slow enough that the ~0.1 s an S-meter message may wait in the shared event loop moves the powers < 0.1 dB
+# an east-west pass 560 m north of the KrakenSDR, 3.1 km in 4 s: fast, so the bearing sweeps ~140 degrees
 START, END, DURATION_S = (45.025, 7.53), (45.025, 7.57), 4.0
 OWRX = {"owrx-a": ((45.05, 7.35), -25.0), "owrx-b": ((45.15, 7.55), -30.0)}  # position, offset_db (dBm at 0 dBFS)
 KRAKEN = ((45.02, 7.55), 45.0)  # position, array heading
@@ -89,13 +88,15 @@ async def test_a_moving_keyed_transmitter_past_a_mixed_network() -> None:
     # powers follow the moving, keyed transmitter once the offsets turn dBFS into dBm
     for name, readings in (("owrx-a", a), ("owrx-b", b)):
         position, offset_db = OWRX[name]
-        t0 = servers[name].started_at_s  # each fake's scenario clock
         model = PowerModel([BandOffset(144e6, 146e6, offset_db, 1.0)])
-        on = [r for r in readings if r.comparable and 0.1 < (r.time_s - t0) % 1.0 < 0.5]
-        off = [r for r in readings if r.comparable and 0.7 < (r.time_s - t0) % 1.0 < 0.9]
+        # the scenario time each value was measured at, from the fake's log (arrival times lag under load)
+        sent_at = [t_s for number, t_s, _ in servers[name].smeter_log if number == 0]
+        paired = [(r, t_s) for r, t_s in zip(readings, sent_at, strict=False) if r.comparable]
+        on = [(r, t_s) for r, t_s in paired if keyed(t_s)]
+        off = [r for r, t_s in paired if not keyed(t_s)]
         assert len(on) >= 8 and len(off) >= 3, name
-        for r in on:
-            assert model.to_dbm(r).power_dbm == pytest.approx(received_dbm(position, r.time_s - t0), abs=0.3)
+        for r, t_s in on:
+            assert model.to_dbm(r).power_dbm == pytest.approx(received_dbm(position, t_s), abs=0.05)
         assert all(r.power_dbfs == pytest.approx(-100.0, abs=0.1) for r in off)
 
     # bearings follow it too, and only while it transmits

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import pytest
 
@@ -34,28 +35,32 @@ def client(server: FakeOpenWebRxServer, **options: object) -> OpenWebRxClient:
     return OpenWebRxClient(server.url, receiver_id="owrx", **{**defaults, **options})  # type: ignore[arg-type]
 
 
+def sent_to(server: FakeOpenWebRxServer, connection: int = 0) -> list[tuple[float, float]]:
+    """(t_s, value) of every S-meter value the fake sent on one connection, in order."""
+    return [(t_s, value) for number, t_s, value in server.smeter_log if number == connection]
+
+
 async def test_readings_follow_a_keyed_transmitter() -> None:
     options = FakeOpenWebRxOptions(signal_frequency_hz=TWO_M_HZ, **FAST)
     async with FakeOpenWebRxServer(keyed, options) as server:
         c = client(server)
         readings, error = await collect(c.readings(Tuning(TWO_M_HZ)), duration_s=2.5)
-    assert error is None and c.status.state is ReceiverState.CLOSED
+    assert error is None and c.status.state is ReceiverState.CLOSED and c.status.issues == {}
     assert server.profile_switches == []  # the current profile covers 145.5 MHz
-    steady = [r for r in readings if r.comparable]
-    assert len(steady) >= 20 and all(r.gain.profile_key == "rtl|2m" for r in steady)
+    sent = sent_to(server)
+    assert len(readings) >= 30 and len(sent) - len(readings) <= 2  # at most the last in flight when we hung up
     on = off = 0
-    for r in steady:
-        phase = (r.time_s - server.started_at_s) % 1.0
-        if 0.1 < phase < 0.4:
-            assert r.power_dbfs == pytest.approx(-50.0, abs=0.05)
-            on += 1
-        elif 0.6 < phase < 0.9:
-            assert r.power_dbfs == pytest.approx(-100.0, abs=0.05)  # the fake's channel noise
-            off += 1
-    assert on >= 5 and off >= 5
+    for reading, (t_s, value) in zip(readings, sent, strict=False):
+        # each reading is the value the fake sent, in order, and those values follow the keyed source
+        assert reading.power_dbfs == pytest.approx(10 * math.log10(value), abs=1e-6)
+        expected = -50.0 if keyed(t_s) is not None else -100.0  # the fake's channel noise when keyed off
+        assert reading.power_dbfs == pytest.approx(expected, abs=0.05)
+        on, off = on + (expected == -50.0), off + (expected == -100.0)
+        assert reading.gain.profile_key == "rtl|2m"
+    assert on >= 10 and off >= 10
+    assert sum(r.comparable for r in readings) >= len(readings) - 6  # the first 0.2 s are settling
     dsp = [m for m in server.received if m.get("type") == "dspcontrol" and "params" in m]
     assert dsp[-1]["params"]["offset_freq"] == 500_000 and dsp[-1]["params"]["high_cut"] == 6250.0
-    assert c.status.issues == {}
 
 
 async def test_switches_profile_when_alone() -> None:
@@ -152,8 +157,9 @@ async def test_an_undeclared_agc_is_seen_in_the_noise_floor() -> None:
     async with FakeOpenWebRxServer(strong_after_1_5_s, options) as server:
         c = client(server, gain_mode=GainMode.MANUAL)
         readings, _ = await collect(c.readings(Tuning(TWO_M_HZ)), duration_s=3.0)
-    before = [r for r in readings if 0.6 < r.time_s - server.started_at_s < 1.4]
-    after = [r for r in readings if r.time_s - server.started_at_s > 1.8]
+    sent_at = [t_s for t_s, _ in sent_to(server)]
+    before = [r for r, t_s in zip(readings, sent_at, strict=False) if 0.6 < t_s < 1.4]
+    after = [r for r, t_s in zip(readings, sent_at, strict=False) if t_s > 1.8]
     assert before and after
     assert all(r.comparable and r.power_dbfs == pytest.approx(-100.0, abs=0.1) for r in before)
     # the AGC holds the signal at -40 dBFS: without the flag this would read as a 60 dB rise, not 80

@@ -137,7 +137,8 @@ class FakeKrakenServer:
         options = self.options
         while True:
             await asyncio.sleep(options.update_interval_s)
-            t_s = self.clock() - self.started_at_s
+            now_s = self.clock()  # the frame's time: the sample and its stamp belong to the same instant
+            t_s = now_s - self.started_at_s
             if options.drop_after_s is not None and t_s >= options.drop_after_s:
                 await self._close_server()
                 return
@@ -145,9 +146,9 @@ class FakeKrakenServer:
                 continue
             sample = self.source(t_s)
             if sample is not None:
-                self._write(sample)
+                self._write(sample, now_s)
 
-    def _write(self, sample: KrakenSample) -> None:
+    def _write(self, sample: KrakenSample, now_s: float) -> None:
         options = self.options
         self.updates += 1
         n = self.updates
@@ -155,7 +156,7 @@ class FakeKrakenServer:
             garbage = _GARBAGE[(n // options.malformed_every) % len(_GARBAGE)]
             self.files = {"DOA_value.html": garbage, "doa.xml": garbage}
             return
-        time_ms = int(self.clock() * 1000) - (5000 if options.out_of_order_every and n % options.out_of_order_every == 0
+        time_ms = int(now_s * 1000) - (5000 if options.out_of_order_every and n % options.out_of_order_every == 0
                                               else 0)
         theta, confidence, spectrum_db = dsp_spectrum(sample, options.spectrum_floor)
         if options.nan_every and n % options.nan_every == 0:

@@ -93,6 +93,7 @@ class FakeOpenWebRxOptions:
 class _Listener:
     ws: ServerConnection
     sdr_id: str
+    number: int  # connections counted from 0
     params: dict[str, Any] = field(default_factory=dict)
     started_at_s: float | None = None
     smeters: int = 0
@@ -111,6 +112,9 @@ class FakeOpenWebRxServer:
         self.profile_switches: list[str] = []  # every selectprofile obeyed, by any client
         self.received: list[dict[str, Any]] = []  # every JSON message clients sent
         self.listeners: list[_Listener] = []
+        # every S-meter value sent: (connection number, t_s, value), the truth a client's readings follow
+        self.smeter_log: list[tuple[int, float, float]] = []
+        self._connections = 0
         self._rng = np.random.default_rng(0)
         self._server: Server | None = None
 
@@ -183,7 +187,8 @@ class FakeOpenWebRxServer:
 
     # -- WebSocket --------------------------------------------------------------------------------
     async def _handle(self, ws: ServerConnection) -> None:
-        listener = _Listener(ws, self.options.profiles[0].sdr_id)
+        listener = _Listener(ws, self.options.profiles[0].sdr_id, self._connections)
+        self._connections += 1
         with contextlib.suppress(ConnectionClosed):
             if not await self._handshake(listener):
                 return
@@ -309,10 +314,9 @@ class FakeOpenWebRxServer:
         return False
 
     # -- the simulated receiver ---------------------------------------------------------------------
-    def _in_channel(self, listener: _Listener) -> tuple[float | None, float]:
+    def _in_channel(self, listener: _Listener, now_s: float) -> tuple[float | None, float]:
         """The signal's power (dBFS, None: none in the channel) and the AGC's gain (dB)."""
-        t_s = self.clock() - self.started_at_s
-        level = self.source(t_s)
+        level = self.source(now_s - self.started_at_s)
         frequency = self.options.signal_frequency_hz
         if level is not None and frequency is not None and listener.started_at_s is not None:
             profile = self.active[listener.sdr_id]
@@ -328,12 +332,14 @@ class FakeOpenWebRxServer:
         listener.smeters += 1
         if self.options.nan_every and listener.smeters % self.options.nan_every == 0:
             return math.nan
-        level, gain_db = self._in_channel(listener)
+        level, gain_db = self._in_channel(listener, now_s)
         power = 10 ** (self.options.noise_dbfs / 10) + (0.0 if level is None else 10 ** (level / 10))
-        return float(np.float32(power * 10 ** (gain_db / 10)))  # the server sends a float32
+        value = float(np.float32(power * 10 ** (gain_db / 10)))  # the server sends a float32
+        self.smeter_log.append((listener.number, now_s - self.started_at_s, value))
+        return value
 
     def _fft_line(self, listener: _Listener, now_s: float) -> bytes:
-        level, gain_db = self._in_channel(listener)
+        level, gain_db = self._in_channel(listener, now_s)
         line = self.options.floor_db + gain_db + self._rng.normal(0.0, 1.0, self.options.fft_size)
         if level is not None:
             line[self.options.fft_size // 3] = level + gain_db
