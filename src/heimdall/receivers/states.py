@@ -39,6 +39,8 @@ class RefusalReason(StrEnum):
     OUT_OF_RANGE = "out_of_range"  # the frequency is outside what the receiver covers
     MISSED_WINDOW = "missed_window"  # samples (or fresh GNSS time) began only after the requested window
     STOPPED_PUBLISHING = "stopped_publishing"  # a feed (e.g. KrakenSDR DoA) went silent
+    PROFILE_IN_USE = "profile_in_use"  # only a profile switch would do, and others listen on that receiver
+    PROFILE_LOCKED = "profile_locked"  # the operator locked the profile we need (OpenWebRX+ magic key)
 
     @property
     def retryable(self) -> bool:
@@ -47,7 +49,7 @@ class RefusalReason(StrEnum):
 
 _RETRYABLE = frozenset({RefusalReason.UNREACHABLE, RefusalReason.TOO_BUSY, RefusalReason.INACTIVITY_TIMEOUT,
                         RefusalReason.DROPPED, RefusalReason.GNSS_LOST, RefusalReason.STOPPED_PUBLISHING,
-                        RefusalReason.KICKED, RefusalReason.MISSED_WINDOW})
+                        RefusalReason.KICKED, RefusalReason.MISSED_WINDOW, RefusalReason.PROFILE_IN_USE})
 
 
 class ReceiverRefused(ReceiverFailed):

@@ -1,4 +1,5 @@
-"""Fake KiwiSDRs on loopback ports replaying the DCF77 fixture, and servers that are not KiwiSDRs."""
+"""Fake receivers on loopback (KiwiSDRs replaying the DCF77 fixture, OpenWebRX, KrakenSDR), servers that are
+not receivers, and a helper that collects what a client stream yields."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import asyncio
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
 from heimdall.receivers.simulated.kiwisdr_replay import KiwiReplay, shared_clock
 from heimdall.receivers.simulated.kiwisdr_server import FakeKiwiOptions, FakeKiwiSDR
+from heimdall.receivers.states import ReceiverRefused
 
 DCF77_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "kiwi-dcf77"
 DF0KL = (53.665337, 7.282766)
@@ -47,9 +50,7 @@ async def fake_kiwi(dcf77_replays: dict[str, KiwiReplay]) -> AsyncIterator[FakeF
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nothing listens on."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return unused_port()
 
 
 async def _serve(respond: Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]) -> AsyncIterator[str]:
@@ -104,3 +105,38 @@ async def huge_status_server() -> AsyncIterator[str]:
 
     async for url in _serve(respond):
         yield url
+
+T = TypeVar("T")
+
+
+async def collect(stream: AsyncIterator[T], *, duration_s: float, count: int | None = None,
+                  into: list[T] | None = None) -> tuple[list[T], ReceiverRefused | None]:
+    """What ``stream`` yields within ``duration_s`` (or until ``count`` items), and the refusal that ended it;
+    ``into`` receives the items as they come (for a task that reacts to them)."""
+    items: list[T] = [] if into is None else into
+
+    async def run() -> None:
+        async for item in stream:
+            items.append(item)
+            if count is not None and len(items) >= count:
+                return
+
+    try:
+        async with asyncio.timeout(duration_s):  # not wait_for: see OpenWebRxClient._next
+            await run()
+    except TimeoutError:
+        pass
+    except ReceiverRefused as exc:
+        return items, exc
+    finally:
+        aclose = getattr(stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
+    return items, None
+
+
+def unused_port() -> int:
+    """A loopback port nobody listens on."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

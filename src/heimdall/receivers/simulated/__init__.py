@@ -1,1 +1,2 @@
-"""Protocol-faithful fake servers of each receiver kind, for tests, demos and benchmarks (loopback only)."""
+"""Protocol-faithful fake receivers of each kind on loopback (real HTTP and WebSocket servers), driven by
+recordings or signal callbacks, for tests, demos and benchmarks."""
