@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from heimdall.platform import Platform
+from heimdall.platform.root import Platform
 from support.events import EventRecorder
 from support.moto import moto_server
 from support.platform import PlatformFactory, assert_error

@@ -13,7 +13,7 @@ import httpx
 from heimdall.api.app import create_app
 from heimdall.api.server import ThreadedServer
 from heimdall.events.hub import HubTuning
-from heimdall.platform import Platform, build_platform
+from heimdall.platform.root import Platform, build_platform
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore, LocalBlobStore
 

@@ -23,7 +23,7 @@ from heimdall.api.middleware import BodySizeLimit, RequestContext
 from heimdall.api.routes import ROUTERS
 from heimdall.api.static import DEFAULT_STATIC_DIR, mount_spa
 from heimdall.errors import HeimdallError
-from heimdall.platform import PeriodicTask, Platform
+from heimdall.platform.root import PeriodicTask, Platform
 from heimdall.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -21,7 +21,7 @@ from heimdall.errors import DependencyMissing
 from heimdall.events.hub import Hub
 from heimdall.events.log import EventLog
 from heimdall.jobs.service import JobService
-from heimdall.platform import Platform
+from heimdall.platform.root import Platform
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.models.registry import ModelRegistry

@@ -19,7 +19,7 @@ import click
 from heimdall.cli.local import data_dir_option, local_platform, settings_option
 from heimdall.errors import Conflict, InvalidInput
 from heimdall.events.publisher import Publisher
-from heimdall.platform import Platform
+from heimdall.platform.root import Platform
 
 
 @click.group()

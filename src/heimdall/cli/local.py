@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from heimdall.platform import Platform, build_platform
+from heimdall.platform.root import Platform, build_platform
 from heimdall.settings import load_settings
 
 data_dir_option = click.option(

@@ -24,7 +24,7 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config_file
     from heimdall.api.app import create_app
     from heimdall.api.logs import configure_logging
     from heimdall.api.server import ForegroundServer, uvicorn_config
-    from heimdall.platform import build_platform
+    from heimdall.platform.root import build_platform
     from heimdall.settings import load_settings
 
     settings = load_settings(config_file, host=host, port=port, data_dir=data_dir)

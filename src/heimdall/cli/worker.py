@@ -19,7 +19,7 @@ def worker(queues: str, concurrency: int | None, config_file: str | None) -> Non
 
     from heimdall.jobs.executors.celery_executor import make_celery_app
     from heimdall.jobs.registry import import_job_modules
-    from heimdall.platform import open_job_runtime
+    from heimdall.platform.worker import open_job_runtime
     from heimdall.settings import load_settings
     from heimdall.store.schema import upgrade_database
 

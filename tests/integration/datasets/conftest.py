@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from heimdall.errors import StorageError
-from heimdall.platform import Platform
+from heimdall.platform.root import Platform
 from heimdall.store.blob import LocalBlobStore
 from support.platform import PlatformFactory, api_client
 

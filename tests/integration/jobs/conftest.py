@@ -17,7 +17,7 @@ import heimdall.services.counting_job  # noqa: F401 - registers test.count in th
 from heimdall.jobs.executors import LocalExecutor
 from heimdall.jobs.repository import JOBS
 from heimdall.jobs.service import JobService
-from heimdall.platform import open_job_runtime
+from heimdall.platform.worker import open_job_runtime
 from heimdall.settings import Settings
 from heimdall.store.blob import LocalBlobStore
 from heimdall.store.db import make_engine, make_session_factory, transaction, utcnow

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from heimdall.platform import Platform
+from heimdall.platform.root import Platform
 from heimdall.services.networks import seed_demo_network
 from heimdall.store.db import transaction
 from support.platform import PlatformFactory, api_client

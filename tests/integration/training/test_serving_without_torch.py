@@ -14,7 +14,7 @@ SERVE_AND_LOCALIZE = textwrap.dedent("""
     from pathlib import Path
     from fastapi.testclient import TestClient
     from heimdall.api.app import create_app
-    from heimdall.platform import build_platform  # imports every job module, as every API process does
+    from heimdall.platform.root import build_platform  # imports every job module, as every API process does
     from heimdall.settings import Settings
 
     data_dir, ms = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())

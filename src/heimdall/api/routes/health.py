@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from heimdall import __version__
 from heimdall.api.deps import OptionalPlatform
-from heimdall.platform import Platform
+from heimdall.platform.root import Platform
 
 router = APIRouter(tags=["health"])
 

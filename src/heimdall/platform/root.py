@@ -1,13 +1,12 @@
-"""The composition root: one function builds the platform of a process from its settings.
+"""The composition root: ``build_platform`` builds the platform of a process from its settings.
 
     settings -> database (migrated) -> blob store -> events (wake-up, publisher, hub) -> job engine
              -> every use-case service, each a typed attribute of ``Platform``
 
 ``heimdall serve`` (with ``heimdall.api.app.create_app``), every ``heimdall`` command that touches
-data, and the tests call ``build_platform``. Worker processes (``heimdall worker``, the local
-executor's children) call ``open_job_runtime``: the same wiring, cut down to what a job runs with.
-Nothing else in the package builds an engine, a session factory, a blob store, a publisher or a
-service. Layers and where things go: docs/architecture.md.
+data, and the tests call ``build_platform``. Nothing else in the package builds an engine, a session
+factory, a blob store, a publisher or a service (worker processes open theirs with
+``heimdall.platform.worker.open_job_runtime``). Layers and where things go: docs/architecture.md.
 
 Adding a use-case service: one typed attribute on ``Platform`` and one line in ``build_platform``
 (and, for HTTP, one dependency in ``heimdall.api.deps``).
@@ -16,8 +15,7 @@ Adding a use-case service: one typed attribute on ``Platform`` and one line in `
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Self
@@ -30,11 +28,10 @@ from heimdall.events.log import EventLog
 from heimdall.events.publisher import Publisher
 from heimdall.events.wakeup import Wakeup, make_wakeup
 from heimdall.jobs.executors import InlineExecutor, make_executor
-from heimdall.jobs.executors.celery_executor import make_worker_publisher
 from heimdall.jobs.registry import import_job_modules
-from heimdall.jobs.runtime import JobRuntime
 from heimdall.jobs.service import Executor, JobService
 from heimdall.jobs.topics import Publish
+from heimdall.platform.worker import open_job_runtime
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.models.registry import ModelRegistry
@@ -162,20 +159,3 @@ def _executor(settings: Settings, session_factory: sessionmaker[Session], publis
                               heartbeat_timeout_s=settings.heartbeat_timeout_s)
     return make_executor(settings, session_factory=session_factory, publish=publish, blobs=blobs,
                          open_runtime=open_job_runtime)
-
-
-@contextmanager
-def open_job_runtime(settings: Settings, publish: Publish | None = None) -> Iterator[JobRuntime]:
-    """What a worker process runs jobs with: the database and blob store of ``settings`` and a publisher
-    (``publish``, else the one ``settings.job_event_publisher`` names). The database is not migrated:
-    the process that started the worker did that."""
-    engine = make_engine(settings.resolved_database_url)
-    session_factory = make_session_factory(engine)
-    try:
-        yield JobRuntime(
-            session_factory=session_factory,
-            blobs=make_blob_store(settings.resolved_blob_url, settings.s3_endpoint_url),
-            publish=publish if publish is not None else make_worker_publisher(settings, session_factory),
-        )
-    finally:
-        engine.dispose()
