@@ -53,7 +53,7 @@ test-frontend:
 bench: setup
 	$(BIN)/heimdall bench localization
 	$(BIN)/python -m heimdall.synth.bench
-	$(BIN)/python -m heimdall.bench.events
+	$(BIN)/python -m heimdall.events.bench
 	$(BIN)/python -m heimdall.training.bench
 
 lint: setup

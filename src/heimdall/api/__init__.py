@@ -1,1 +1,1 @@
-"""The HTTP and WebSocket edge: ``create_app(settings, services=...)`` builds the FastAPI app."""
+"""The HTTP and WebSocket edge: ``create_app(settings, platform=...)`` builds the FastAPI app."""

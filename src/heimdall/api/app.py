@@ -1,8 +1,9 @@
 """The FastAPI app factory: routes under ``/api/v1``, ``/ws``, ``/metrics``, the web app at ``/``.
 
-The app owns the lifetime of what ``Services`` hands it: it starts the hub (and hooks it to this
-process's publisher), runs the periodic tasks and the startup hooks, and on shutdown undoes all of
-that in reverse, closing every WebSocket.
+The app serves the ``Platform`` it is handed (``heimdall.platform.build_platform``): while it runs it
+starts the platform's hub (hooked to the platform's publisher), calls ``platform.start`` and runs its
+periodic tasks; on shutdown it undoes that in reverse, closing every WebSocket. Closing the platform
+(its database and connections) is left to whoever built it.
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ from heimdall.api import metrics, ws
 from heimdall.api.errors import install_error_handlers
 from heimdall.api.middleware import BodySizeLimit, RequestContext
 from heimdall.api.routes import ROUTERS
-from heimdall.api.services import PeriodicTask, Services
 from heimdall.api.static import DEFAULT_STATIC_DIR, mount_spa
 from heimdall.errors import HeimdallError
+from heimdall.platform.root import PeriodicTask, Platform
 from heimdall.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -31,14 +32,13 @@ API_PREFIX = "/api/v1"
 _DEFAULT = object()
 
 
-def create_app(settings: Settings, *, services: Services | None = None, static_dir: Path | None | object = _DEFAULT
-               ) -> FastAPI:
-    """The app for ``services`` (default: an empty container, every resource answering 503)."""
-    services = services or Services(settings=settings)
+def create_app(settings: Settings, *, platform: Platform | None = None,
+               static_dir: Path | None | object = _DEFAULT) -> FastAPI:
+    """The app serving ``platform`` (default: none, every resource answering 503)."""
     app = FastAPI(title="Heimdall", version=__version__, lifespan=_lifespan,
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
-    app.state.services = services
-    app.state.metrics_registry = metrics.metrics_registry(services)
+    app.state.platform = platform
+    app.state.metrics_registry = metrics.metrics_registry(platform.hub if platform is not None else None)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
@@ -55,26 +55,23 @@ def create_app(settings: Settings, *, services: Services | None = None, static_d
 
 @contextlib.asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    services: Services = app.state.services
-    if services.hub is not None:
-        await services.hub.start()
-        if services.publish is not None:
-            services.publish.add_listener(services.hub.offer_threadsafe)
-    for hook in services.on_startup:
-        await asyncio.to_thread(hook)
-    tasks = [asyncio.create_task(_every(task), name=task.name) for task in services.periodic]
+    platform: Platform | None = app.state.platform
+    if platform is None:
+        yield
+        return
+    await platform.hub.start()
+    platform.publish.add_listener(platform.hub.offer_threadsafe)
+    await asyncio.to_thread(platform.start)
+    tasks = [asyncio.create_task(_every(task), name=task.name) for task in platform.periodic_tasks()]
     try:
         yield
     finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for hook in services.on_shutdown:
-            await asyncio.to_thread(hook)
-        if services.hub is not None:
-            if services.publish is not None:
-                services.publish.remove_listener(services.hub.offer_threadsafe)
-            await services.hub.stop()
+        await asyncio.to_thread(platform.stop)
+        platform.publish.remove_listener(platform.hub.offer_threadsafe)
+        await platform.hub.stop()
 
 
 async def _every(task: PeriodicTask) -> None:

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 from prometheus_client import CollectorRegistry, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from heimdall.api.services import Services
+from heimdall.events.hub import Hub
 
 router = APIRouter()
 
 
 class HubCollector:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, hub: Hub | None) -> None:
+        self.hub = hub
 
-    def collect(self):
-        hub = self.services.hub
+    def collect(self) -> list[Metric]:
+        hub = self.hub
         connections = GaugeMetricFamily("heimdall_ws_connections", "Open /ws connections")
         connections.add_metric([], hub.connection_count if hub else 0)
         subscribers = GaugeMetricFamily("heimdall_ws_subscribers", "Subscribed /ws clients per topic",
@@ -31,9 +31,9 @@ class HubCollector:
         return [connections, subscribers, dispatched, last_id]
 
 
-def metrics_registry(services: Services) -> CollectorRegistry:
+def metrics_registry(hub: Hub | None) -> CollectorRegistry:
     registry = CollectorRegistry()
-    registry.register(HubCollector(services))
+    registry.register(HubCollector(hub))
     return registry
 
 

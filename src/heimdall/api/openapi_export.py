@@ -19,8 +19,8 @@ from heimdall.settings import Settings
 
 
 def openapi_document(settings: Settings | None = None) -> dict[str, Any]:
-    """The app's OpenAPI document, from an app with no services and no web app mounted."""
-    # No data dir is touched: an empty Services container opens nothing until a request arrives.
+    """The app's OpenAPI document, from an app with no platform and no web app mounted."""
+    # No data dir is touched: without a platform the app opens nothing.
     app = create_app(settings or Settings(), static_dir=None)
     return app.openapi()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from heimdall.api.services import get_services
+from heimdall.api.deps import hub_of
 from heimdall.events.wire import find_frame_writer
 
 router = APIRouter()
@@ -12,7 +12,7 @@ router = APIRouter()
 
 @router.websocket("/ws")
 async def events_socket(websocket: WebSocket) -> None:
-    hub = get_services(websocket).hub
+    hub = hub_of(websocket)
     if hub is None:
         await websocket.close(code=1011, reason="events are not configured in this server")
         return

@@ -81,12 +81,10 @@ def neural_estimators(model_ids: tuple[str, ...], onnx_files: tuple[Path, ...], 
 
 
 def _registry_models(model_ids: tuple[str, ...], data_dir: Path | None) -> list[tuple[str, bytes]]:
-    from heimdall.cli.dataset import LocalPlatform
-    from heimdall.services.models import ModelRegistry
-    from heimdall.store.db import make_session_factory
+    from heimdall.cli.local import local_platform
 
-    with LocalPlatform(data_dir, None) as local:
-        registry = ModelRegistry(make_session_factory(local.engine), local.blobs, local.publish)
+    with local_platform(data_dir, None) as local:
+        registry = local.registry
         models = [registry.get(model_id) for model_id in model_ids] if model_ids else registry.deployed()
         return [(model["name"], registry.onnx_bytes(model["id"])) for model in models]
 

@@ -1,8 +1,9 @@
 """``heimdall dataset``: generate a synthetic dataset locally (no server), list, show and verify them.
 
-``generate`` runs the very ``dataset.generate`` job the server runs, through a JobService with the
-inline executor, into the data directory's database and blob store (or the configured ones), so a
-later ``heimdall serve`` on the same data directory lists the dataset and can train on it.
+``generate`` runs the very ``dataset.generate`` job the server runs, on the local platform with jobs
+run inline (``heimdall.cli.local``), into the data directory's database and blob store (or the
+configured ones), so a later ``heimdall serve`` on the same data directory lists the dataset and can
+train on it.
 """
 
 from __future__ import annotations
@@ -15,51 +16,10 @@ from typing import Any, Self
 
 import click
 
+from heimdall.cli.local import data_dir_option, local_platform, settings_option
 from heimdall.errors import Conflict, InvalidInput
-
-
-class LocalPlatform:
-    """Settings, database, blobs, events and the dataset service, as a one-shot process needs them."""
-
-    def __init__(self, data_dir: Path | None, config_file: Path | None) -> None:
-        import heimdall.jobs.kinds.datasets  # noqa: F401 - registers dataset.generate
-        from heimdall.events import make_publisher
-        from heimdall.jobs.executors import InlineExecutor
-        from heimdall.jobs.service import JobService
-        from heimdall.services.datasets import DatasetService
-        from heimdall.settings import load_settings
-        from heimdall.store.blob import make_blob_store
-        from heimdall.store.db import make_engine, make_session_factory
-        from heimdall.store.schema import upgrade_database
-
-        self.settings = load_settings(config_file, data_dir=data_dir)
-        upgrade_database(self.settings.resolved_database_url)
-        self.engine = make_engine(self.settings.resolved_database_url)
-        factory = make_session_factory(self.engine)
-        self.blobs = make_blob_store(self.settings.resolved_blob_url, self.settings.s3_endpoint_url)
-        self.publish = make_publisher(self.settings, factory)
-        executor = InlineExecutor(factory, self.publish, self.blobs,
-                                  heartbeat_interval_s=self.settings.heartbeat_interval_s,
-                                  heartbeat_timeout_s=self.settings.heartbeat_timeout_s)
-        self.jobs = JobService(factory, self.publish, executor, self.blobs,
-                               max_attempts=self.settings.job_max_attempts)
-        self.datasets = DatasetService(factory, self.publish, self.jobs, self.blobs)
-
-    def close(self) -> None:
-        self.publish.close()
-        self.engine.dispose()
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-
-_data_dir = click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
-                         help="Data directory (default: HEIMDALL_DATA_DIR or ./heimdall-data).")
-_config_file = click.option("--settings", "settings_file", type=click.Path(dir_okay=False, exists=True, path_type=Path),
-                            default=None, help="Heimdall settings file (YAML), below flags, above the environment.")
+from heimdall.events.publisher import Publisher
+from heimdall.platform.root import Platform
 
 
 @click.group()
@@ -76,14 +36,14 @@ def dataset() -> None:
 @click.option("--shard-size", type=click.IntRange(1, 65536), default=None, help="Samples per shard (default 4096).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also copy the shards and a dataset.json manifest into this directory.")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def generate(config_path: Path, overrides: tuple[str, ...], name: str | None, shard_size: int | None,
              out: Path | None, data_dir: Path | None, settings_file: Path | None) -> None:
     """Generate a dataset here and now, with a progress bar, and register it in the local database."""
     import yaml
 
-    from heimdall.services.dataset_config import apply_overrides
+    from heimdall.services.datasets.config import apply_overrides
     from heimdall.synth import load_config
 
     try:
@@ -94,7 +54,7 @@ def generate(config_path: Path, overrides: tuple[str, ...], name: str | None, sh
         raise InvalidInput(f"dataset config {config_path} must hold a mapping", field="config")
     config = load_config(apply_overrides(raw, overrides))
     name = name or f"{config_path.stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    with LocalPlatform(data_dir, settings_file) as local, _ProgressBar(local.publish, config.num_samples):
+    with local_platform(data_dir, settings_file) as local, _ProgressBar(local.publish, config.num_samples):
         try:
             result = local.datasets.create_from_config(config, name=name, shard_size=shard_size)
         except Conflict as exc:
@@ -109,11 +69,11 @@ def generate(config_path: Path, overrides: tuple[str, ...], name: str | None, sh
 
 @dataset.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON page instead of a table.")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def list_datasets(as_json: bool, data_dir: Path | None, settings_file: Path | None) -> None:
     """List the datasets of the local database (newest first)."""
-    with LocalPlatform(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         page = local.datasets.list(limit=1000)
     if as_json:
         click.echo(json.dumps(page, indent=2))
@@ -127,21 +87,21 @@ def list_datasets(as_json: bool, data_dir: Path | None, settings_file: Path | No
 
 @dataset.command()
 @click.argument("dataset_id")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def show(dataset_id: str, data_dir: Path | None, settings_file: Path | None) -> None:
     """Print one dataset as JSON (config, shards, statistics summary, validation)."""
-    with LocalPlatform(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         click.echo(json.dumps(local.datasets.get(dataset_id), indent=2))
 
 
 @dataset.command()
 @click.argument("dataset_id")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def verify(dataset_id: str, data_dir: Path | None, settings_file: Path | None) -> None:
     """Re-read every shard: sha256, counts, contiguous ids and physics. Exit 2 on any failure."""
-    with LocalPlatform(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         report = local.datasets.validate(dataset_id)
     checks = report["physics"]["checks"]
     click.echo(f"dataset {dataset_id}: {report['samples_found']}/{report['num_samples']} samples in "
@@ -157,7 +117,7 @@ def verify(dataset_id: str, data_dir: Path | None, settings_file: Path | None) -
 class _ProgressBar:
     """A tqdm bar fed by the job's own ``job.progress`` events (the same ones the web app shows)."""
 
-    def __init__(self, publish, total: int) -> None:
+    def __init__(self, publish: Publisher, total: int) -> None:
         from tqdm import tqdm
 
         self._publish = publish
@@ -178,7 +138,7 @@ class _ProgressBar:
         self._bar.close()
 
 
-def _export(local: LocalPlatform, dataset: dict[str, Any], out: Path) -> None:
+def _export(local: Platform, dataset: dict[str, Any], out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     for shard in dataset["shards"]:
         for key in filter(None, (shard["key"], shard.get("iq_key"))):

@@ -8,29 +8,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import click
 
-from heimdall.cli.dataset import LocalPlatform, _config_file, _data_dir
-
-
-class LocalModels(LocalPlatform):
-    """The local platform plus the model registry and the training service."""
-
-    def __init__(self, data_dir: Path | None, config_file: Path | None) -> None:
-        super().__init__(data_dir, config_file)
-        import heimdall.jobs.kinds.training  # noqa: F401 - registers the training kind
-        from heimdall.services.models import ModelRegistry
-        from heimdall.services.training import TrainingService
-        from heimdall.store.db import make_session_factory
-
-        factory = make_session_factory(self.engine)
-        self.registry = ModelRegistry(factory, self.blobs, self.publish)
-        self.training = TrainingService(factory, self.jobs, self.registry)
-
-    def __enter__(self) -> Self:
-        return self
+from heimdall.cli.local import data_dir_option, local_platform, settings_option
 
 
 @click.group()
@@ -40,11 +22,11 @@ def models() -> None:
 
 @models.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print the JSON page instead of a table.")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def list_models(as_json: bool, data_dir: Path | None, settings_file: Path | None) -> None:
     """List the registered models (newest first)."""
-    with LocalModels(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         page = local.registry.list(limit=1000)
     if as_json:
         click.echo(json.dumps(page, indent=2))
@@ -57,21 +39,21 @@ def list_models(as_json: bool, data_dir: Path | None, settings_file: Path | None
 
 @models.command()
 @click.argument("model_id")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def show(model_id: str, data_dir: Path | None, settings_file: Path | None) -> None:
     """Print one model as JSON."""
-    with LocalModels(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         click.echo(json.dumps(local.registry.get(model_id), indent=2))
 
 
 @models.command()
 @click.argument("model_id")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def deploy(model_id: str, data_dir: Path | None, settings_file: Path | None) -> None:
     """Make MODEL_ID the model /localize uses for its network."""
-    with LocalModels(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         model = local.registry.deploy(model_id)
     click.echo(f"deployed {model['id']} ({model['name']})")
 
@@ -79,13 +61,13 @@ def deploy(model_id: str, data_dir: Path | None, settings_file: Path | None) -> 
 @models.command(name="export")
 @click.argument("model_id")
 @click.option("--out", required=True, type=click.Path(dir_okay=False, path_type=Path), help="Bundle file to write (.zip).")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def export_model(model_id: str, out: Path, data_dir: Path | None, settings_file: Path | None) -> None:
     """Write MODEL_ID as one portable bundle (zip: manifest.json, model.onnx, checkpoint.pt)."""
-    from heimdall.services.model_bundle import export_bundle
+    from heimdall.services.models.bundle import export_bundle
 
-    with LocalModels(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         data = export_bundle(local.registry, model_id)
     out.write_bytes(data)
     click.echo(f"wrote {out} ({len(data)} bytes)")
@@ -94,13 +76,13 @@ def export_model(model_id: str, out: Path, data_dir: Path | None, settings_file:
 @models.command(name="import")
 @click.argument("bundle", type=click.Path(dir_okay=False, exists=True, path_type=Path))
 @click.option("--name", default=None, help="Register under this name (default: the bundle's).")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def import_model(bundle: Path, name: str | None, data_dir: Path | None, settings_file: Path | None) -> None:
     """Register the model of a bundle made by 'heimdall models export' (or GET /models/{id}/export)."""
-    from heimdall.services.model_bundle import import_bundle
+    from heimdall.services.models.bundle import import_bundle
 
-    with LocalModels(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         model = import_bundle(local.registry, bundle.read_bytes(), name=name)
     click.echo(f"imported {model['id']} ({model['name']})")
 

@@ -22,14 +22,15 @@ import click
 def serve(host: str | None, port: int | None, data_dir: Path | None, config_file: Path | None) -> None:
     """Serve the API, the web app and /ws, and run jobs (embedded unless URLs say otherwise)."""
     from heimdall.api.app import create_app
-    from heimdall.api.bootstrap import build_services
     from heimdall.api.logs import configure_logging
     from heimdall.api.server import ForegroundServer, uvicorn_config
+    from heimdall.platform.root import build_platform
     from heimdall.settings import load_settings
 
     settings = load_settings(config_file, host=host, port=port, data_dir=data_dir)
     configure_logging(settings.log_level)
-    app = create_app(settings, services=build_services(settings))
-    click.echo(f"heimdall: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})",
-               err=True)
-    ForegroundServer(uvicorn_config(app, settings.host, settings.port, log_level=settings.log_level)).run()
+    with build_platform(settings) as platform:
+        app = create_app(settings, platform=platform)
+        click.echo(f"heimdall: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})",
+                   err=True)
+        ForegroundServer(uvicorn_config(app, settings.host, settings.port, log_level=settings.log_level)).run()

@@ -18,8 +18,10 @@ from typing import Any, Self
 
 import click
 
-from heimdall.cli.dataset import _config_file, _data_dir
+from heimdall.cli.local import data_dir_option, local_platform, settings_option
 from heimdall.errors import InvalidInput
+from heimdall.events.publisher import Publisher
+from heimdall.platform.root import Platform
 
 
 @click.command()
@@ -32,17 +34,15 @@ from heimdall.errors import InvalidInput
               help="Generate a dataset from this config first and train on it.")
 @click.option("--name", default=None, help="Model name (default: the file's name, else <config name>-<UTC time>).")
 @click.option("--deploy", "deploy_after", is_flag=True, help="Deploy the model when training completes.")
-@_data_dir
-@_config_file
+@data_dir_option
+@settings_option
 def train(config_path: Path, overrides: tuple[str, ...], dataset_ids: tuple[str, ...], dataset_config: Path | None,
           name: str | None, deploy_after: bool, data_dir: Path | None, settings_file: Path | None) -> None:
     """Train a model on datasets of the local database and register it."""
-    from heimdall.cli.models import LocalModels
-
     raw = _read_config(config_path, overrides)
     request = {key: value for key, value in raw.items() if key != "dataset"}
     request["name"] = name or raw.get("name") or f"{config_path.stem}-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}"
-    with LocalModels(data_dir, settings_file) as local:
+    with local_platform(data_dir, settings_file) as local:
         request["dataset_ids"] = list(dataset_ids) or raw.get("dataset_ids") or [
             _generate_dataset(local, dataset_config or raw.get("dataset"), request["name"])
         ]
@@ -62,7 +62,7 @@ def train(config_path: Path, overrides: tuple[str, ...], dataset_ids: tuple[str,
 def _read_config(path: Path, overrides: tuple[str, ...]) -> dict[str, Any]:
     import yaml
 
-    from heimdall.services.dataset_config import apply_overrides
+    from heimdall.services.datasets.config import apply_overrides
 
     try:
         raw = yaml.safe_load(path.read_text()) or {}
@@ -73,7 +73,7 @@ def _read_config(path: Path, overrides: tuple[str, ...]) -> dict[str, Any]:
     return apply_overrides(raw, overrides)
 
 
-def _generate_dataset(local: Any, source: Path | str | dict[str, Any] | None, name: str) -> str:
+def _generate_dataset(local: Platform, source: Path | str | dict[str, Any] | None, name: str) -> str:
     if source is None:
         raise InvalidInput("nothing to train on: give --dataset ID, --dataset-config FILE, or 'dataset_ids' or "
                            "'dataset' in the training config", field="dataset_ids")
@@ -90,7 +90,7 @@ def _generate_dataset(local: Any, source: Path | str | dict[str, Any] | None, na
 class _TrainingBar:
     """A tqdm bar fed by the job's own events: one bar per phase (load, train, register), epoch metrics."""
 
-    def __init__(self, publish: Any) -> None:
+    def __init__(self, publish: Publisher) -> None:
         from tqdm import tqdm
 
         self._publish = publish

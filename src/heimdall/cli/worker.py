@@ -19,6 +19,7 @@ def worker(queues: str, concurrency: int | None, config_file: str | None) -> Non
 
     from heimdall.jobs.executors.celery_executor import make_celery_app
     from heimdall.jobs.registry import import_job_modules
+    from heimdall.platform.worker import open_job_runtime
     from heimdall.settings import load_settings
     from heimdall.store.schema import upgrade_database
 
@@ -30,7 +31,8 @@ def worker(queues: str, concurrency: int | None, config_file: str | None) -> Non
         raise click.UsageError("--queues needs at least one queue name")
     upgrade_database(settings.resolved_database_url)
     import_job_modules(settings.all_job_modules)
-    app = make_celery_app(settings)
+    # Each pool process opens its database, blobs and publisher through the composition root.
+    app = make_celery_app(settings, open_job_runtime)
     argv = [
         "worker",
         f"--queues={','.join(settings.job_queue_prefix + name for name in names)}",

@@ -1,8 +1,9 @@
 """The WebSocket hub of one API process: one ordered stream of logged events, fanned out to clients.
 
-Events reach the hub from three feeds: this process's own publisher (a direct hand-off), Redis
-pub/sub (scaled mode) and a tail of the database log (always: periodic, and in embedded mode woken
-at once by other local processes' datagrams on the notify socket; the gap filler otherwise). Each
+Events reach the hub from three feeds: this process's own publisher (a direct hand-off), the wake-up
+adapter of other processes' publishers (``heimdall.events.wakeup``: a local datagram carrying an id,
+or a Redis message carrying the envelope) and a tail of the database log (always: the gap filler,
+and what a bare id wakes). Each
 event is encoded once and written to all its subscribers by the ``Flusher`` once per event-loop
 iteration (see ``heimdall.events.connection`` and ``heimdall.events.wire``). The hub dispatches in strictly
 increasing id order: an event is taken directly only when it is the very next id; any other id
@@ -22,6 +23,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,11 +31,10 @@ from heimdall.errors import HeimdallError
 from heimdall.events.connection import Connection, Flusher, Item, Send
 from heimdall.events.envelope import iso_ms
 from heimdall.events.log import EventLog
-from heimdall.events.notify import NotifyListener, notify_path
 from heimdall.events.protocol import PingOp, ProtocolError, SubscribeOp, parse_client_message
 from heimdall.events.topics import subscription_keys
+from heimdall.events.wakeup import Wakeup
 from heimdall.events.wire import Encoded, FrameWriter
-from heimdall.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,36 +42,43 @@ REPLAY_PAGE = 500
 TAIL_PAGE = 1000
 
 
+@dataclass(frozen=True)
+class HubTuning:
+    """How a hub paces itself; the defaults are what ``heimdall serve`` runs with."""
+
+    # How often the log is tailed as the gap filler; None: the wake-up adapter's choice (25 ms without one).
+    poll_interval_s: float | None = None
+    heartbeat_s: float = 15.0
+    # Per-connection outbound queue (envelopes) before coalescing and overflow (docs/events.md).
+    queue_size: int = 1000
+    # Under a stream of wake-ups, the log is read at most this often, so each read is a batch.
+    min_read_gap_s: float = 0.004
+
+
 class Hub:
-    def __init__(
-        self,
-        event_log: EventLog,
-        *,
-        poll_interval_s: float = 0.025,
-        heartbeat_s: float = 15.0,
-        queue_size: int = 1000,
-        redis_url: str = "",
-        channel: str = "heimdall:events",
-        notify_path: str = "",
-        min_read_gap_s: float = 0.004,
-    ) -> None:
+    def __init__(self, event_log: EventLog, *, wakeup: Wakeup | None = None,
+                 tuning: HubTuning | None = None) -> None:
+        tuning = tuning or HubTuning()
         self.log = event_log
-        self.poll_interval_s = poll_interval_s
-        self.heartbeat_s = heartbeat_s
-        self.queue_size = queue_size
-        self.redis_url = redis_url
-        self.channel = channel
-        self.notify_path = notify_path
-        self.min_read_gap_s = min_read_gap_s
+        self.wakeup = wakeup
+        fallback_s = wakeup.tail_interval_s if wakeup is not None else 0.025
+        self.poll_interval_s = tuning.poll_interval_s if tuning.poll_interval_s is not None else fallback_s
+        self.heartbeat_s = tuning.heartbeat_s
+        self.queue_size = tuning.queue_size
+        self.min_read_gap_s = tuning.min_read_gap_s
         self.last_id = 0
         self.dispatched_total = 0
         self._connections: dict[str, Connection] = {}
         self._subscribers: dict[str, set[Connection]] = defaultdict(set)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake = asyncio.Event()
-        self._tasks: list[asyncio.Task] = []
+        self._tasks: list[asyncio.Task[None]] = []
         self._flusher = Flusher()
-        self._notify: NotifyListener | None = None
+
+    @property
+    def bus(self) -> str:
+        """How other processes' events reach this hub: "embedded" (datagrams, or only the log) or "redis"."""
+        return self.wakeup.bus if self.wakeup is not None else "embedded"
 
     # -- lifecycle -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -81,23 +89,16 @@ class Hub:
             asyncio.create_task(self._tail_loop(), name="hub-tail"),
             asyncio.create_task(self._heartbeat_loop(), name="hub-heartbeat"),
         ]
-        if self.redis_url:
-            from heimdall.events.redis_feed import redis_feed
-
-            self._tasks.append(asyncio.create_task(redis_feed(self), name="hub-redis"))
-        elif self.notify_path:
-            self._notify = NotifyListener(self.notify_path, self._on_notified)
-            if not await self._notify.start():
-                self._notify = None
+        if self.wakeup is not None:
+            await self.wakeup.listen(self)
 
     async def stop(self) -> None:
+        if self.wakeup is not None:
+            await self.wakeup.stop_listening()
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks = []
-        if self._notify is not None:
-            self._notify.stop()
-            self._notify = None
         for connection in list(self._connections.values()):
             await self.disconnect(connection)
 
@@ -111,7 +112,7 @@ class Hub:
             loop.call_soon_threadsafe(self.offer, envelope)
 
     def offer(self, envelope: dict[str, Any]) -> None:
-        """A committed event from a notification feed (event-loop thread)."""
+        """A committed event from this process's publisher or a wake-up (event-loop thread)."""
         event_id = envelope["id"]
         if event_id <= self.last_id:
             return
@@ -123,8 +124,8 @@ class Hub:
     def wake(self) -> None:
         self._wake.set()
 
-    def _on_notified(self, event_id: int) -> None:
-        # Another process appended ``event_id``: read the log now rather than at the next poll.
+    def notified(self, event_id: int) -> None:
+        """Another process appended ``event_id`` (a wake-up without the envelope): read the log now."""
         if event_id > self.last_id:
             self._wake.set()
 
@@ -304,17 +305,3 @@ def _already_delivered(envelope: dict[str, Any], prior: dict[str, int]) -> bool:
 
 def _now_iso() -> str:
     return iso_ms(datetime.now(UTC))
-
-
-def make_hub(settings: Settings, event_log: EventLog, **options: Any) -> Hub:
-    """The hub for this API process: tail the log often when it is the only feed, rarely with Redis."""
-    from heimdall.events.publisher import check_events_url, redis_channel
-
-    redis_url = check_events_url(settings.events_url)
-    defaults: dict[str, Any] = {
-        "poll_interval_s": 0.5 if redis_url else 0.025,
-        "redis_url": redis_url,
-        "channel": redis_channel(settings),
-        "notify_path": "" if redis_url else notify_path(settings.resolved_database_url),
-    }
-    return Hub(event_log, **{**defaults, **options})

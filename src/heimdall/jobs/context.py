@@ -6,6 +6,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from heimdall.jobs.repository import JobRepository, LeaseLost
 from heimdall.jobs.topics import Publish, job_topic
 from heimdall.store.blob import BlobStore
@@ -29,9 +31,10 @@ class JobCancelled(JobStopped):
 class JobContext:
     """Handed to a job function. Every write requires the job's row to still name this worker."""
 
-    def __init__(self, job_id: str, params: dict[str, Any], *, blobs: BlobStore, session_factory,
-                 publish: Publish, worker_id: str, checkpoint_key: str | None = None,
-                 attempt: int = 0, stop_requested: Callable[[], bool] | None = None) -> None:
+    def __init__(self, job_id: str, params: dict[str, Any], *, blobs: BlobStore,
+                 session_factory: sessionmaker[Session], publish: Publish, worker_id: str,
+                 checkpoint_key: str | None = None, attempt: int = 0,
+                 stop_requested: Callable[[], bool] | None = None) -> None:
         self.job_id = job_id
         self.params = params
         self.blobs = blobs
@@ -107,6 +110,11 @@ class JobContext:
         if not self._checkpoint_key:
             return None
         return self.blobs.get_bytes(self._checkpoint_key)
+
+    def holds_lease(self, session: Session) -> bool:
+        """Whether the job row still names this worker, read inside the caller's transaction: a use case
+        that commits its own rows under the job's lease (a dataset's shards) checks it in that transaction."""
+        return JobRepository.names_worker(session, self.job_id, self.worker_id)
 
     def check(self, on_pause: Callable[[], None] | None = None) -> None:
         """Honour controls: pause -> ``on_pause()`` then JobPaused; cancel -> JobCancelled.

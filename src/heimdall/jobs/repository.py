@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from heimdall.errors import NotFound, StorageError
 from heimdall.jobs import lifecycle
@@ -186,6 +187,11 @@ class JobRepository:
 
     def set_checkpoint_key(self, job_id: str, worker_id: str, key: str) -> bool:
         return self._write(self._owned(job_id, worker_id).values(checkpoint_key=key, updated_at=utcnow())) == 1
+
+    @staticmethod
+    def names_worker(session: Session, job_id: str, worker_id: str) -> bool:
+        """Whether the job row still names ``worker_id``, read in the caller's transaction ``session``."""
+        return session.scalar(select(JOBS.c.worker_id).where(JOBS.c.id == job_id)) == worker_id
 
     def control(self, job_id: str, worker_id: str) -> tuple[str | None, bool]:
         """(requested control, whether the row still names this worker)."""

@@ -11,6 +11,8 @@ import logging
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from heimdall.errors import Conflict, HeimdallError, InvalidInput, NotFound
 from heimdall.jobs import leases, lifecycle
 from heimdall.jobs.registry import get_kind
@@ -32,7 +34,7 @@ class Executor(Protocol):
 
 
 class JobService:
-    def __init__(self, session_factory, publish: Publish, executor: Executor | None = None,
+    def __init__(self, session_factory: sessionmaker[Session], publish: Publish, executor: Executor | None = None,
                  blobs: BlobStore | None = None, *, max_attempts: int = 3) -> None:
         self.session_factory = session_factory
         self.publish = publish
@@ -57,6 +59,10 @@ class JobService:
 
     def get(self, job_id: str) -> dict[str, Any]:
         return self.repository.get(job_id)
+
+    def find(self, job_id: str) -> dict[str, Any] | None:
+        """The job, or None when it does not exist (any more): how a use case asks after its job."""
+        return self.repository.find(job_id)
 
     def list(self, kind: str | None = None, status: str | None = None, offset: int = 0,
              limit: int = 50) -> tuple[list[dict[str, Any]], int]:

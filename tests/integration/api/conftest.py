@@ -1,38 +1,27 @@
-"""The real app (``build_services``: migrated SQLite, blob store, publisher, hub, job service) served by
-a real uvicorn on a free port, and an httpx client for it."""
+"""The real platform (``build_platform``: migrated SQLite, blob store, publisher, hub, job engine, local
+executor) served by a real uvicorn on a free port, and an httpx client for it."""
 
 from __future__ import annotations
+
+import contextlib
 
 import httpx
 import pytest
 
-from heimdall.api.app import create_app
-from heimdall.api.bootstrap import build_services
-from heimdall.api.server import ThreadedServer
-from heimdall.settings import Settings
-
-
-def _settings(tmp_path, **overrides) -> Settings:
-    values = {"data_dir": tmp_path, "job_modules": ["heimdall.jobs.kinds.counting"], "demo_network": False,
-              "local_workers": 0, "max_body_bytes": 64 * 1024, **overrides}
-    return Settings(**values)
+from support.platform import COUNTING_JOB_MODULE, serving
 
 
 @pytest.fixture
-def make_server(tmp_path):
+def make_server(make_platform):
     """Start a server with settings overrides (local_workers=0 by default: jobs stay queued)."""
-    servers: list[ThreadedServer] = []
+    with contextlib.ExitStack() as servers:
 
-    def start(static_dir=None, **overrides) -> ThreadedServer:
-        settings = _settings(tmp_path / f"s{len(servers)}", **overrides)
-        app = create_app(settings, services=build_services(settings), static_dir=static_dir)
-        server = ThreadedServer(app).start()
-        servers.append(server)
-        return server
+        def start(static_dir=None, **overrides):
+            settings = {"job_modules": [COUNTING_JOB_MODULE], "local_workers": 0, "max_body_bytes": 64 * 1024,
+                        **overrides}
+            return servers.enter_context(serving(make_platform(inline_jobs=False, **settings), static_dir))
 
-    yield start
-    for server in servers:
-        server.stop()
+        yield start
 
 
 @pytest.fixture

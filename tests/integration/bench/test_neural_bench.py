@@ -63,12 +63,10 @@ def test_cli_with_an_onnx_file(tiny_rss_onnx: Path) -> None:
 
 
 def test_cli_judges_the_deployed_models_of_the_data_dir(tiny_rss_onnx: Path, tmp_path: Path) -> None:
-    from heimdall.cli.dataset import LocalPlatform
-    from heimdall.services.models import ModelRegistry
-    from heimdall.store.db import make_session_factory
+    from heimdall.cli.local import local_platform
 
-    with LocalPlatform(tmp_path, None) as local:
-        registry = ModelRegistry(make_session_factory(local.engine), local.blobs, local.publish)
+    with local_platform(tmp_path, None) as local:  # the platform the CLI builds for this data dir
+        registry = local.registry
         deployed = registry.register("g7 rss tiny", tiny_rss_onnx.read_bytes())
         registry.deploy(deployed["id"])
         other = registry.register("not deployed", tiny_rss_onnx.read_bytes())

@@ -1,5 +1,6 @@
-"""Datasets over a real SQLite file and a real local blob directory, jobs run by the inline executor
-(the same job function a server's workers run), and a real app on a real uvicorn for the API tests."""
+"""Datasets on the test platform (``build_platform`` over a real SQLite file and a real local blob
+directory, jobs run inline: the same job function a server's workers run), and a real app on a real
+uvicorn for the API tests."""
 
 from __future__ import annotations
 
@@ -8,22 +9,10 @@ from typing import Any
 import httpx
 import pytest
 
-import heimdall.jobs.kinds.datasets  # noqa: F401 - registers dataset.generate
-from heimdall.api.app import create_app
-from heimdall.api.server import ThreadedServer
-from heimdall.api.services import Services
 from heimdall.errors import StorageError
-from heimdall.events.log import EventLog
-from heimdall.events.publisher import Publisher
-from heimdall.jobs.executors import InlineExecutor
-from heimdall.jobs.service import JobService
-from heimdall.services.datasets import DatasetService
-from heimdall.services.networks import NetworkService
-from heimdall.services.receivers import ReceiverService
-from heimdall.settings import Settings
+from heimdall.platform.root import Platform
 from heimdall.store.blob import LocalBlobStore
-from heimdall.store.db import Base, make_engine, make_session_factory
-from heimdall.store.schema import load_all_tables
+from support.platform import PlatformFactory, api_client
 
 # The toy network of configs/datasets/toy.yaml as stored receivers (the two S-meter ones are OpenWebRX).
 TOY_RECEIVERS = [
@@ -63,67 +52,48 @@ class FailingBlobs:
         return getattr(self.inner, name)
 
 
-class Platform:
-    """What `heimdall serve` builds for datasets, with the inline executor."""
+class DatasetPlatform:
+    """The test platform (what `heimdall serve` builds, with inline jobs) plus dataset helpers; every
+    other attribute is the platform's (``datasets``, ``jobs``, ``networks``, ``publish``, ...)."""
 
-    def __init__(self, tmp_path, blobs=None) -> None:
-        load_all_tables()
-        tmp_path.mkdir(parents=True, exist_ok=True)
-        self.settings = Settings(data_dir=tmp_path, log_level="WARNING")
-        self.engine = make_engine(self.settings.resolved_database_url)
-        Base.metadata.create_all(self.engine)
-        self.session_factory = make_session_factory(self.engine)
-        self.local_blobs = LocalBlobStore(tmp_path / "blobs")
-        self.blobs = blobs(self.local_blobs) if blobs else self.local_blobs
-        self.publish = Publisher(EventLog(self.session_factory))
+    def __init__(self, make_platform: PlatformFactory, blobs=None) -> None:
+        self.local_blobs: LocalBlobStore | None = None
+
+        def wrap(local: LocalBlobStore):
+            self.local_blobs = local
+            return blobs(local) if blobs else local
+
+        self.platform: Platform = make_platform(wrap_blobs=wrap, heartbeat_interval_s=0.5)
         self.hooks: list = []
-        self.publish.add_listener(self._on_event)
-        self.executor = InlineExecutor(self.session_factory, self.publish, self.blobs, heartbeat_interval_s=0.5)
-        self.jobs = JobService(self.session_factory, self.publish, self.executor, self.blobs)
-        self.datasets = DatasetService(self.session_factory, self.publish, self.jobs, self.blobs)
-        self.receivers = ReceiverService(self.session_factory, self.publish)
-        self.networks = NetworkService(self.session_factory, self.publish)
+        self.platform.publish.add_listener(self._on_event)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.platform, name)
 
     def _on_event(self, envelope: dict[str, Any]) -> None:
         for hook in list(self.hooks):
             hook(envelope)
 
     def make_network(self, receivers=TOY_RECEIVERS, name: str = "toy") -> dict[str, Any]:
-        ids = [self.receivers.create(dict(fields))["id"] for fields in receivers]
-        return self.networks.create({"name": name, "receiver_ids": ids})
+        ids = [self.platform.receivers.create(dict(fields))["id"] for fields in receivers]
+        return self.platform.networks.create({"name": name, "receiver_ids": ids})
 
     def logged(self, topic: str = "datasets") -> list[tuple[str, dict]]:
-        return [(e["event"], e["data"]) for e in self.publish.log.read_after(0) if e["topic"] == topic]
+        return [(e["event"], e["data"]) for e in self.platform.publish.log.read_after(0) if e["topic"] == topic]
 
     def blob_keys(self, prefix: str = "datasets/") -> list[str]:
         return self.local_blobs.list(prefix)
 
-    def services(self) -> Services:
-        return Services(settings=self.settings, session_factory=self.session_factory, publish=self.publish,
-                        jobs=self.jobs, blobs=self.blobs, extra={"datasets": self.datasets})
 
-    def close(self) -> None:
-        self.engine.dispose()
+@pytest.fixture
+def platform(make_platform) -> DatasetPlatform:
+    return DatasetPlatform(make_platform)
 
 
 @pytest.fixture
-def platform(tmp_path):
-    made = Platform(tmp_path)
-    yield made
-    made.close()
-
-
-@pytest.fixture
-def platform_factory(tmp_path):
-    made: list[Platform] = []
-
-    def make(**kwargs) -> Platform:
-        made.append(Platform(tmp_path / f"p{len(made)}", **kwargs))
-        return made[-1]
-
-    yield make
-    for item in made:
-        item.close()
+def platform_factory(make_platform):
+    """``platform_factory(blobs=wrap)`` -> another DatasetPlatform (``wrap(local blob store)`` -> its blobs)."""
+    return lambda **kwargs: DatasetPlatform(make_platform, **kwargs)
 
 
 @pytest.fixture
@@ -133,8 +103,7 @@ def network(platform) -> dict[str, Any]:
 
 @pytest.fixture
 def client(platform):
-    app = create_app(platform.settings, services=platform.services(), static_dir=None)
-    with ThreadedServer(app) as server, httpx.Client(base_url=f"{server.http_url}/api/v1", timeout=60) as http:
+    with api_client(platform.platform) as http:
         yield http
 
 

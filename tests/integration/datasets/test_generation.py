@@ -9,7 +9,7 @@ from sqlalchemy import update
 
 from heimdall.errors import Conflict, InvalidInput, NotFound
 from heimdall.jobs.repository import JOBS
-from heimdall.services.dataset_shards import dataset_prefix
+from heimdall.services.datasets.shards import dataset_prefix
 from heimdall.store.db import transaction
 from heimdall.synth import generate, load_config, write_shard
 

@@ -1,5 +1,5 @@
-"""A real uvicorn server (in a thread) with an embedded hub on a temporary SQLite log, and a small
-``websockets`` client that collects envelopes."""
+"""A real uvicorn server (in a thread) serving the test platform (its embedded hub on a temporary SQLite
+log), and a small ``websockets`` client that collects envelopes."""
 
 from __future__ import annotations
 
@@ -10,13 +10,9 @@ from dataclasses import dataclass
 import pytest
 import websockets
 
-from heimdall.api.app import create_app
 from heimdall.api.server import ThreadedServer
-from heimdall.api.services import Services
-from heimdall.events import Hub, Publisher, make_publisher
-from heimdall.settings import Settings
-from heimdall.store.db import Base, make_engine, make_session_factory
-from heimdall.store.tables.events import EventRow
+from heimdall.events import Hub, HubTuning, Publisher
+from support.platform import serving
 
 RECV_TIMEOUT_S = 10.0
 
@@ -83,18 +79,10 @@ class Client:
 
 
 @pytest.fixture
-def live_server(tmp_path):
-    settings = Settings(data_dir=tmp_path)
-    engine = make_engine(settings.resolved_database_url)
-    Base.metadata.create_all(engine, tables=[EventRow.__table__])
-    factory = make_session_factory(engine)
-    publish = make_publisher(settings, factory)
-    hub = Hub(publish.log, heartbeat_s=0.3, queue_size=200)
-    app = create_app(settings, services=Services(settings=settings, session_factory=factory, publish=publish,
-                                                  hub=hub), static_dir=None)
-    with ThreadedServer(app) as server:
-        yield LiveServer(server=server, publish=publish, hub=hub)
-    engine.dispose()
+def live_server(make_platform):
+    platform = make_platform(hub_tuning=HubTuning(heartbeat_s=0.3, queue_size=200))
+    with serving(platform) as server:
+        yield LiveServer(server=server, publish=platform.publish, hub=platform.hub)
 
 
 @pytest.fixture

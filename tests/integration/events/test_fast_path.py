@@ -11,13 +11,9 @@ import sys
 import pytest
 import websockets
 
-from heimdall.api.app import create_app
-from heimdall.api.server import ThreadedServer
-from heimdall.api.services import Services
-from heimdall.events import make_hub, make_publisher
-from heimdall.settings import Settings
-from heimdall.store.db import Base, make_engine, make_session_factory
-from heimdall.store.tables.events import EventRow
+from heimdall.events import HubTuning
+from heimdall.events.local_wakeup import LocalWakeup
+from support.platform import serving
 
 JOB = "job:00000000-0000-4000-8000-0000000000e1"
 # Far longer than any receive timeout here: only the wake-up socket can deliver in time.
@@ -50,20 +46,13 @@ async def test_the_server_writes_raw_frames_and_clients_parse_every_one(live_ser
 
 
 @pytest.fixture
-def notify_server(tmp_path):
-    settings = Settings(data_dir=tmp_path)
-    engine = make_engine(settings.resolved_database_url)
-    Base.metadata.create_all(engine, tables=[EventRow.__table__])
-    factory = make_session_factory(engine)
-    publish = make_publisher(settings, factory)
-    hub = make_hub(settings, publish.log, poll_interval_s=NEVER_POLL_S)
-    assert hub.notify_path
-    app = create_app(settings, services=Services(settings=settings, session_factory=factory, publish=publish,
-                                                  hub=hub), static_dir=None)
-    with ThreadedServer(app) as server:
-        yield server, tmp_path
-    engine.dispose()
-    assert not os.path.exists(hub.notify_path)  # the server removes its socket when it stops
+def notify_server(make_platform):
+    platform = make_platform(hub_tuning=HubTuning(poll_interval_s=NEVER_POLL_S))
+    wakeup = platform.wakeup
+    assert isinstance(wakeup, LocalWakeup) and wakeup.path
+    with serving(platform) as server:
+        yield server, platform.settings.data_dir
+    assert not os.path.exists(wakeup.path)  # the server removes its socket when it stops
 
 
 async def test_another_process_wakes_the_hub_through_the_notify_socket(notify_server):

@@ -4,28 +4,21 @@ events out to every API process's hub."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-import os
 import subprocess
 import sys
-import uuid
 
 import pytest
 import websockets
-from sqlalchemy import create_engine, text
 
-from heimdall.api.app import create_app
-from heimdall.api.server import ThreadedServer
-from heimdall.api.services import Services
-from heimdall.events import make_hub, make_publisher
 from heimdall.events.log import EventLog
-from heimdall.settings import Settings
 from heimdall.store.db import make_engine, make_session_factory
 from heimdall.store.schema import upgrade_database
+from support.platform import serving
+from support.services import REDIS_URL, require_service
 
 pytestmark = pytest.mark.scaled
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-REDIS_URL = "redis://127.0.0.1:6379/0"
 JOB = "job:00000000-0000-4000-8000-0000000000c1"
 
 # A worker process: publishes through its own publisher (log append + Redis), like a Celery worker.
@@ -41,32 +34,10 @@ for step in range(int(sys.argv[4])):
 """
 
 
-def require_service(name: str, port: int) -> None:
-    import socket
-
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=2).close()
-    except OSError as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{name} is unreachable: {exc}")
-        pytest.skip(f"{name} is unreachable: {exc}")
-
-
 @pytest.fixture
-def pg_url():
-    require_service("PostgreSQL", 5432)
-    schema = f"heimdall_events_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    url = f"{PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    upgrade_database(url)
-    try:
-        yield url
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+def pg_url(postgres_url):
+    upgrade_database(postgres_url)
+    return postgres_url
 
 
 def _writers(tmp_path, url: str, events_url: str, count: int, per_writer: int) -> list[subprocess.Popen]:
@@ -110,19 +81,13 @@ async def _collect(socket, count: int) -> list[dict]:
     return received
 
 
-async def test_redis_fans_out_to_every_api_process(tmp_path, pg_url):
+async def test_redis_fans_out_to_every_api_process(tmp_path, pg_url, make_platform):
     require_service("Redis", 6379)
-    settings = Settings(data_dir=tmp_path, database_url=pg_url, events_url=REDIS_URL)
-    engines, servers = [], []
-    for _ in range(2):
-        engine = make_engine(pg_url)
-        factory = make_session_factory(engine)
-        publish = make_publisher(settings, factory)
-        services = Services(settings=settings, session_factory=factory, publish=publish,
-                            hub=make_hub(settings, publish.log))
-        servers.append(ThreadedServer(create_app(settings, services=services, static_dir=None)).start())
-        engines.append(engine)
-    try:
+    with contextlib.ExitStack() as running:
+        # Two API processes' platforms on one database and one Redis: each with its own hub.
+        servers = [running.enter_context(serving(make_platform(data_dir=tmp_path, database_url=pg_url,
+                                                               events_url=REDIS_URL)))
+                   for _ in range(2)]
         clients = await asyncio.gather(*(_client(server.ws_url) for server in servers))
         writers = _writers(tmp_path, pg_url, REDIS_URL, count=2, per_writer=100)
         results = await asyncio.gather(*(_collect(socket, 200) for socket in clients))
@@ -133,8 +98,3 @@ async def test_redis_fans_out_to_every_api_process(tmp_path, pg_url):
             assert {message["data"]["writer"] for message in received} == {"w0", "w1"}
         assert results[0] == results[1]  # both API processes delivered the very same envelopes
         await asyncio.gather(*(socket.close() for socket in clients))
-    finally:
-        for server in servers:
-            server.stop()
-        for engine in engines:
-            engine.dispose()

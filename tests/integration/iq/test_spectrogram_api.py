@@ -9,11 +9,11 @@ from .conftest import generate
 
 
 @pytest.fixture
-def iq_dataset(client, platform):
-    return generate(client, platform["network_id"], "iq-tiny", iq={"enabled": True})
+def iq_dataset(client, iq_network):
+    return generate(client, iq_network["network_id"], "iq-tiny", iq={"enabled": True})
 
 
-def test_spectrogram_of_a_stored_capture(client, platform, iq_dataset):
+def test_spectrogram_of_a_stored_capture(client, iq_network, iq_dataset):
     sample = client.get(f"/datasets/{iq_dataset['id']}/samples", params={"limit": 5}).json()["items"][2]
     receiver = sample["measurement_set"]["receivers"][1]["id"]
     response = client.get(f"/datasets/{iq_dataset['id']}/samples/2/spectrogram",
@@ -53,10 +53,10 @@ def test_unknown_things_are_404_and_bad_nfft_422(client, iq_dataset):
         assert response.json()["error"]["message"]
 
 
-def test_a_dataset_without_iq_is_409_with_the_reason(client, platform):
-    dataset = generate(client, platform["network_id"], "no-iq")
+def test_a_dataset_without_iq_is_409_with_the_reason(client, iq_network):
+    dataset = generate(client, iq_network["network_id"], "no-iq")
     response = client.get(f"/datasets/{dataset['id']}/samples/0/spectrogram",
-                          params={"receiver": platform["receiver_ids"][0]})
+                          params={"receiver": iq_network["receiver_ids"][0]})
     assert response.status_code == 409, response.text
     assert response.json()["error"]["code"] == "conflict"
     assert "iq.enabled" in response.json()["error"]["message"]

@@ -16,8 +16,10 @@ from heimdall.jobs.service import JobService
 from heimdall.store.blob import LocalBlobStore
 from heimdall.store.db import make_engine, make_session_factory
 from heimdall.store.schema import upgrade_database
+from support.events import EventRecorder as Recorder
+from support.services import AMQP_URL, REDIS_URL, require_service
 
-from .conftest import AMQP_URL, REDIS_URL, Recorder, make_settings, require_service, wait_for
+from .conftest import make_settings, wait_for
 
 pytestmark = pytest.mark.scaled
 HEIMDALL = Path(sys.executable).with_name("heimdall")
@@ -42,7 +44,7 @@ class CeleryPlatform:
         env = {**os.environ, **{f"HEIMDALL_{key.upper()}": str(value) for key, value in {
             "data_dir": tmp_path, "database_url": self.settings.database_url, "blob_url": self.settings.blob_url,
             "broker_url": broker_url, "job_queue_prefix": self.settings.job_queue_prefix,
-            "job_modules": "heimdall.jobs.kinds.counting", "heartbeat_interval_s": 0.2,
+            "job_modules": "heimdall.services.counting_job", "heartbeat_interval_s": 0.2,
             "heartbeat_timeout_s": 5, "job_event_publisher": self.settings.job_event_publisher,
             "log_level": "WARNING",
         }.items()}}

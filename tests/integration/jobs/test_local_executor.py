@@ -7,6 +7,8 @@ import signal
 
 from heimdall.jobs import leases
 
+from .conftest import wait_for
+
 
 def assert_continued(result: dict, total: int, runs: int) -> None:
     assert len(result["runs"]) == runs
@@ -23,9 +25,12 @@ def test_runs_the_counting_job_to_completion_in_a_child_process(platform_factory
     assert done["status"] == "completed", done["reason"]
     assert done["result"]["executed"] == [1, 2, 3, 4, 5]
     assert done["worker_id"].split(":")[1] == str(os.getpid())  # claimed by this server's supervisor
-    # Events of the child reach the server's publisher.
+    # Events of the child reach the server's publisher (relayed by the supervisor, so a moment after the
+    # child's own write of the outcome to the database).
+    states = lambda: [e["status"] for e in platform.recorder.named("job.state", job["id"])]
+    wait_for(lambda: "completed" in states(), 10, "the completed job.state event")
     assert platform.recorder.named("job.progress", job["id"])[-1]["step"] == 5
-    assert [e["status"] for e in platform.recorder.named("job.state", job["id"])] == ["running", "completed"]
+    assert states() == ["running", "completed"]
     assert len(platform.service.metrics(job["id"])) == 5
 
 

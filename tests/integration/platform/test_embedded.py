@@ -13,8 +13,8 @@ import pytest
 
 
 @pytest.mark.slow
-def test_embedded_counting_job_over_ws(processes, platform, tmp_path):
-    env = platform.env(data_dir=tmp_path / "data", job_modules="heimdall.jobs.kinds.counting",
+def test_embedded_counting_job_over_ws(processes, helpers, tmp_path):
+    env = helpers.env(data_dir=tmp_path / "data", job_modules="heimdall.services.counting_job",
                        demo_network="false", heartbeat_interval_s=0.5, log_level="INFO")
     server = processes("serve", "serve", env).wait_ready()
     children: set[int] = set()
@@ -22,15 +22,15 @@ def test_embedded_counting_job_over_ws(processes, platform, tmp_path):
 
     def watch_children() -> None:  # the worker processes exist only while a job runs
         while not stop.is_set():
-            children.update(platform.descendants(server.process.pid))
+            children.update(helpers.descendants(server.process.pid))
             time.sleep(0.1)
 
     watcher = threading.Thread(target=watch_children, daemon=True)
     watcher.start()
-    outcome = asyncio.run(platform.scenario(server.http_url, server.ws_url))
+    outcome = asyncio.run(helpers.scenario(server.http_url, server.ws_url))
     stop.set()
     watcher.join()
-    platform.check(outcome)
+    helpers.check(outcome)
     assert children, "the job should have run in a child process"
 
     # Ctrl-C stops cleanly: exit status 0, the app's shutdown ran, nothing left running.
@@ -38,16 +38,16 @@ def test_embedded_counting_job_over_ws(processes, platform, tmp_path):
     assert "Application shutdown complete" in server.log_path.read_text()
     # multiprocessing's resource tracker notices its parent's exit a moment later: allow it a few seconds.
     deadline = time.monotonic() + 5.0
-    while [pid for pid in children if platform.pid_alive(pid)] and time.monotonic() < deadline:
+    while [pid for pid in children if helpers.pid_alive(pid)] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert not [pid for pid in children if platform.pid_alive(pid)]
+    assert not [pid for pid in children if helpers.pid_alive(pid)]
     with pytest.raises(httpx.ConnectError):
         httpx.get(f"{server.http_url}/api/v1/health", timeout=2)
 
 
 @pytest.mark.slow
-def test_ctrl_c_pauses_a_running_job_and_the_next_start_resumes_it(processes, platform, tmp_path):
-    env = platform.env(data_dir=tmp_path / "data", job_modules="heimdall.jobs.kinds.counting",
+def test_ctrl_c_pauses_a_running_job_and_the_next_start_resumes_it(processes, helpers, tmp_path):
+    env = helpers.env(data_dir=tmp_path / "data", job_modules="heimdall.services.counting_job",
                        demo_network="false", heartbeat_interval_s=0.5)
     server = processes("serve", "serve-1", env).wait_ready()
     job = httpx.post(f"{server.http_url}/api/v1/jobs", json={

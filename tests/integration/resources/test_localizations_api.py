@@ -14,9 +14,9 @@ TRUTH = (45.21, 7.38)
 
 
 @pytest.fixture
-def g7(services, client) -> dict:
+def g7(platform, client) -> dict:
     """The demo network as the API shows it (seeded the way ``heimdall serve`` seeds it)."""
-    seed_demo_network(services.session_factory, services.publish)
+    seed_demo_network(platform.session_factory, platform.publish)
     (network,) = client.get("/networks").json()["items"]
     return network
 

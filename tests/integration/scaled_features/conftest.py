@@ -1,30 +1,25 @@
 """One scaled stack for the module: a moto S3 server, a fresh PostgreSQL schema, a `heimdall worker`
 (Celery on Redis, queues cpu and gpu), Redis events and one `heimdall serve` API process.
 
-The process, port and /ws helpers are the platform tests' (tests/integration/platform/conftest.py), loaded
-from that file; only the fixtures here are module-scoped so datasets and training share one stack.
-Services are skipped when unreachable, except under CI=true, where that fails the test.
+The process, moto, PostgreSQL and /ws helpers are the suite's (tests/support); only the fixtures here
+are module-scoped so datasets and training share one stack. Services are skipped when unreachable,
+except under CI=true, where that fails the test.
 """
 
 from __future__ import annotations
 
-import importlib.util
-import os
 import signal
-import socket
-import time
 import uuid
-from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
 
-_PLATFORM_CONFTEST = Path(__file__).resolve().parents[1] / "platform" / "conftest.py"
-_spec = importlib.util.spec_from_file_location("heimdall_tests_platform_helpers", _PLATFORM_CONFTEST)
-helpers = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(helpers)
+from support.moto import moto_server
+from support.postgres import postgres_schema
+from support.processes import BIN, Processes, descendants, heimdall_env
+from support.services import AWS_ENV, REDIS_URL, require_service
+from support.ws import Watcher
 
 WORKER_QUEUES = ("cpu", "gpu")  # what `heimdall worker` consumes by default (docs/registry.md)
 
@@ -32,47 +27,15 @@ WORKER_QUEUES = ("cpu", "gpu")  # what `heimdall worker` consumes by default (do
 @pytest.fixture(scope="module")
 def started(tmp_path_factory):
     """Start processes through this; every one is stopped (SIGTERM, then SIGKILL) at module teardown."""
-    log_dir = tmp_path_factory.mktemp("scaled-logs")
-    processes: list = []
-
-    def start(kind: str, name: str, env: dict[str, str], argv: list[str] | None = None):
-        process = (helpers.ServeProcess(name, env, log_dir) if kind == "serve"
-                   else helpers.Process(name, argv or [], env, log_dir))
-        processes.append(process)
-        return process
-
-    yield start
-    for process in reversed(processes):
-        process.stop(signal.SIGTERM)
-
-
-def _moto(started) -> str:
-    port = helpers.free_port()
-    moto = started("moto", "moto", {**os.environ, **helpers.AWS_ENV},
-                   [str(helpers.BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)])
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            return f"http://127.0.0.1:{port}"
-        except OSError:
-            assert moto.alive() and time.monotonic() < deadline, "moto_server did not start"
-            time.sleep(0.1)
+    processes = Processes(tmp_path_factory.mktemp("scaled-logs"))
+    yield processes
+    processes.stop_all()
 
 
 @pytest.fixture(scope="module")
 def postgres_schema_url():
-    helpers.require_service("PostgreSQL", 5432)
-    schema = f"heimdall_features_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(helpers.PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        yield f"{helpers.PG_ADMIN_URL}?options=-csearch_path%3D{schema}"
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema("heimdall_features") as url:
+        yield url
 
 
 def _delete_queues(broker_url: str, prefix: str) -> None:
@@ -87,9 +50,9 @@ def _delete_queues(broker_url: str, prefix: str) -> None:
 def stack(started, postgres_schema_url, tmp_path_factory):
     """The running stack: ``api`` (a ServeProcess), ``worker``, ``s3`` (a boto3 client on moto), ``bucket``,
     ``prefix`` (the blob store's key prefix in the bucket), ``http`` (an httpx client on /api/v1)."""
-    helpers.require_service("Redis", 6379)
+    require_service("Redis", 6379)
     with pytest.MonkeyPatch.context() as patch:
-        for key, value in helpers.AWS_ENV.items():
+        for key, value in AWS_ENV.items():
             patch.setenv(key, value)  # for boto3 in this process
         yield from _run_stack(started, postgres_schema_url, tmp_path_factory)
 
@@ -97,19 +60,19 @@ def stack(started, postgres_schema_url, tmp_path_factory):
 def _run_stack(started, database_url: str, tmp_path_factory):
     import boto3
 
-    endpoint = _moto(started)
+    endpoint = started.enter(moto_server(started.log_dir))
     bucket, prefix = f"heimdall-features-{uuid.uuid4().hex[:10]}", "heimdall"
     s3 = boto3.client("s3", endpoint_url=endpoint)
     s3.create_bucket(Bucket=bucket)
     queue_prefix = f"heimdall-features-{uuid.uuid4().hex[:10]}-"
-    env = {**helpers.heimdall_env(
+    env = {**heimdall_env(
         data_dir=tmp_path_factory.mktemp("scaled-data"), database_url=database_url,
-        blob_url=f"s3://{bucket}/{prefix}", s3_endpoint_url=endpoint, broker_url=helpers.REDIS_URL,
-        events_url=helpers.REDIS_URL, job_queue_prefix=queue_prefix, demo_network="true",
+        blob_url=f"s3://{bucket}/{prefix}", s3_endpoint_url=endpoint, broker_url=REDIS_URL,
+        events_url=REDIS_URL, job_queue_prefix=queue_prefix, demo_network="true",
         heartbeat_interval_s=0.5, log_level="INFO",
-    ), **helpers.AWS_ENV, "OMP_NUM_THREADS": "1"}  # the machine is shared: one torch thread
+    ), **AWS_ENV, "OMP_NUM_THREADS": "1"}  # the machine is shared: one torch thread
     # No --queues: the default must cover both queues (training jobs go to ``gpu``).
-    worker = started("worker", "worker", env, [str(helpers.BIN / "heimdall"), "worker", "--concurrency", "1"])
+    worker = started("worker", "worker", env, [str(BIN / "heimdall"), "worker", "--concurrency", "1"])
     api = started("serve", "api", env)
     try:
         api.wait_ready()
@@ -120,7 +83,7 @@ def _run_stack(started, database_url: str, tmp_path_factory):
         # Before the schema goes (its fixture ends first): a process outliving its tables logs errors.
         api_status = api.stop(signal.SIGTERM)
         worker.stop(signal.SIGTERM)
-        _delete_queues(helpers.REDIS_URL, queue_prefix)
+        _delete_queues(REDIS_URL, queue_prefix)
     assert api_status == 0, api.tail()
 
 
@@ -147,5 +110,5 @@ def g7_network_id(stack) -> str:
 
 @pytest.fixture
 def platform_helpers():
-    """The platform conftest's helpers (``Watcher``, ``descendants``, ...)."""
-    return helpers
+    """The whole-platform helpers (``Watcher``, ``descendants``)."""
+    return SimpleNamespace(Watcher=Watcher, descendants=descendants)

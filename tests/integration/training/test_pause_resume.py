@@ -11,36 +11,27 @@ from heimdall.jobs import context as job_context
 
 
 class PauseAtFirstTrainingStep:
-    """The publish callable: forwards to the real publisher and asks for a pause once training has begun."""
+    """A listener of the real publisher: records every event and asks for a pause once training has begun."""
 
-    def __init__(self, publisher) -> None:
-        self.publisher = publisher
-        self.jobs = None
+    def __init__(self, jobs) -> None:
+        self.jobs = jobs
         self.armed = True
         self.events: list[tuple[str, str, dict[str, Any]]] = []
 
-    def __call__(self, topic: str, event: str, data: dict[str, Any] | None = None):
-        envelope = self.publisher(topic, event, data)
-        self.events.append((topic, event, data or {}))
-        if self.armed and event == "job.progress" and (data or {}).get("phase") == "train":
+    def __call__(self, envelope: dict[str, Any]) -> None:
+        topic, event, data = envelope["topic"], envelope["event"], envelope["data"]
+        self.events.append((topic, event, data))
+        if self.armed and event == "job.progress" and data.get("phase") == "train":
             self.armed = False
             self.jobs.pause(topic.split(":", 1)[1])
-        return envelope
 
 
 @pytest.fixture
-def pausing(make_platform, monkeypatch):
+def pausing(platform, monkeypatch):
     monkeypatch.setattr(job_context, "CONTROL_MIN_INTERVAL_S", 0.0)  # read the control at every check
-    wrapper = None
-
-    def wrap(publisher):
-        nonlocal wrapper
-        wrapper = PauseAtFirstTrainingStep(publisher)
-        return wrapper
-
-    platform = make_platform(wrap)
-    wrapper.jobs = platform.jobs
-    return platform, wrapper
+    recorder = PauseAtFirstTrainingStep(platform.jobs)
+    platform.publish.add_listener(recorder)
+    return platform, recorder
 
 
 def test_a_paused_training_job_resumes_at_the_exact_batch(pausing, tiny):

@@ -1,6 +1,6 @@
-"""The serving path never imports torch: a fresh process builds the app (importing the training job
-module, as every API process does), answers POST /localize with method "neural" from the deployed
-model, and still has no torch in sys.modules."""
+"""The serving path never imports torch: a fresh process builds the platform and the app (importing the
+training job module, as every API process does), answers POST /localize with method "neural" from the
+deployed model, and still has no torch in sys.modules."""
 
 from __future__ import annotations
 
@@ -14,25 +14,14 @@ SERVE_AND_LOCALIZE = textwrap.dedent("""
     from pathlib import Path
     from fastapi.testclient import TestClient
     from heimdall.api.app import create_app
-    from heimdall.api.services import Services
-    from heimdall.events.log import EventLog
-    from heimdall.events.publisher import Publisher
-    from heimdall.jobs.kinds import training  # noqa: F401  (the API imports its job modules)
-    from heimdall.services.model_serving import ModelServing
-    from heimdall.services.models import ModelRegistry
+    from heimdall.platform.root import build_platform  # imports every job module, as every API process does
     from heimdall.settings import Settings
-    from heimdall.store.blob import LocalBlobStore
-    from heimdall.store.db import make_engine, make_session_factory
 
     data_dir, ms = Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text())
-    settings = Settings(data_dir=data_dir)
-    sessions = make_session_factory(make_engine(settings.resolved_database_url))
-    publish = Publisher(EventLog(sessions))
-    registry = ModelRegistry(sessions, LocalBlobStore(data_dir / "blobs"), publish)
-    services = Services(settings=settings, session_factory=sessions, publish=publish,
-                        extra={"models": registry, "method_resolver": ModelServing(registry)})
-    with TestClient(create_app(settings, services=services, static_dir=None)) as client:
-        response = client.post("/api/v1/localize", json={**ms, "method": "neural"})
+    settings = Settings(data_dir=data_dir, demo_network=False, local_workers=0)
+    with build_platform(settings) as platform:
+        with TestClient(create_app(settings, platform=platform, static_dir=None)) as client:
+            response = client.post("/api/v1/localize", json={**ms, "method": "neural"})
     print(json.dumps({"status": response.status_code, "body": response.json(), "torch": "torch" in sys.modules}))
 """)
 

@@ -1,4 +1,4 @@
-"""The app factory in-process (no server): error shapes, services container, static-path rules."""
+"""The app factory in-process (no server): error shapes, typed dependencies without a platform, static-path rules."""
 
 from __future__ import annotations
 
@@ -6,9 +6,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heimdall.api.app import create_app
-from heimdall.api.services import Services
 from heimdall.api.static import _reserved
-from heimdall.errors import DependencyMissing
 from heimdall.settings import Settings
 
 
@@ -19,11 +17,11 @@ def client(tmp_path):
         yield test_client
 
 
-def test_services_require_names_what_is_missing(tmp_path):
-    services = Services(settings=Settings(data_dir=tmp_path), extra={"receivers": "svc"})
-    assert services.require("receivers") == "svc"
-    with pytest.raises(DependencyMissing, match="jobs"):
-        services.require("jobs")
+def test_services_require_names_what_is_missing(client):
+    for path, component in [("/api/v1/receivers", "receivers"), ("/api/v1/jobs", "jobs"),
+                            ("/api/v1/models", "models"), ("/api/v1/datasets", "datasets")]:
+        error = client.get(path).json()["error"]
+        assert error["code"] == "dependency_missing" and f"the {component} service" in error["message"]
 
 
 @pytest.mark.parametrize(("path", "reserved"), [

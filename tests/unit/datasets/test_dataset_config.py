@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from heimdall.errors import InvalidInput
-from heimdall.services.dataset_config import (
+from heimdall.services.datasets.config import (
     apply_overrides,
     config_from_network,
     config_to_json,

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from heimdall.errors import InvalidInput, NotFound
-from heimdall.jobs.kinds.datasets import GenerateParams
-from heimdall.services.dataset_shards import (
+from heimdall.services.datasets.generation_job import GenerateParams
+from heimdall.services.datasets.shards import (
     check_dataset,
     load_batch,
     read_samples,

@@ -6,7 +6,7 @@ import asyncio
 import os
 from pathlib import Path
 
-from heimdall.events.notify import Notifier, NotifyListener, notify_path
+from heimdall.events.local_wakeup import Notifier, NotifyListener, notify_path
 
 
 def _short_path(tmp_path) -> str:

@@ -1,4 +1,5 @@
-"""A real SQLite database (tmp file, migrated), a local blob store and a recording publisher."""
+"""The job engine on its own: a real SQLite database (tmp file, migrated), a local blob store, a recording
+publisher (the suite's ``recorder`` fixture) and an executor that only records submissions."""
 
 from __future__ import annotations
 
@@ -7,24 +8,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-import heimdall.jobs.kinds.counting  # noqa: F401 - registers test.count
+import heimdall.services.counting_job  # noqa: F401 - registers test.count
 from heimdall.jobs.repository import JOBS
 from heimdall.jobs.service import JobService
 from heimdall.store.blob import LocalBlobStore
 from heimdall.store.db import make_engine, make_session_factory, transaction, utcnow
 from heimdall.store.schema import upgrade_database
-
-
-class Recorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, str, dict]] = []
-
-    def __call__(self, topic: str, event: str, data: dict) -> None:
-        self.events.append((topic, event, data))
-
-    def named(self, event: str, job_id: str | None = None) -> list[dict]:
-        return [data for topic, name, data in self.events
-                if name == event and (job_id is None or topic == f"job:{job_id}")]
 
 
 class RecordingExecutor:
@@ -62,11 +51,6 @@ def session_factory(tmp_path, migrated_template):
 @pytest.fixture
 def blobs(tmp_path):
     return LocalBlobStore(tmp_path / "blobs")
-
-
-@pytest.fixture
-def recorder():
-    return Recorder()
 
 
 @pytest.fixture

@@ -25,10 +25,10 @@ def test_a_name_cannot_be_taken_by_another_function():
 
 
 def test_import_job_modules_names_the_missing_module():
-    assert import_job_modules(["heimdall.jobs.kinds.counting"]) == ["heimdall.jobs.kinds.counting"]
+    assert import_job_modules(["heimdall.services.counting_job"]) == ["heimdall.services.counting_job"]
     with pytest.raises(InvalidInput) as caught:
-        import_job_modules(["heimdall.jobs.kinds.nope"])
-    assert "heimdall.jobs.kinds.nope" in caught.value.message
+        import_job_modules(["heimdall.services.nope"])
+    assert "heimdall.services.nope" in caught.value.message
 
 
 @pytest.mark.parametrize(("raw", "expected"), [

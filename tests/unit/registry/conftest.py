@@ -1,4 +1,5 @@
-"""The registry over a real SQLite file and a real local blob store, with toy networks trained once."""
+"""The registry of the test platform (the composition root over a real SQLite file and a real local blob
+store), with toy networks trained once."""
 
 from __future__ import annotations
 
@@ -9,25 +10,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from heimdall.services.models import ModelRegistry
-from heimdall.services.networks import NetworkService
-from heimdall.store.blob import LocalBlobStore
-from heimdall.store.db import Base, make_engine, make_session_factory
-from heimdall.store.tables import datasets as _datasets  # noqa: F401  (registers the tables create_all makes)
-from heimdall.store.tables import models as _models  # noqa: F401
+from heimdall.services.models.registry import ModelRegistry
+from heimdall.store.blob import BlobStore
+from support.events import EventRecorder
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
-
-
-class EventRecorder:
-    def __init__(self) -> None:
-        self.events: list[tuple[str, str, dict[str, Any]]] = []
-
-    def __call__(self, topic: str, event: str, data: dict[str, Any]) -> None:
-        self.events.append((topic, event, data))
-
-    def names(self) -> list[tuple[str, str]]:
-        return [(topic, event) for topic, event, _ in self.events]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,8 +28,8 @@ def _train(seed: int, samples: list[dict[str, Any]]) -> Trained:
     import torch
 
     from heimdall.nn.config import NetworkConfig
-    from heimdall.services.model_export import export_checked_onnx
     from heimdall.training import TrainingConfig, train
+    from heimdall.training.onnx_check import export_checked_onnx
 
     torch.set_num_threads(1)
     config = TrainingConfig.from_yaml(REPO_ROOT / "configs" / "training" / "toy.yaml")
@@ -71,33 +58,32 @@ def trained_other(rss_samples) -> Trained:
 
 
 @pytest.fixture
-def session_factory(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'heimdall.db'}")
-    Base.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+def session_factory(platform):
+    return platform.session_factory
 
 
 @pytest.fixture
-def blobs(tmp_path) -> LocalBlobStore:
-    return LocalBlobStore(tmp_path / "blobs")
+def blobs(platform) -> BlobStore:
+    return platform.blobs
 
 
 @pytest.fixture
-def events() -> EventRecorder:
-    return EventRecorder()
+def events(platform) -> EventRecorder:
+    """What the platform's services publish, as (topic, event, data), in order."""
+    recorder = EventRecorder()
+    platform.publish.add_listener(recorder)
+    return recorder
 
 
 @pytest.fixture
-def registry(session_factory, blobs, events) -> ModelRegistry:
-    return ModelRegistry(session_factory, blobs, events)
+def registry(platform, events) -> ModelRegistry:
+    return platform.registry
 
 
 @pytest.fixture
-def network_ids(session_factory, events) -> list[str]:
+def network_ids(platform, events) -> list[str]:
     """Two stored networks (no receivers needed: the registry only links to them)."""
-    service = NetworkService(session_factory, events)
-    return [service.create({"name": name})["id"] for name in ("north", "south")]
+    return [platform.networks.create({"name": name})["id"] for name in ("north", "south")]
 
 
 @pytest.fixture

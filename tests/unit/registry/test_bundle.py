@@ -11,14 +11,14 @@ import pytest
 
 from heimdall.errors import InvalidInput
 from heimdall.inference import OnnxPredictor
-from heimdall.services.model_bundle import (
+from heimdall.services.models.bundle import (
     BUNDLE_VERSION,
     export_bundle,
     import_bundle,
     pack_bundle,
     unpack_bundle,
 )
-from heimdall.services.models import Provenance
+from heimdall.services.models.registry import Provenance
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 
 from heimdall.errors import InvalidInput
 from heimdall.nn.features import CH, FEATURE_CHANNELS, channel_gate_index
-from heimdall.services import model_export
-from heimdall.services.model_export import OnnxExportMismatch, export_checked_onnx, random_features
+from heimdall.training.onnx_check import OnnxExportMismatch, export_checked_onnx, random_features
+from heimdall.training.warm_start import warm_start_checkpoint
 
 
 def test_random_features_look_like_built_ones(trained):
@@ -45,16 +45,16 @@ def test_a_warm_start_begins_from_the_parents_best_weights(trained):
     parent = load_checkpoint(trained.checkpoint)
     config = dataclasses.replace(TrainingConfig.from_dict(parent["config"]), seed=99, epochs=1)
     samples = scenario_samples("rss-8db", 120, np.random.default_rng(5), id_prefix="new-")
-    start = load_checkpoint(model_export.warm_start_checkpoint(config, samples, trained.checkpoint))
+    start = load_checkpoint(warm_start_checkpoint(config, samples, trained.checkpoint))
     assert start["position"] == {"epoch": 0, "batch_index": 0, "global_step": 0}
     assert start["normalization"] == parent["normalization"] and start["config"]["seed"] == 99
     for name, tensor in parent["best"]["model_state"].items():
         torch.testing.assert_close(start["model_state"][name], tensor)
-    finished = train(None, samples, resume_from=model_export.warm_start_checkpoint(config, samples, trained.checkpoint))
+    finished = train(None, samples, resume_from=warm_start_checkpoint(config, samples, trained.checkpoint))
     assert finished.status == "completed" and finished.epochs_completed == 1
     other_shape = dataclasses.replace(config, network=NetworkConfig(hidden_size=8, attention_heads=2))
     with pytest.raises(InvalidInput, match="network shape"):
-        model_export.warm_start_checkpoint(other_shape, samples, trained.checkpoint)
+        warm_start_checkpoint(other_shape, samples, trained.checkpoint)
     elsewhere = scenario_samples("aoa-3deg", 60, np.random.default_rng(6))
     with pytest.raises(InvalidInput, match="layout"):
-        model_export.warm_start_checkpoint(config, elsewhere, trained.checkpoint)
+        warm_start_checkpoint(config, elsewhere, trained.checkpoint)

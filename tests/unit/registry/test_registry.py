@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from heimdall.errors import InvalidInput, NotFound
-from heimdall.services.models import Provenance
+from heimdall.services.models.registry import Provenance
 
 
 def test_register_stores_files_and_what_the_onnx_says(registry, blobs, events, trained, network_ids):

@@ -9,8 +9,8 @@ import pytest
 
 from heimdall.errors import NoModelAvailable
 from heimdall.locate.measurement_set import parse_measurement_set
-from heimdall.services.model_serving import ModelServing, classical_expected_error_m
-from heimdall.services.models import Provenance
+from heimdall.services.models.registry import Provenance
+from heimdall.services.models.serving import ModelServing, classical_expected_error_m
 
 
 def classical_stub(_ms):
@@ -53,7 +53,7 @@ def test_a_set_outside_the_layout_is_refused_by_neural_and_answered_classically_
 
 def test_deploying_another_model_swaps_without_a_restart_across_processes(registry, session_factory, blobs, trained,
                                                                            trained_other, ms, network_ids):
-    from heimdall.services.models import ModelRegistry
+    from heimdall.services.models.registry import ModelRegistry
 
     first = registry.register("a", trained.onnx, provenance=Provenance(network_id=network_ids[0]))
     second = registry.register("b", trained_other.onnx, provenance=Provenance(network_id=network_ids[0]))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from heimdall.errors import Conflict, InvalidInput, NotFound
-from heimdall.services.models import Provenance
-from heimdall.services.training import TRAINING_KIND, TrainingService
+from heimdall.services.models.registry import Provenance
+from heimdall.services.models.training import TRAINING_KIND, TrainingService
 
 
 class JobsStub:

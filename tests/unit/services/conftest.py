@@ -1,4 +1,5 @@
-"""Services over a real SQLite file (tables from the metadata until the Alembic chain covers them)."""
+"""Services of the test platform (the composition root over a real, migrated SQLite file), with a
+recorder listening to everything they publish."""
 
 from __future__ import annotations
 
@@ -8,44 +9,30 @@ import pytest
 
 from heimdall.services.networks import NetworkService
 from heimdall.services.receivers import ReceiverService
-from heimdall.store.db import Base, make_engine, make_session_factory
-from heimdall.store.tables import localizations as _localizations  # noqa: F401  (registers every table we use)
-
-
-class EventRecorder:
-    """The ``publish(topic, event, data)`` callable, keeping what it was given."""
-
-    def __init__(self) -> None:
-        self.events: list[tuple[str, str, dict[str, Any]]] = []
-
-    def __call__(self, topic: str, event: str, data: dict[str, Any]) -> None:
-        self.events.append((topic, event, data))
-
-    def names(self) -> list[tuple[str, str]]:
-        return [(topic, event) for topic, event, _ in self.events]
+from support.events import EventRecorder
 
 
 @pytest.fixture
-def session_factory(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'heimdall.db'}")
-    Base.metadata.create_all(engine)
-    yield make_session_factory(engine)
-    engine.dispose()
+def session_factory(platform):
+    return platform.session_factory
 
 
 @pytest.fixture
-def events() -> EventRecorder:
-    return EventRecorder()
+def events(platform) -> EventRecorder:
+    """What the platform's services publish, as (topic, event, data), in order."""
+    recorder = EventRecorder()
+    platform.publish.add_listener(recorder)
+    return recorder
 
 
 @pytest.fixture
-def receivers(session_factory, events) -> ReceiverService:
-    return ReceiverService(session_factory, events)
+def receivers(platform, events) -> ReceiverService:
+    return platform.receivers
 
 
 @pytest.fixture
-def networks(session_factory, events) -> NetworkService:
-    return NetworkService(session_factory, events)
+def networks(platform, events) -> NetworkService:
+    return platform.networks
 
 
 def kiwi_fields(name: str = "kiwi-a", **overrides: Any) -> dict[str, Any]:

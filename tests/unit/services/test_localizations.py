@@ -12,8 +12,8 @@ from heimdall.services.localizations import DefaultMethodResolver, LocalizationS
 
 
 @pytest.fixture
-def localizations(session_factory, events) -> LocalizationService:
-    return LocalizationService(session_factory, events)
+def localizations(platform, events) -> LocalizationService:
+    return platform.localizations
 
 
 def _error_m(result: dict, lat: float, lon: float) -> float:

@@ -21,7 +21,7 @@ import numpy as np
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from heimdall.api.routes.networks import Service as NetworkServiceDep
+from heimdall.api.deps import Networks
 from heimdall.errors import InsufficientData, InvalidInput
 from heimdall.locate.bounds import expected_error_map
 from heimdall.locate.grid import METRES_PER_DEG, MIN_PAD_M, PAD_FRACTION
@@ -54,7 +54,7 @@ class AccuracyMap(BaseModel):
 @router.get("/{network_id}/expected-accuracy", response_model=AccuracyMap)
 def expected_accuracy(
     network_id: str,
-    networks: NetworkServiceDep,
+    networks: Networks,
     resolution: Annotated[int, Query(ge=2, le=256, description="grid points per axis")] = DEFAULT_RESOLUTION,
     modalities: Annotated[str | None, Query(description="comma-separated subset of rss,tdoa,toa,aoa; "
                                                         "default: every capability of the network")] = None,

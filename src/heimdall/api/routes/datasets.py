@@ -11,9 +11,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from heimdall.api.deps import Datasets
 from heimdall.api.pagination import Page, page_params
-from heimdall.api.services import Services, get_services
-from heimdall.services.datasets import MAX_SAMPLE_PAGE, DatasetService
+from heimdall.services.datasets.service import MAX_SAMPLE_PAGE
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -78,15 +78,7 @@ class DatasetWithJob(BaseModel):
     job: dict[str, Any]
 
 
-def dataset_service(services: Annotated[Services, Depends(get_services)]) -> DatasetService:
-    """The shared instance registered under ``extra["datasets"]``, else one built from the services."""
-    if "datasets" in services.extra:
-        return services.extra["datasets"]
-    return DatasetService(services.require("session_factory"), services.require("publish"),
-                          services.require("jobs"), services.require("blobs"))
-
-
-Service = Annotated[DatasetService, Depends(dataset_service)]
+Service = Datasets
 
 
 @router.get("", response_model=DatasetPage)

@@ -2,47 +2,47 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from heimdall import __version__
-from heimdall.api.services import Services, get_services
+from heimdall.api.deps import OptionalPlatform
+from heimdall.platform.root import Platform
 
 router = APIRouter(tags=["health"])
 
 
 @router.get("/health")
-def health(services: Annotated[Services, Depends(get_services)]) -> dict[str, Any]:
-    components = {"database": _database(services), "events": _events(services), "jobs": _jobs(services)}
+def health(platform: OptionalPlatform) -> dict[str, Any]:
+    components = {"database": _database(platform), "events": _events(platform), "jobs": _jobs(platform)}
     healthy = all(component["status"] != "error" for component in components.values())
     return {"status": "ok" if healthy else "degraded", "version": __version__, "components": components}
 
 
-def _database(services: Services) -> dict[str, Any]:
-    if services.session_factory is None:
+def _database(platform: Platform | None) -> dict[str, Any]:
+    if platform is None:
         return {"status": "unconfigured"}
     try:
-        with services.session_factory() as session:
+        with platform.session_factory() as session:
             session.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         return {"status": "error", "message": str(exc.__class__.__name__)}
-    backend = "postgresql" if services.settings.resolved_database_url.startswith("postgres") else "sqlite"
+    backend = "postgresql" if platform.settings.resolved_database_url.startswith("postgres") else "sqlite"
     return {"status": "ok", "backend": backend}
 
 
-def _events(services: Services) -> dict[str, Any]:
-    hub = services.hub
-    if hub is None:
+def _events(platform: Platform | None) -> dict[str, Any]:
+    if platform is None:
         return {"status": "unconfigured"}
-    bus = "redis" if hub.redis_url else "embedded"
-    return {"status": "ok", "bus": bus, "connections": hub.connection_count, "last_id": hub.last_id}
+    hub = platform.hub
+    return {"status": "ok", "bus": hub.bus, "connections": hub.connection_count, "last_id": hub.last_id}
 
 
-def _jobs(services: Services) -> dict[str, Any]:
-    if services.jobs is None:
+def _jobs(platform: Platform | None) -> dict[str, Any]:
+    if platform is None:
         return {"status": "unconfigured"}
-    executor = type(services.executor).__name__ if services.executor is not None else None
-    return {"status": "ok", "executor": executor}
+    executor = platform.jobs.executor
+    return {"status": "ok", "executor": type(executor).__name__ if executor is not None else None}

@@ -12,14 +12,13 @@ from collections.abc import Mapping
 from typing import Annotated, Any
 
 import numpy as np
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from heimdall.api.routes.datasets import Service
-from heimdall.api.services import Services, get_services
+from heimdall.api.deps import Blobs, Datasets
 from heimdall.errors import Conflict, NotFound
 from heimdall.rf.spectrogram import MAX_NFFT, MIN_NFFT, spectrogram
-from heimdall.services.dataset_shards import IQ_FULL_SCALE_DBM, load_batch, load_iq
+from heimdall.services.datasets.shards import IQ_FULL_SCALE_DBM, load_batch, load_iq
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -42,8 +41,7 @@ class Spectrogram(BaseModel):
 
 @router.get("/{dataset_id}/samples/{sample_id}/spectrogram", response_model=Spectrogram)
 def sample_spectrogram(
-    dataset_id: str, sample_id: int, service: Service,
-    services: Annotated[Services, Depends(get_services)],
+    dataset_id: str, sample_id: int, service: Datasets, blobs: Blobs,
     receiver: Annotated[str, Query(min_length=1, description="Receiver id, as in the sample's measurement set")],
     nfft: Annotated[int, Query(ge=MIN_NFFT, le=MAX_NFFT, description="FFT size, a power of two")] = 256,
 ) -> dict[str, Any]:
@@ -53,7 +51,6 @@ def sample_spectrogram(
     shard = _shard_of(dataset, sample_id)
     if not shard.get("iq_key"):
         raise Conflict(NO_IQ_MESSAGE)
-    blobs = services.require("blobs")
     iq = load_iq(blobs, shard)
     if iq is None:
         raise Conflict(NO_IQ_MESSAGE)

@@ -12,13 +12,10 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from heimdall.api.deps import Events, Jobs
 from heimdall.api.pagination import Page, page_params
-from heimdall.api.services import get_event_log, get_jobs
-from heimdall.events.log import EventLog
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
-
-Jobs = Annotated[Any, Depends(get_jobs)]  # heimdall.jobs.service.JobService
 
 JobStatus = Literal["queued", "running", "pausing", "paused", "cancelling", "cancelled", "completed", "failed"]
 
@@ -82,7 +79,7 @@ def job_metrics(job_id: uuid.UUID, jobs: Jobs) -> dict[str, Any]:
 def job_events(
     job_id: uuid.UUID,
     jobs: Jobs,
-    event_log: Annotated[EventLog, Depends(get_event_log)],
+    event_log: Events,
     after: Annotated[int, Query(ge=0, description="Only events with a greater id")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict[str, Any]:

@@ -13,10 +13,10 @@ from fastapi import APIRouter, Body, Depends
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
+from heimdall.api.deps import Localizations
 from heimdall.api.pagination import Page, page_params
 from heimdall.api.routes.receivers import Timestamp
-from heimdall.api.services import Services, get_services
-from heimdall.services.localizations import Export, LocalizationService
+from heimdall.services.localizations import Export
 
 router = APIRouter(tags=["localization"])
 
@@ -71,18 +71,7 @@ class LocalizationPage(BaseModel):
     total: int
 
 
-def localization_service(services: Annotated[Services, Depends(get_services)]) -> LocalizationService:
-    """The shared instance registered under ``extra["localizations"]``, else one per request."""
-    if "localizations" in services.extra:
-        return services.extra["localizations"]
-    return LocalizationService(
-        services.require("session_factory"),
-        services.require("publish"),
-        services.extra.get("method_resolver"),
-    )
-
-
-Service = Annotated[LocalizationService, Depends(localization_service)]
+Service = Localizations
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/geo+json": {}, "application/vnd.google-earth.kml+xml": {}}},
 }

@@ -13,12 +13,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
+from heimdall.api.deps import Registry
 from heimdall.api.pagination import Page, page_params
 from heimdall.api.routes.receivers import Timestamp
-from heimdall.api.services import Services, get_services
 from heimdall.errors import InvalidInput
-from heimdall.services.model_bundle import export_bundle, import_bundle
-from heimdall.services.models import ModelRegistry
+from heimdall.services.models.bundle import export_bundle, import_bundle
 
 router = APIRouter(prefix="/models", tags=["models"])
 BUNDLE_MEDIA_TYPE = "application/zip"
@@ -60,16 +59,6 @@ class RegisteredModelPage(BaseModel):
 class RegisteredModelUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
-
-
-def model_registry(services: Annotated[Services, Depends(get_services)]) -> ModelRegistry:
-    """The shared instance registered under ``extra["models"]``, else one per request."""
-    if "models" in services.extra:
-        return services.extra["models"]
-    return ModelRegistry(services.require("session_factory"), services.require("blobs"), services.require("publish"))
-
-
-Registry = Annotated[ModelRegistry, Depends(model_registry)]
 
 
 @router.get("", response_model=RegisteredModelPage)

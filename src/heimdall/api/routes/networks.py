@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, ConfigDict
 
+from heimdall.api.deps import Networks
 from heimdall.api.pagination import Page, page_params
 from heimdall.api.routes.receivers import Receiver, Timestamp
-from heimdall.api.services import Services, get_services
-from heimdall.services.networks import NetworkService
 
 router = APIRouter(prefix="/networks", tags=["networks"])
 
@@ -46,14 +45,7 @@ class NetworkPage(BaseModel):
     total: int
 
 
-def network_service(services: Annotated[Services, Depends(get_services)]) -> NetworkService:
-    """The shared instance registered under ``extra["networks"]``, else one per request."""
-    if "networks" in services.extra:
-        return services.extra["networks"]
-    return NetworkService(services.require("session_factory"), services.require("publish"))
-
-
-Service = Annotated[NetworkService, Depends(network_service)]
+Service = Networks
 
 
 @router.get("", response_model=NetworkPage)

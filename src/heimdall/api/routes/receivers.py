@@ -7,9 +7,8 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from heimdall.api.deps import Receivers
 from heimdall.api.pagination import Page, page_params
-from heimdall.api.services import Services, get_services
-from heimdall.services.receivers import ReceiverService
 
 router = APIRouter(prefix="/receivers", tags=["receivers"])
 
@@ -82,14 +81,7 @@ class ReceiverPage(BaseModel):
     total: int
 
 
-def receiver_service(services: Annotated[Services, Depends(get_services)]) -> ReceiverService:
-    """The shared instance registered under ``extra["receivers"]``, else one per request."""
-    if "receivers" in services.extra:
-        return services.extra["receivers"]
-    return ReceiverService(services.require("session_factory"), services.require("publish"))
-
-
-Service = Annotated[ReceiverService, Depends(receiver_service)]
+Service = Receivers
 
 
 @router.get("", response_model=ReceiverPage)

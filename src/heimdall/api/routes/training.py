@@ -8,15 +8,12 @@ watched and controlled like every other job (``/jobs/{id}``, ``/jobs/{id}/metric
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from heimdall.api.routes.models import model_registry
-from heimdall.api.services import Services, get_services
-from heimdall.services.models import ModelRegistry
-from heimdall.services.training import TrainingService
+from heimdall.api.deps import Training
 
 router = APIRouter(prefix="/training-jobs", tags=["training"])
 NULL_MEANS_DEFAULT = ("warm_start_model_id", "epochs", "batch_size", "learning_rate", "seed", "network")
@@ -45,17 +42,8 @@ class TrainingJobCreated(BaseModel):
     job: dict[str, Any]
 
 
-def training_service(services: Annotated[Services, Depends(get_services)],
-                     registry: Annotated[ModelRegistry, Depends(model_registry)]) -> TrainingService:
-    """The shared instance registered under ``extra["training"]``, else one per request."""
-    if "training" in services.extra:
-        return services.extra["training"]
-    return TrainingService(services.require("session_factory"), services.require("jobs"), registry)
-
-
 @router.post("", response_model=TrainingJobCreated, status_code=202)
-def create_training_job(body: TrainingJobCreate,
-                        service: Annotated[TrainingService, Depends(training_service)]) -> dict[str, Any]:
+def create_training_job(body: TrainingJobCreate, service: Training) -> dict[str, Any]:
     # The typed shortcuts sent as null take the config's defaults; other nulls mean what the config says
     # (``grad_clip_norm: null`` = no clipping, ``early_stopping_patience: null`` = never stop early).
     request = {key: value for key, value in body.model_dump(exclude_unset=True).items()

@@ -16,7 +16,10 @@ from heimdall.jobs.executors.inline import InlineExecutor
 from heimdall.jobs.executors.local import LocalExecutor
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
     from heimdall.jobs.executors.celery_executor import CeleryExecutor
+    from heimdall.jobs.runtime import OpenRuntime
     from heimdall.jobs.topics import Publish
     from heimdall.settings import Settings
     from heimdall.store.blob import BlobStore
@@ -24,17 +27,19 @@ if TYPE_CHECKING:
 __all__ = ["CeleryExecutor", "InlineExecutor", "LocalExecutor", "make_executor"]
 
 
-def make_executor(settings: Settings, *, session_factory, publish: Publish,
-                  blobs: BlobStore) -> InlineExecutor | LocalExecutor | CeleryExecutor:
-    """Celery when ``settings.broker_url`` is set (redis://, rediss://, amqp://), else local processes."""
+def make_executor(settings: Settings, *, session_factory: sessionmaker[Session], publish: Publish,
+                  blobs: BlobStore, open_runtime: OpenRuntime) -> LocalExecutor | CeleryExecutor:
+    """Celery when ``settings.broker_url`` is set (redis://, rediss://, amqp://), else local processes
+    (whose children open their runtime with ``open_runtime``)."""
     if settings.broker_url:
         from heimdall.jobs.executors.celery_executor import CeleryExecutor
 
         return CeleryExecutor(settings)
-    return LocalExecutor(settings, session_factory=session_factory, publish=publish, blobs=blobs)
+    return LocalExecutor(settings, session_factory=session_factory, publish=publish, blobs=blobs,
+                         open_runtime=open_runtime)
 
 
-def __getattr__(name: str):
+def __getattr__(name: str) -> object:
     # Celery is an optional dependency: import it only when asked for.
     if name == "CeleryExecutor":
         from heimdall.jobs.executors.celery_executor import CeleryExecutor

@@ -7,21 +7,28 @@ lapsed lease and the job resubmitted by the reaper, never by broker redelivery).
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import logging
 import os
 import threading
-from typing import Any, ClassVar
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import DependencyMissing, StorageError
 from heimdall.jobs.runner import run_job
+from heimdall.jobs.runtime import JobRuntime, OpenRuntime
 from heimdall.jobs.topics import Publish
+from heimdall.settings import Settings
 
 log = logging.getLogger(__name__)
 TASK_NAME = "heimdall.run_job"
 
 
-def make_celery_app(settings):
+def make_celery_app(settings: Settings, open_runtime: OpenRuntime | None = None) -> Any:
+    """The Celery app of ``settings``; with ``open_runtime`` its task runs jobs (``heimdall worker``),
+    without it the app only sends them (an API process)."""
     try:
         from celery import Celery
     except ImportError as exc:
@@ -40,7 +47,9 @@ def make_celery_app(settings):
 
     @app.task(name=TASK_NAME, ignore_result=True)
     def run_job_task(job_id: str) -> None:
-        runtime = _WorkerRuntime.for_this_process(settings)
+        if open_runtime is None:
+            raise DependencyMissing("this Celery app only sends jobs; `heimdall worker` runs them")
+        runtime = _runtime_of_this_process(settings, open_runtime)
         run_job(
             job_id, session_factory=runtime.session_factory, publish=runtime.publish, blobs=runtime.blobs,
             heartbeat_interval_s=settings.heartbeat_interval_s, heartbeat_timeout_s=settings.heartbeat_timeout_s,
@@ -49,28 +58,19 @@ def make_celery_app(settings):
     return app
 
 
-class _WorkerRuntime:
-    """Database engine, blob store and publisher of one worker process (built after the pool forks)."""
-
-    _by_pid: ClassVar[dict[int, _WorkerRuntime]] = {}
-
-    def __init__(self, settings) -> None:
-        from heimdall.store.blob import make_blob_store
-        from heimdall.store.db import make_engine, make_session_factory
-
-        self.session_factory = make_session_factory(make_engine(settings.resolved_database_url))
-        self.blobs = make_blob_store(settings.resolved_blob_url, settings.s3_endpoint_url)
-        self.publish = make_worker_publisher(settings, self.session_factory)
-
-    @classmethod
-    def for_this_process(cls, settings) -> _WorkerRuntime:
-        pid = os.getpid()
-        if pid not in cls._by_pid:
-            cls._by_pid[pid] = cls(settings)
-        return cls._by_pid[pid]
+# One runtime per worker process, opened after the pool forks and kept for the process's life.
+_RUNTIMES: dict[int, JobRuntime] = {}
+_RUNTIME_CONTEXTS = contextlib.ExitStack()
 
 
-def make_worker_publisher(settings, session_factory) -> Publish:
+def _runtime_of_this_process(settings: Settings, open_runtime: OpenRuntime) -> JobRuntime:
+    pid = os.getpid()
+    if pid not in _RUNTIMES:
+        _RUNTIMES[pid] = _RUNTIME_CONTEXTS.enter_context(open_runtime(settings, None))
+    return _RUNTIMES[pid]
+
+
+def make_worker_publisher(settings: Settings, session_factory: sessionmaker[Session]) -> Publish:
     """The publisher named by ``settings.job_event_publisher`` ("module:function(settings, session_factory)")."""
     target = settings.job_event_publisher
     try:
@@ -86,7 +86,7 @@ def _log_only(topic: str, event: str, data: dict[str, Any]) -> None:
     log.info("event %s on %s", event, topic)
 
 
-def log_only_publisher(settings, session_factory) -> Publish:
+def log_only_publisher(settings: Settings, session_factory: sessionmaker[Session]) -> Publish:
     """A publisher factory that only logs (for workers whose events nobody watches, e.g. tests)."""
     return _log_only
 

@@ -5,7 +5,8 @@ finds its queue there), claims each one and runs it in a non-daemonic child proc
 ``spawn`` method, up to ``max_workers`` at once. Children heartbeat the job row themselves and send their
 events back over a multiprocessing queue; the supervisor publishes them with the server's ``publish``.
 A child that exits while its job is still attached is a lost worker (resolved at once); the supervisor
-also runs the lease reaper for workers that vanished without the supervisor noticing.
+also runs the lease reaper for workers that vanished without the supervisor noticing. A child opens
+its database, blobs and publisher with the ``open_runtime`` it is handed (the composition root's).
 """
 
 from __future__ import annotations
@@ -18,11 +19,15 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from heimdall.jobs import leases, lifecycle
 from heimdall.jobs.repository import JobRepository
 from heimdall.jobs.runner import claim
+from heimdall.jobs.runtime import OpenRuntime
 from heimdall.jobs.topics import Publish
 from heimdall.jobs.worker_main import run_child
+from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore
 
 log = logging.getLogger(__name__)
@@ -35,11 +40,14 @@ class _Child:
 
 
 class LocalExecutor:
-    def __init__(self, settings, *, session_factory, publish: Publish, blobs: BlobStore | None = None,
-                 max_workers: int | None = None, poll_interval_s: float = 0.2) -> None:
+    def __init__(self, settings: Settings, *, session_factory: sessionmaker[Session], publish: Publish,
+                 open_runtime: OpenRuntime, blobs: BlobStore | None = None, max_workers: int | None = None,
+                 poll_interval_s: float = 0.2) -> None:
         self.settings = settings
         self.publish = publish
         self.blobs = blobs
+        # Module-level (picklable): the spawned child calls it to open its own runtime.
+        self.open_runtime = open_runtime
         self.max_workers = settings.local_workers if max_workers is None else max_workers
         self.poll_interval_s = poll_interval_s
         self.repository = JobRepository(session_factory)
@@ -195,7 +203,7 @@ class LocalExecutor:
                 continue
             process = self._mp.Process(
                 target=run_child, name=f"heimdall-job-{job['id'][:8]}", daemon=False,
-                args=(job["id"], worker_id, self.settings.model_dump(mode="json"), self._events),
+                args=(job["id"], worker_id, self.settings.model_dump(mode="json"), self._events, self.open_runtime),
             )
             child = _Child(process, worker_id)
             try:

@@ -23,8 +23,8 @@ from heimdall.errors import HeimdallError, InvalidInput
 from heimdall.jobs.context import JobCancelled, JobContext, JobPaused
 from heimdall.jobs.registry import job_kind
 from heimdall.jobs.repository import LeaseLost
-from heimdall.services.dataset_shards import check_dataset, store_batch
-from heimdall.services.dataset_store import DatasetStore
+from heimdall.services.datasets.shards import check_dataset, store_batch
+from heimdall.services.datasets.store import DatasetStore
 from heimdall.synth import generate, load_config
 from heimdall.synth.iq import IQ_MAX_BATCH
 from heimdall.synth.parallel import default_workers
@@ -97,7 +97,7 @@ def _generate_shards(ctx: JobContext, store: DatasetStore, dataset: dict[str, An
         _check(ctx, params, position)
         batch = next(batches)
         entry = store_batch(ctx.blobs, params.dataset_id, batch)
-        dataset = store.register_shard(params.dataset_id, ctx.job_id, ctx.worker_id, entry)
+        dataset = store.register_shard(params.dataset_id, ctx.job_id, entry, ctx.holds_lease)
         ctx.publish(TOPIC, "dataset.updated", dataset)
         position += len(batch)
         done = position - params.start_index

@@ -1,6 +1,6 @@
 """``training``: train a neural localizer on datasets, then register its best network as a model.
 
-Params (made by ``heimdall.services.training.training_params``): ``name``, ``dataset_ids``,
+Params (made by ``heimdall.services.models.training.training_params``): ``name``, ``dataset_ids``,
 ``config`` (a TrainingConfig dict), ``warm_start_model_id`` (or None), ``network_id``.
 
 Steps: load every sample of the datasets (a pause or cancel is honoured between shards) -> train with
@@ -19,13 +19,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from heimdall.errors import DependencyMissing, HeimdallError, InvalidInput
+from heimdall.errors import HeimdallError, InvalidInput
 from heimdall.jobs.context import JobContext, JobPaused
 from heimdall.jobs.registry import job_kind
 from heimdall.services.common import finite_json
-from heimdall.services.model_datasets import DatasetInfo, describe_datasets, load_samples
-from heimdall.services.models import ModelRegistry, Provenance
-from heimdall.services.training import TRAINING_KIND, training_config_from
+from heimdall.services.models.registry import ModelRegistry, Provenance
+from heimdall.services.models.training import TRAINING_KIND, training_config_from
+from heimdall.services.models.training_data import DatasetInfo, describe_datasets, load_samples
+from heimdall.training.availability import require_torch
 
 
 class TrainingFailed(HeimdallError):
@@ -61,12 +62,9 @@ def _loading(ctx: JobContext, done: int, total: int) -> None:
 
 def _training() -> Any:
     """``heimdall.training`` with torch loaded, or DependencyMissing naming the extra to install."""
-    try:
-        import torch  # noqa: F401
+    require_torch()
+    from heimdall import training
 
-        from heimdall import training
-    except ImportError as exc:
-        raise DependencyMissing("training needs torch on this worker: pip install 'heimdall[train]'") from exc
     return training
 
 
@@ -85,7 +83,7 @@ def _train(ctx: JobContext, params: dict[str, Any], samples: list[dict[str, Any]
         should_pause=lambda: _pause_requested(ctx),
     )
     if checkpoint is None and params.get("warm_start_model_id"):
-        from heimdall.services.model_export import warm_start_checkpoint
+        from heimdall.training.warm_start import warm_start_checkpoint
 
         parent = registry.checkpoint_bytes(params["warm_start_model_id"])
         checkpoint = warm_start_checkpoint(config, samples, parent)
@@ -116,7 +114,7 @@ def _pause_requested(ctx: JobContext) -> bool:
 
 def _register(ctx: JobContext, registry: ModelRegistry, params: dict[str, Any], datasets: list[DatasetInfo],
               checkpoint: bytes) -> dict[str, Any]:
-    from heimdall.services.model_export import export_checked_onnx
+    from heimdall.training.onnx_check import export_checked_onnx
 
     ctx.progress(0, 1, phase="register", message="exporting to ONNX")
     onnx_bytes = export_checked_onnx(checkpoint)

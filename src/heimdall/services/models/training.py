@@ -21,9 +21,10 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import InvalidInput
+from heimdall.jobs.service import JobService
 from heimdall.nn.config import NetworkConfig
-from heimdall.services.model_datasets import DatasetInfo, check_dataset_ids, describe_datasets
-from heimdall.services.models import ModelRegistry, check_name
+from heimdall.services.models.registry import ModelRegistry, check_name
+from heimdall.services.models.training_data import DatasetInfo, check_dataset_ids, describe_datasets
 from heimdall.training.config import TrainingConfig
 
 TRAINING_KIND = "training"
@@ -56,9 +57,9 @@ def training_params(request: dict[str, Any]) -> tuple[dict[str, Any], TrainingCo
 
 
 class TrainingService:
-    def __init__(self, session_factory: sessionmaker[Session], jobs: Any, registry: ModelRegistry) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], jobs: JobService, registry: ModelRegistry) -> None:
         self._sessions = session_factory
-        self._jobs = jobs  # heimdall.jobs.service.JobService
+        self._jobs = jobs
         self._registry = registry
 
     def start(self, request: dict[str, Any]) -> dict[str, Any]:

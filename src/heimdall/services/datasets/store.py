@@ -1,13 +1,15 @@
 """Dataset rows: every read and write of the ``datasets`` table, shared by the service and the job.
 
 Writes made by a generation job name the job: a shard is registered, or the dataset finished or
-settled, only while the row still points at that job (and, for shards, while the job row still names
-the writing worker), so a worker that lost its lease can never touch a dataset its successor owns.
+settled, only while the row still points at that job (and, for shards, while the job engine says, in
+the same transaction, that the job still names the writing worker), so a worker that lost its lease
+can never touch a dataset its successor owns. The ``jobs`` table is the engine's: this store never
+reads it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -16,9 +18,9 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import Conflict, InvalidInput, StorageError
-from heimdall.jobs.repository import JOBS, LeaseLost
+from heimdall.jobs.repository import LeaseLost
 from heimdall.services.common import ensure_name_free, iso_z, load_row
-from heimdall.services.dataset_shards import summarize_statistics
+from heimdall.services.datasets.shards import summarize_statistics
 from heimdall.store.db import transaction, utcnow
 from heimdall.store.tables.datasets import DatasetRow
 
@@ -89,14 +91,6 @@ class DatasetStore:
                                    .order_by(DatasetRow.created_at.desc(), DatasetRow.id).offset(offset).limit(limit))
             return [dataset_to_dict(row) for row in rows], int(total or 0)
 
-    def job_status(self, job_id: str | None) -> tuple[str | None, str | None]:
-        """(status, reason) of a job, (None, None) when it does not exist (any more)."""
-        if job_id is None:
-            return None, None
-        with _storage("read"), self._sessions() as session:
-            found = session.execute(select(JOBS.c.status, JOBS.c.reason).where(JOBS.c.id == job_id)).first()
-        return (found[0], found[1]) if found else (None, None)
-
     def set_job(self, dataset_id: str, job_id: str) -> dict[str, Any] | None:
         """Point the dataset at ``job_id`` unless it already does; the dataset if it changed, else None."""
         with self._write() as session:
@@ -135,12 +129,14 @@ class DatasetStore:
                 row.status, row.requested_samples = READY, previous["requested_samples"]
                 row.error, row.job_id, row.updated_at = previous["error"], previous["job_id"], utcnow()
 
-    def register_shard(self, dataset_id: str, job_id: str, worker_id: str, entry: dict[str, Any]) -> dict:
-        """Record a shard whose blob is completely written; it must continue the committed samples."""
+    def register_shard(self, dataset_id: str, job_id: str, entry: dict[str, Any],
+                       holds_lease: Callable[[Session], bool]) -> dict[str, Any]:
+        """Record a shard whose blob is completely written; it must continue the committed samples.
+        ``holds_lease(session)`` (the job context's) says whether the writing worker still owns the job."""
         with self._write("shard registration") as session:
-            owner = session.scalar(select(JOBS.c.worker_id).where(JOBS.c.id == job_id))
+            owned = holds_lease(session)
             row = session.get(DatasetRow, dataset_id, with_for_update=True)
-            if owner != worker_id or row is None or row.job_id != job_id:
+            if not owned or row is None or row.job_id != job_id:
                 raise LeaseLost(job_id)
             if entry["start_index"] != row.num_samples:
                 raise Conflict(f"shard at {entry['start_index']} does not continue dataset {dataset_id} "

@@ -33,7 +33,7 @@ from heimdall.errors import HeimdallError, InvalidInput, NoModelAvailable
 from heimdall.inference import OnnxPredictor
 from heimdall.locate.measurement_set import MODALITIES, MeasurementSet, measurement_set_to_dict
 from heimdall.services.localizations import classical_predictor
-from heimdall.services.models import ModelRegistry
+from heimdall.services.models.registry import ModelRegistry
 
 log = logging.getLogger(__name__)
 

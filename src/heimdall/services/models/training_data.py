@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import Conflict, InvalidInput, NotFound, StorageError
-from heimdall.services.models import sha256_hex
+from heimdall.services.models.registry import sha256_hex
 from heimdall.store.blob import BlobStore
 from heimdall.store.tables.datasets import DatasetRow
 from heimdall.synth import read_shard

@@ -1,12 +1,12 @@
 """Events benchmark: fan-out rate to many /ws clients and publish-to-receive latency.
 
-    python -m heimdall.bench.events [--clients 100] [--client-procs 2] [--events 2000] [--publishers 2]
+    python -m heimdall.events.bench [--clients 100] [--client-procs 2] [--events 2000] [--publishers 2]
         [--burst 10000] [--rate 100] [--duration-s 5] [--modes embedded,redis]
 
 For each mode a real ``heimdall serve`` process runs on a temporary data dir (embedded: SQLite, the hub
 tails the log and is woken by the local notify socket; redis: the same plus ``events_url``, so
 publishers notify the hub through Redis). The WebSocket clients are raw asyncio clients
-(``heimdall.bench.events_client``) in ``--client-procs`` processes, all subscribed to one job topic.
+(``heimdall.events.bench_client``) in ``--client-procs`` processes, all subscribed to one job topic.
 
 - fan-out: ``--publishers`` processes stand in for workers and emit ``--events`` job.metrics events as
   fast as they can, each a real ``publish()`` (log append, then the notify). Reports events/s
@@ -128,7 +128,7 @@ def _cpu_s(pid: int) -> float:
 
 
 def _start_clients(context, url: str, args: argparse.Namespace, topic: str, expected: int, sample_every: int):
-    from heimdall.bench.events_client import client_process
+    from heimdall.events.bench_client import client_process
 
     host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
     results, procs, readies = context.Queue(), [], []

@@ -26,7 +26,13 @@ from typing import Any
 from heimdall import __version__
 from heimdall.errors import InvalidInput, PayloadTooLarge
 from heimdall.services.common import iso_z
-from heimdall.services.models import CHECKPOINT_FILE, ONNX_FILE, ModelRegistry, Provenance, sha256_hex
+from heimdall.services.models.registry import (
+    CHECKPOINT_FILE,
+    ONNX_FILE,
+    ModelRegistry,
+    Provenance,
+    sha256_hex,
+)
 from heimdall.store.db import utcnow
 
 BUNDLE_FORMAT = "heimdall.model_bundle"

@@ -1,4 +1,4 @@
-"""Embedded mode's local wake-up: "the log has a new event" as a Unix datagram, instead of waiting for a poll.
+"""The local wake-up adapter (embedded mode): "the log has a new event" as a Unix datagram, not a poll.
 
 Without Redis the hub of the API process only learns of an event another process appended (a
 ``heimdall worker`` or CLI command on the same host) when it next reads the log, every 25 ms. After
@@ -6,6 +6,8 @@ its append, a publisher also sends the new id as one datagram to a socket named 
 and the hub that bound that socket reads the log at once. It is only a hint: a datagram that finds
 no socket (no server, another host, a full buffer) is dropped, and the periodic tail still delivers
 the event. SQLite has no LISTEN/NOTIFY; this is the same idea for one machine.
+
+``LocalWakeup`` is the ``heimdall.events.wakeup.Wakeup`` over these two ends.
 """
 
 from __future__ import annotations
@@ -20,6 +22,10 @@ import sys
 import tempfile
 import threading
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from heimdall.events.wakeup import WakeupSink
 
 log = logging.getLogger(__name__)
 
@@ -114,3 +120,31 @@ class NotifyListener:
         with contextlib.suppress(OSError):
             if os.stat(self.path).st_ino == self._inode:  # still ours, not a newer server's
                 os.unlink(self.path)
+
+
+class LocalWakeup:
+    """The embedded ``Wakeup``: datagrams on this host; the hub tails the log every 25 ms as the gap filler."""
+
+    bus = "embedded"
+    tail_interval_s = 0.025
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._notifier = Notifier(path)
+        self._listener: NotifyListener | None = None
+
+    def announce(self, envelope: dict[str, Any]) -> None:
+        self._notifier.notify(envelope["id"])
+
+    async def listen(self, sink: WakeupSink) -> None:
+        listener = NotifyListener(self.path, sink.notified)
+        if await listener.start():
+            self._listener = listener
+
+    async def stop_listening(self) -> None:
+        if self._listener is not None:
+            self._listener.stop()
+            self._listener = None
+
+    def close(self) -> None:
+        """Nothing to release: the sending socket is shared by the whole process."""

@@ -321,15 +321,3 @@ def _load_many(session: Session, model_ids: Sequence[str]) -> list[RegisteredMod
     if not model_ids:
         return []
     return list(session.scalars(select(RegisteredModelRow).where(RegisteredModelRow.id.in_(model_ids))))
-
-
-def registry_services(session_factory: sessionmaker[Session], blobs: BlobStore, publish: Publish,
-                      jobs: Any) -> dict[str, Any]:
-    """What one API process puts in ``Services.extra``: the registry (``models``), the training service
-    (``training``) and the ``method_resolver`` that serves deployed models to ``/localize``."""
-    from heimdall.services.model_serving import ModelServing
-    from heimdall.services.training import TrainingService
-
-    registry = ModelRegistry(session_factory, blobs, publish)
-    return {"models": registry, "training": TrainingService(session_factory, jobs, registry),
-            "method_resolver": ModelServing(registry)}

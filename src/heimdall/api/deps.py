@@ -1,0 +1,68 @@
+"""Typed FastAPI dependencies: how a route gets what the composition root built.
+
+``create_app(settings, platform=...)`` keeps the ``heimdall.platform.Platform`` on ``app.state``; a
+route names what it needs in its signature (``service: Receivers``, ``jobs: Jobs``, ...) and gets
+that typed component. An app created without a platform (the OpenAPI export, a bare test app)
+answers 503 ``dependency_missing`` in the one error shape, naming the missing component. Routes never
+build a service.
+
+Adding a service: one ``Annotated`` line below, picking the platform's new attribute.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+from fastapi import Depends
+from starlette.requests import HTTPConnection
+
+from heimdall.errors import DependencyMissing
+from heimdall.events.hub import Hub
+from heimdall.events.log import EventLog
+from heimdall.jobs.service import JobService
+from heimdall.platform.root import Platform
+from heimdall.services.datasets.service import DatasetService
+from heimdall.services.localizations import LocalizationService
+from heimdall.services.models.registry import ModelRegistry
+from heimdall.services.models.training import TrainingService
+from heimdall.services.networks import NetworkService
+from heimdall.services.receivers import ReceiverService
+from heimdall.store.blob import BlobStore
+
+T = TypeVar("T")
+
+
+def platform_of(connection: HTTPConnection) -> Platform | None:
+    """The app's platform, or None for an app created without one."""
+    platform: Platform | None = connection.app.state.platform
+    return platform
+
+
+def hub_of(connection: HTTPConnection) -> Hub | None:
+    platform = platform_of(connection)
+    return platform.hub if platform is not None else None
+
+
+def component(name: str, pick: Callable[[Platform], T]) -> Callable[[HTTPConnection], T]:
+    """A dependency handing out ``pick(platform)``; DependencyMissing (503) naming ``name`` without one."""
+
+    def dependency(connection: HTTPConnection) -> T:
+        platform = platform_of(connection)
+        if platform is None:
+            raise DependencyMissing(f"the {name} service is not configured in this server")
+        return pick(platform)
+
+    return dependency
+
+
+OptionalPlatform = Annotated[Platform | None, Depends(platform_of)]
+Blobs = Annotated[BlobStore, Depends(component("blobs", lambda p: p.blobs))]
+Events = Annotated[EventLog, Depends(component("events", lambda p: p.publish.log))]
+Jobs = Annotated[JobService, Depends(component("jobs", lambda p: p.jobs))]
+Receivers = Annotated[ReceiverService, Depends(component("receivers", lambda p: p.receivers))]
+Networks = Annotated[NetworkService, Depends(component("networks", lambda p: p.networks))]
+Localizations = Annotated[LocalizationService, Depends(component("localizations", lambda p: p.localizations))]
+Datasets = Annotated[DatasetService, Depends(component("datasets", lambda p: p.datasets))]
+Registry = Annotated[ModelRegistry, Depends(component("models", lambda p: p.registry))]
+Training = Annotated[TrainingService, Depends(component("training", lambda p: p.training))]
