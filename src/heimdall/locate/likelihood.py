@@ -17,12 +17,16 @@ import math
 import numpy as np
 from numpy.typing import NDArray
 
-from heimdall.geo import SPEED_OF_LIGHT_M_S, enu_rotation, geodetic_to_ecef
-from heimdall.locate.measurement_set import MeasurementSet
+from heimdall.geo import SPEED_OF_LIGHT_M_S, enu_rotations, geodetic_to_ecef
+from heimdall.locate.budget import Budget
+from heimdall.locate.measurement_set import MODALITIES, MeasurementSet
 
 LN10 = math.log(10.0)
 # A profiled path-loss exponent is kept physical: free space (2) down to dense clutter.
 EXPONENT_RANGE = (1.5, 6.0)
+# Positions x (measurements + receivers) per vectorised evaluation: ~16 MB per temporary array, so a
+# grid over thousands of measurements never allocates gigabytes, and the budget is checked per chunk.
+CHUNK_ELEMENTS = 1 << 21
 
 
 def fspl_db(distance_m: float, frequency_hz: float) -> float:
@@ -36,18 +40,18 @@ def wrap_rad(angle: NDArray[np.float64]) -> NDArray[np.float64]:
 class ResidualModel:
     """Holds one measurement set's data in arrays; evaluates residuals at ECEF positions (..., 3)."""
 
-    def __init__(self, ms: MeasurementSet) -> None:
+    def __init__(self, ms: MeasurementSet, budget: Budget | None = None) -> None:
         rx = ms.receivers
         self.ms = ms
+        self.budget = budget if budget is not None else Budget()
         self.rx_ecef_m = geodetic_to_ecef(rx.lat_deg, rx.lon_deg, rx.alt_m)
         self.size = sum(ms.counts().values())
-        self.aoa_rotation = np.stack([enu_rotation(rx.lat_deg[i], rx.lon_deg[i]) for i in ms.aoa.receiver]) \
-            if ms.aoa.receiver.size else np.zeros((0, 3, 3))
+        self.aoa_rotation = enu_rotations(rx.lat_deg[ms.aoa.receiver], rx.lon_deg[ms.aoa.receiver])
         self.aoa_rad = np.radians(ms.aoa.bearing_deg)
         self.aoa_sigma_rad = np.radians(ms.aoa.sigma_deg)
         self.exponent = ms.propagation.path_loss_exponent
         self.reference_distance_m = ms.propagation.reference_distance_m
-        self.rss_offset_db = None
+        self.rss_offset_db: float | None = None
         if ms.eirp_dbm is not None and ms.frequency_hz is not None:
             # Known EIRP: the model's constant is fixed, nothing to profile.
             self.rss_offset_db = ms.eirp_dbm - fspl_db(self.reference_distance_m, ms.frequency_hz)
@@ -61,20 +65,70 @@ class ResidualModel:
         return self.evaluate(tx_ecef_m, floor_m)[0]
 
     def log_likelihood(self, tx_ecef_m: NDArray[np.float64], floor_m: float = 0.0) -> NDArray[np.float64]:
-        r, log_sigma = self.evaluate(tx_ecef_m, floor_m)
-        return -0.5 * np.sum(r * r, axis=-1) - log_sigma
+        """Log-likelihood (...) at positions (..., 3), in chunks that bound the temporary arrays."""
+        tx = np.asarray(tx_ecef_m, dtype=float)
+        flat = tx.reshape(-1, 3)
+        step = max(1, CHUNK_ELEMENTS // max(self.size + len(self.ms.receivers), 1))
+        out = np.empty(flat.shape[0])
+        for start in range(0, flat.shape[0], step):
+            parts, log_sigma = self._parts(flat[start:start + step], floor_m)
+            cost = sum((np.einsum("pm,pm->p", r, r) for r in parts), np.zeros(len(log_sigma)))
+            out[start:start + step] = -0.5 * cost - log_sigma
+        return out.reshape(tx.shape[:-1])
 
     def evaluate(self, tx_ecef_m: NDArray[np.float64], floor_m: float = 0.0
                  ) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Residuals and the sum of log-sigmas that vary with position (only when tempered)."""
         tx = np.asarray(tx_ecef_m, dtype=float)
+        parts, log_sigma = self._parts(tx, floor_m)
+        return np.concatenate(parts, axis=-1), log_sigma
+
+    def _parts(self, tx: NDArray[np.float64], floor_m: float
+               ) -> tuple[list[NDArray[np.float64]], NDArray[np.float64]]:
+        # every evaluation is a budget check: this is where a localization spends its time
+        self.budget.spend("evaluations", int(np.prod(tx.shape[:-1], dtype=np.int64)) * self.size)
         d = self.distances_m(tx)
         parts, log_sigma = [], np.zeros(tx.shape[:-1])
         for fn in (self._toa, self._tdoa, self._rss, self._aoa):
             r, ls = fn(tx, d, floor_m)
             parts.append(r)
             log_sigma = log_sigma + ls
-        return np.concatenate(parts, axis=-1), log_sigma
+        return parts, log_sigma
+
+    def incidence(self) -> tuple[NDArray[np.intp], NDArray[np.intp]]:
+        """(row, receiver) pairs: residual ``row`` involves receiver index ``receiver``; a TDoA row
+        appears twice (its receiver and its reference)."""
+        ms = self.ms
+        owners = np.concatenate([ms.toa.receiver, ms.tdoa.receiver, ms.rss.receiver, ms.aoa.receiver,
+                                 ms.tdoa.reference]).astype(np.intp)
+        tdoa_rows = ms.toa.receiver.size + np.arange(ms.tdoa.receiver.size)
+        return np.concatenate([np.arange(self.size), tdoa_rows]).astype(np.intp), owners
+
+    def row_modalities(self) -> NDArray[np.intp]:
+        """Index into MODALITIES (toa, tdoa, rss, aoa) of every residual row."""
+        counts = self.ms.counts()
+        return np.repeat(np.arange(len(MODALITIES)), [counts[name] for name in MODALITIES]).astype(np.intp)
+
+    def nuisance_columns(self, tx_ecef_m: NDArray[np.float64]) -> NDArray[np.float64]:
+        """Whitened derivatives (M, k) of the unprofiled residuals at one position by each profiled
+        nuisance (emission time; transmit power and path-loss exponent when unknown). With the
+        position Jacobian they span the linearised model (``heimdall.locate.outliers``)."""
+        ms, rows = self.ms, self.row_modalities()
+
+        def column(modality: str, values: NDArray[np.float64]) -> NDArray[np.float64]:
+            out = np.zeros(self.size)
+            out[rows == MODALITIES.index(modality)] = values
+            return out
+
+        columns = []
+        if ms.toa.receiver.size:
+            columns.append(column("toa", 1.0 / ms.toa.sigma_s))
+        if ms.rss.receiver.size and self.rss_offset_db is None:
+            columns.append(column("rss", 1.0 / ms.rss.sigma_db))
+        if ms.rss.receiver.size and self.exponent is None:
+            distance_m = self.distances_m(np.asarray(tx_ecef_m, dtype=float))[ms.rss.receiver]
+            columns.append(column("rss", 10.0 * np.log10(distance_m / self.reference_distance_m) / ms.rss.sigma_db))
+        return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
 
     def _toa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
         toa = self.ms.toa
@@ -90,9 +144,13 @@ class ResidualModel:
         tdoa = self.ms.tdoa
         if not tdoa.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
-        sigma = np.hypot(tdoa.sigma_s, floor_m / SPEED_OF_LIGHT_M_S)
-        predicted = (d[..., tdoa.receiver] - d[..., tdoa.reference]) / SPEED_OF_LIGHT_M_S
-        return (tdoa.tdoa_s - predicted) / sigma, 0.0
+        # in metres and in place: the one modality whose count grows with receivers squared
+        sigma_m = np.hypot(tdoa.sigma_s * SPEED_OF_LIGHT_M_S, floor_m)
+        r = np.take(d, tdoa.reference, axis=-1)
+        r -= np.take(d, tdoa.receiver, axis=-1)
+        r += tdoa.tdoa_s * SPEED_OF_LIGHT_M_S
+        r /= sigma_m
+        return r, 0.0
 
     def _rss(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
         rss = self.ms.rss
