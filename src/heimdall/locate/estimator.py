@@ -28,7 +28,7 @@ from heimdall.locate.frame import LocalFrame
 from heimdall.locate.grid import GlobalGrid, default_search_area, global_grid, grid_modes, local_posterior
 from heimdall.locate.likelihood import ResidualModel
 from heimdall.locate.measurement_set import MODALITIES, MeasurementSet, SearchArea
-from heimdall.locate.outliers import MAX_REJECTED, best_removal, consistent, degrees_of_freedom
+from heimdall.locate.outliers import reject_outliers
 from heimdall.locate.refine import Fit, fisher_fit, refine
 from heimdall.locate.result import CONFIDENCES, LocationResult, Mode, Posterior, chi2_2dof_scale
 
@@ -175,16 +175,8 @@ def _modes(fits: tuple[Fit, ...]) -> tuple[Mode, ...]:
 
 def _solve_rejecting_outliers(ms: MeasurementSet, budget: Budget) -> tuple[Solution, set[int]]:
     solution = solve(ms, budget)
-    dropped: set[int] = set()
-    while len(dropped) < MAX_REJECTED and not consistent(solution.best.cost, degrees_of_freedom(solution.model.ms)):
-        budget.enter("outlier rejection")
-        candidate = best_removal(solution.model, solution.best, solution.area, budget)
-        if candidate is None:
-            break
-        receiver, reduced = candidate
-        dropped.add(receiver)
-        solution = solve(reduced, budget)
-    return solution, dropped
+    cleaned, rejected = reject_outliers(solution.model, solution.best, solution.area, budget)
+    return (solve(cleaned, budget) if rejected else solution), rejected
 
 
 def fit_at(ms: MeasurementSet, lat_deg: float, lon_deg: float) -> Fit:

@@ -33,10 +33,6 @@ def fspl_db(distance_m: float, frequency_hz: float) -> float:
     return 20.0 * math.log10(4.0 * math.pi * distance_m * frequency_hz / SPEED_OF_LIGHT_M_S)
 
 
-def wrap_rad(angle: NDArray[np.float64]) -> NDArray[np.float64]:
-    return (angle + np.pi) % (2.0 * np.pi) - np.pi
-
-
 class ResidualModel:
     """Holds one measurement set's data in arrays; evaluates residuals at ECEF positions (..., 3)."""
 
@@ -47,8 +43,14 @@ class ResidualModel:
         self.rx_ecef_m = geodetic_to_ecef(rx.lat_deg, rx.lon_deg, rx.alt_m)
         self.size = sum(ms.counts().values())
         self.aoa_rotation = enu_rotations(rx.lat_deg[ms.aoa.receiver], rx.lon_deg[ms.aoa.receiver])
-        self.aoa_rad = np.radians(ms.aoa.bearing_deg)
         self.aoa_sigma_rad = np.radians(ms.aoa.sigma_deg)
+        self.aoa_sin, self.aoa_cos = np.sin(np.radians(ms.aoa.bearing_deg)), np.cos(np.radians(ms.aoa.bearing_deg))
+        # unit vectors (3, M) of east and north at each bearing's receiver, and their offsets
+        self.aoa_east = np.ascontiguousarray(self.aoa_rotation[:, 0, :].T)
+        self.aoa_north = np.ascontiguousarray(self.aoa_rotation[:, 1, :].T)
+        aoa_rx_m = self.rx_ecef_m[ms.aoa.receiver]
+        self.aoa_east_offset = np.einsum("mk,km->m", aoa_rx_m, self.aoa_east)
+        self.aoa_north_offset = np.einsum("mk,km->m", aoa_rx_m, self.aoa_north)
         self.exponent = ms.propagation.path_loss_exponent
         self.reference_distance_m = ms.propagation.reference_distance_m
         self.rss_offset_db: float | None = None
@@ -134,11 +136,13 @@ class ResidualModel:
         toa = self.ms.toa
         if not toa.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
-        sigma = np.hypot(toa.sigma_s, floor_m / SPEED_OF_LIGHT_M_S)
-        emission = toa.toa_s - d[..., toa.receiver] / SPEED_OF_LIGHT_M_S
-        weight = sigma**-2
-        t0 = (emission * weight).sum(axis=-1, keepdims=True) / weight.sum()
-        return (emission - t0) / sigma, 0.0
+        sigma_m = np.hypot(toa.sigma_s * SPEED_OF_LIGHT_M_S, floor_m)
+        emission_m = np.take(d, toa.receiver, axis=-1)
+        np.subtract(toa.toa_s * SPEED_OF_LIGHT_M_S, emission_m, out=emission_m)
+        weight = sigma_m**-2
+        emission_m -= (emission_m @ weight)[..., None] / weight.sum()
+        emission_m /= sigma_m
+        return emission_m, 0.0
 
     def _tdoa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
         tdoa = self.ms.tdoa
@@ -156,41 +160,54 @@ class ResidualModel:
         rss = self.ms.rss
         if not rss.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
-        dist = d[..., rss.receiver]
-        log_d = 10.0 * np.log10(dist / self.reference_distance_m)
-        exponent = self.exponent if self.exponent is not None else 3.0
-        sigma = np.hypot(rss.sigma_db, (10.0 * exponent / LN10) * floor_m / dist) if floor_m else rss.sigma_db
-        weight = sigma**-2
-        if self.exponent is None:
-            exponent = _profile_exponent(rss.power_dbm, log_d, weight)
-        corrected = rss.power_dbm + exponent * log_d
-        if self.rss_offset_db is None:
-            offset = (corrected * weight).sum(axis=-1, keepdims=True) / weight.sum(axis=-1, keepdims=True)
+        # logarithms per receiver, then gathered: receivers are fewer than measurements
+        log_d = np.take(10.0 * np.log10(d / self.reference_distance_m), rss.receiver, axis=-1)
+        log_sigma: NDArray | float = 0.0
+        if floor_m:
+            slope = 10.0 * (self.exponent if self.exponent is not None else 3.0) / LN10
+            variance = np.take((slope * floor_m / d) ** 2, rss.receiver, axis=-1) + rss.sigma_db**2
+            weight = 1.0 / variance
+            log_sigma = 0.5 * np.log(variance / rss.sigma_db**2).sum(axis=-1)
         else:
-            offset = self.rss_offset_db
-        log_sigma = np.log(sigma / rss.sigma_db).sum(axis=-1) if floor_m else 0.0
-        return (corrected - offset) / sigma, log_sigma
+            weight = rss.sigma_db**-2
+        exponent = self.exponent if self.exponent is not None else _profile_exponent(rss.power_dbm, log_d, weight)
+        corrected = log_d * exponent
+        corrected += rss.power_dbm
+        if self.rss_offset_db is None:
+            corrected -= _weighted_mean(corrected, weight)
+        else:
+            corrected -= self.rss_offset_db
+        corrected *= np.sqrt(weight)
+        return corrected, log_sigma
 
     def _aoa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
         aoa = self.ms.aoa
         if not aoa.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
-        delta = tx[..., None, :] - self.rx_ecef_m[aoa.receiver]
-        east = (delta * self.aoa_rotation[:, 0, :]).sum(axis=-1)
-        north = (delta * self.aoa_rotation[:, 1, :]).sum(axis=-1)
-        predicted = np.arctan2(east, north)
-        horizontal = np.maximum(np.hypot(east, north), 1.0)
-        sigma = np.hypot(self.aoa_sigma_rad, floor_m / horizontal) if floor_m else self.aoa_sigma_rad
-        log_sigma = np.log(sigma / self.aoa_sigma_rad).sum(axis=-1) if floor_m else 0.0
-        return wrap_rad(self.aoa_rad - predicted) / sigma, log_sigma
+        # east/north of the transmitter at each receiver; einsum, not BLAS: an inner dimension of 3
+        east = np.einsum("...k,km->...m", tx, self.aoa_east) - self.aoa_east_offset
+        north = np.einsum("...k,km->...m", tx, self.aoa_north) - self.aoa_north_offset
+        # measured minus predicted bearing, wrapped, as one atan2: sin and cos of the difference
+        residual = np.arctan2(self.aoa_sin * north - self.aoa_cos * east, self.aoa_cos * north + self.aoa_sin * east)
+        if not floor_m:
+            return residual / self.aoa_sigma_rad, 0.0
+        variance = self.aoa_sigma_rad**2 + floor_m**2 / np.maximum(east * east + north * north, 1.0)
+        log_sigma = 0.5 * np.log(variance / self.aoa_sigma_rad**2).sum(axis=-1)
+        return residual / np.sqrt(variance), log_sigma
+
+
+def _weighted_mean(values: NDArray, weight: NDArray) -> NDArray:
+    """Mean over the last axis, keeping it; ``weight`` (M,) or like ``values``."""
+    if weight.ndim == 1:
+        return (values @ weight)[..., None] / weight.sum()
+    return (values * weight).sum(axis=-1, keepdims=True) / weight.sum(axis=-1, keepdims=True)
 
 
 def _profile_exponent(power_dbm: NDArray, log_d: NDArray, weight: NDArray) -> NDArray:
     """Weighted least-squares path-loss exponent of power = a - n * log_d, per candidate, clipped."""
-    w_sum = weight.sum(axis=-1, keepdims=True)
-    mean_l = (weight * log_d).sum(axis=-1, keepdims=True) / w_sum
-    mean_p = (weight * power_dbm).sum(axis=-1, keepdims=True) / w_sum
-    cov_lp = (weight * (log_d - mean_l) * (power_dbm - mean_p)).sum(axis=-1, keepdims=True)
-    var_l = (weight * (log_d - mean_l) ** 2).sum(axis=-1, keepdims=True)
+    centred_l = log_d - _weighted_mean(log_d, weight)
+    centred_p = power_dbm - _weighted_mean(np.broadcast_to(power_dbm, log_d.shape), weight)
+    cov_lp = _weighted_mean(centred_l * centred_p, weight)
+    var_l = _weighted_mean(centred_l * centred_l, weight)
     exponent = -cov_lp / np.maximum(var_l, 1e-12)
     return np.clip(exponent, *EXPONENT_RANGE)

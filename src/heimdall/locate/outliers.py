@@ -11,13 +11,15 @@ the residuals, removing receiver g's rows lowers the cost by
 residual that the fit has half absorbed still point at its receiver). That is O(measurements) for
 all receivers. The ``CANDIDATES`` receivers whose removal promises the most consistent fit are
 refitted exactly (Levenberg-Marquardt from the current estimate); the best of those is rejected
-when its exact cost drop is itself significant, and the set is solved again from the global grid.
-At most ``MAX_REJECTED`` receivers are rejected: a set with more inconsistent receivers than that
-is not an outlier problem, and the estimate is returned with what was found.
+when its exact cost drop is itself significant, and the next round starts from that refit. At most
+``MAX_REJECTED`` receivers are rejected: a set with more inconsistent receivers than that is not an
+outlier problem, and the estimate is returned with what was found. The estimator then solves the
+cleaned set again from its global grid (the outlier may have pulled the first solution into the
+wrong basin).
 
-Work per localization: at most ``CANDIDATES * MAX_REJECTED`` refits and ``1 + MAX_REJECTED``
-global solves, whatever the number of receivers. (The former leave-one-out loop refitted every
-receiver for every rejection: 7,266 refits for 120 receivers of random TDoAs.)
+Work per localization: at most ``CANDIDATES * MAX_REJECTED`` refits and 2 global solves, whatever
+the number of receivers. (The former leave-one-out loop refitted every receiver after every
+rejection and solved globally again each time: 7,266 refits for 120 receivers of random TDoAs.)
 """
 
 from __future__ import annotations
@@ -99,19 +101,36 @@ def removal_candidates(model: ResidualModel, fit: Fit, count: int = CANDIDATES) 
 
 
 def best_removal(model: ResidualModel, fit: Fit, area: SearchArea, budget: Budget
-                 ) -> tuple[int, MeasurementSet] | None:
-    """Exact refits of the candidates; the most consistent one, if its cost drop is significant."""
+                 ) -> tuple[int, ResidualModel, Fit] | None:
+    """Exact refits of the candidates; the most consistent one, if its cost drop is significant:
+    (receiver, the model without it, its fit)."""
     ms = model.ms
     dof = degrees_of_freedom(ms)
-    best: tuple[float, int, MeasurementSet] | None = None
+    best: tuple[float, int, ResidualModel, Fit] | None = None
     for receiver in removal_candidates(model, fit):
         budget.spend("refits")
-        reduced = select_receivers(ms, {receiver})
-        reduced_dof_ = degrees_of_freedom(reduced)
-        refit = refine(ResidualModel(reduced, budget), fit.lat_deg, fit.lon_deg, area, ms.tx_alt_m)
+        reduced = ResidualModel(select_receivers(ms, {receiver}), budget)
+        reduced_dof_ = degrees_of_freedom(reduced.ms)
+        refit = refine(reduced, fit.lat_deg, fit.lon_deg, area, ms.tx_alt_m)
         if fit.cost - refit.cost < chi2.isf(OUTLIER_ALPHA, dof - reduced_dof_):
             continue
         log_p = float(chi2.logsf(refit.cost, reduced_dof_))
         if best is None or log_p > best[0]:
-            best = (log_p, receiver, reduced)
-    return None if best is None else (best[1], best[2])
+            best = (log_p, receiver, reduced, refit)
+    return None if best is None else best[1:]
+
+
+def reject_outliers(model: ResidualModel, fit: Fit, area: SearchArea, budget: Budget
+                    ) -> tuple[MeasurementSet, set[int]]:
+    """Receivers rejected one at a time while the fit is inconsistent and a rejection is significant;
+    returns the set without them and their indices. Each round continues from the refit without
+    the rejected receiver; the caller solves the cleaned set again from its global grid."""
+    rejected: set[int] = set()
+    while len(rejected) < MAX_REJECTED and not consistent(fit.cost, degrees_of_freedom(model.ms)):
+        budget.enter("outlier rejection")
+        found = best_removal(model, fit, area, budget)
+        if found is None:
+            break
+        receiver, model, fit = found
+        rejected.add(receiver)
+    return model.ms, rejected
