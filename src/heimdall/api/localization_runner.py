@@ -22,7 +22,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from starlette.requests import Request
@@ -53,8 +53,9 @@ class LocalizationRunner:
         future = asyncio.get_running_loop().run_in_executor(self._executor, self._tracked, work, budget)
         future.add_done_callback(_consume)
         gone = asyncio.ensure_future(_disconnected(request))
+        either: set[asyncio.Future[Any]] = {future, gone}
         try:
-            await asyncio.wait({future, gone}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
             if not future.done():
                 budget.cancel("the client disconnected")
             return await future
@@ -123,11 +124,12 @@ async def _disconnected(request: Request) -> None:
         pass
 
 
-def _consume(future: asyncio.Future[object]) -> None:
+def _consume(future: asyncio.Future[Any]) -> None:
     """A localization abandoned by its request still ends with an exception: retrieve it (no warning)."""
     if not future.cancelled():
         future.exception()
 
 
 def get_localization_runner(request: Request) -> LocalizationRunner:
-    return request.app.state.localization_runner
+    runner: LocalizationRunner = request.app.state.localization_runner
+    return runner

@@ -44,7 +44,7 @@ DEFAULT_TRIALS = 40
 PROPAGATION = {"model": "log_distance", "path_loss_exponent": 3.0, "reference_distance_m": 1000.0}
 
 
-def scattered_receivers(count: int, rng: np.random.Generator, radius_m: float = RING_RADIUS_M) -> list[dict]:
+def scattered_receivers(count: int, rng: np.random.Generator, radius_m: float = RING_RADIUS_M) -> list[dict[str, Any]]:
     """``count`` receivers uniform (by area) over a disc around the G7 centre, ids rx0, rx1, ..."""
     receivers = []
     for k in range(count):
@@ -54,28 +54,28 @@ def scattered_receivers(count: int, rng: np.random.Generator, radius_m: float = 
     return receivers
 
 
-def _ids(receivers: list[dict], start: int = 0, step: int = 1) -> list[str]:
+def _ids(receivers: list[dict[str, Any]], start: int = 0, step: int = 1) -> list[str]:
     return [r["id"] for r in receivers[start::step]]
 
 
-def _tdoa(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
+def _tdoa(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {"tdoa": tdoa_entries(rx, "rx0", _ids(rx, 1), lat, lon, rng)}
 
 
-def _tdoa_random(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
+def _tdoa_random(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     entries = _tdoa(rx, lat, lon, rng)["tdoa"]
     for entry in entries:
         entry["tdoa_s"] = float(rng.uniform(-3e-4, 3e-4))
     return {"tdoa": entries}
 
 
-def _fused(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
+def _fused(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {"toa": toa_entries(rx, _ids(rx, 0, 3), lat, lon, rng),
             "rss": rss_entries(rx, _ids(rx), lat, lon, rng), "propagation": PROPAGATION,
             "aoa": aoa_entries(rx, _ids(rx, 1, 3), lat, lon, rng)}
 
 
-SCALING_SCENARIOS: dict[str, Callable[[list[dict], float, float, np.random.Generator], dict[str, Any]]] = {
+SCALING_SCENARIOS: dict[str, Callable[[list[dict[str, Any]], float, float, np.random.Generator], dict[str, Any]]] = {
     "tdoa": _tdoa,
     "toa": lambda rx, lat, lon, rng: {"toa": toa_entries(rx, _ids(rx), lat, lon, rng)},
     "rss": lambda rx, lat, lon, rng: {"rss": rss_entries(rx, _ids(rx), lat, lon, rng), "propagation": PROPAGATION},
@@ -134,7 +134,7 @@ def growth_exponent(receivers: Sequence[int], values: Sequence[float]) -> float:
     return float(slope)
 
 
-def _time_trials(docs: list[dict]) -> dict[str, float]:
+def _time_trials(docs: list[dict[str, Any]]) -> dict[str, float]:
     wall, cpu = [], []
     for doc in docs:
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -158,10 +158,10 @@ def run_scaling_benchmark(trials: int = DEFAULT_TRIALS, seed: int = 0,
         raise InvalidInput("give at least two receiver counts, each >= 4", field="receivers")
     rows, growth = [], []
     for index, name in enumerate(names):
-        per_count = []
+        per_count: list[dict[str, Any]] = []
         for count in receiver_counts:
             rng = np.random.default_rng([seed, index, count])
-            row = {"name": name, "receivers": count, "trials": trials,
+            row: dict[str, Any] = {"name": name, "receivers": count, "trials": trials,
                    **_time_trials([scaling_trial(name, count, rng) for _ in range(trials)])}
             rows.append(row)
             per_count.append(row)

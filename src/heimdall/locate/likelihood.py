@@ -27,6 +27,7 @@ EXPONENT_RANGE = (1.5, 6.0)
 # Positions x (measurements + receivers) per vectorised evaluation: ~16 MB per temporary array, so a
 # grid over thousands of measurements never allocates gigabytes, and the budget is checked per chunk.
 CHUNK_ELEMENTS = 1 << 21
+FloatArray = NDArray[np.float64]
 
 
 def fspl_db(distance_m: float, frequency_hz: float) -> float:
@@ -60,7 +61,8 @@ class ResidualModel:
 
     def distances_m(self, tx_ecef_m: NDArray[np.float64]) -> NDArray[np.float64]:
         delta = tx_ecef_m[..., None, :] - self.rx_ecef_m
-        return np.sqrt(np.einsum("...k,...k->...", delta, delta))
+        distance_m: FloatArray = np.sqrt(np.einsum("...k,...k->...", delta, delta))
+        return distance_m
 
     def residuals(self, tx_ecef_m: NDArray[np.float64], floor_m: float = 0.0) -> NDArray[np.float64]:
         """Whitened residuals (..., M): order toa, tdoa, rss, aoa."""
@@ -132,7 +134,7 @@ class ResidualModel:
             columns.append(column("rss", 10.0 * np.log10(distance_m / self.reference_distance_m) / ms.rss.sigma_db))
         return np.stack(columns, axis=1) if columns else np.zeros((self.size, 0))
 
-    def _toa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
+    def _toa(self, tx: FloatArray, d: FloatArray, floor_m: float) -> tuple[FloatArray, FloatArray | float]:
         toa = self.ms.toa
         if not toa.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
@@ -144,7 +146,7 @@ class ResidualModel:
         emission_m /= sigma_m
         return emission_m, 0.0
 
-    def _tdoa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
+    def _tdoa(self, tx: FloatArray, d: FloatArray, floor_m: float) -> tuple[FloatArray, FloatArray | float]:
         tdoa = self.ms.tdoa
         if not tdoa.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
@@ -156,13 +158,13 @@ class ResidualModel:
         r /= sigma_m
         return r, 0.0
 
-    def _rss(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
+    def _rss(self, tx: FloatArray, d: FloatArray, floor_m: float) -> tuple[FloatArray, FloatArray | float]:
         rss = self.ms.rss
         if not rss.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
         # logarithms per receiver, then gathered: receivers are fewer than measurements
         log_d = np.take(10.0 * np.log10(d / self.reference_distance_m), rss.receiver, axis=-1)
-        log_sigma: NDArray | float = 0.0
+        log_sigma: FloatArray | float = 0.0
         if floor_m:
             slope = 10.0 * (self.exponent if self.exponent is not None else 3.0) / LN10
             variance = np.take((slope * floor_m / d) ** 2, rss.receiver, axis=-1) + rss.sigma_db**2
@@ -180,7 +182,7 @@ class ResidualModel:
         corrected *= np.sqrt(weight)
         return corrected, log_sigma
 
-    def _aoa(self, tx: NDArray, d: NDArray, floor_m: float) -> tuple[NDArray, NDArray | float]:
+    def _aoa(self, tx: FloatArray, d: FloatArray, floor_m: float) -> tuple[FloatArray, FloatArray | float]:
         aoa = self.ms.aoa
         if not aoa.receiver.size:
             return np.zeros(d.shape[:-1] + (0,)), 0.0
@@ -196,18 +198,21 @@ class ResidualModel:
         return residual / np.sqrt(variance), log_sigma
 
 
-def _weighted_mean(values: NDArray, weight: NDArray) -> NDArray:
+def _weighted_mean(values: FloatArray, weight: FloatArray) -> FloatArray:
     """Mean over the last axis, keeping it; ``weight`` (M,) or like ``values``."""
+    mean: FloatArray
     if weight.ndim == 1:
-        return (values @ weight)[..., None] / weight.sum()
-    return (values * weight).sum(axis=-1, keepdims=True) / weight.sum(axis=-1, keepdims=True)
+        mean = (values @ weight)[..., None] / weight.sum()
+    else:
+        mean = (values * weight).sum(axis=-1, keepdims=True) / weight.sum(axis=-1, keepdims=True)
+    return mean
 
 
-def _profile_exponent(power_dbm: NDArray, log_d: NDArray, weight: NDArray) -> NDArray:
+def _profile_exponent(power_dbm: FloatArray, log_d: FloatArray, weight: FloatArray) -> FloatArray:
     """Weighted least-squares path-loss exponent of power = a - n * log_d, per candidate, clipped."""
     centred_l = log_d - _weighted_mean(log_d, weight)
     centred_p = power_dbm - _weighted_mean(np.broadcast_to(power_dbm, log_d.shape), weight)
     cov_lp = _weighted_mean(centred_l * centred_p, weight)
     var_l = _weighted_mean(centred_l * centred_l, weight)
-    exponent = -cov_lp / np.maximum(var_l, 1e-12)
-    return np.clip(exponent, *EXPONENT_RANGE)
+    exponent: FloatArray = np.clip(-cov_lp / np.maximum(var_l, 1e-12), *EXPONENT_RANGE)
+    return exponent

@@ -83,8 +83,9 @@ def removal_gains(model: ResidualModel, fit: Fit) -> NDArray[np.float64]:
     np.add.at(projected, owners, u * r[:, None])
     left_info = design.T @ design - own_info
     solved = np.einsum("gij,gj->gi", np.linalg.pinv(left_info, hermitian=True), projected)
-    own_cost = np.bincount(owners, weights=r * r, minlength=count)
-    return own_cost + np.einsum("gi,gi->g", projected, solved)
+    own_cost = np.bincount(owners, weights=r * r, minlength=count).astype(np.float64)
+    gains: NDArray[np.float64] = own_cost + np.einsum("gi,gi->g", projected, solved)
+    return gains
 
 
 def removal_candidates(model: ResidualModel, fit: Fit, count: int = CANDIDATES) -> list[int]:
