@@ -9,7 +9,8 @@ uniform over the 40 km disc as in the accuracy benchmark, and the same error mod
   inconsistent: the worst case for outlier rejection (issue 9's reproduction).
 
 Per (scenario, N): p50/p95 wall latency and p95 CPU time of ``parse_measurement_set`` + ``locate``
-(no heat map), and per scenario the growth exponent k of p95 ~ N^k, fitted on log-log scale.
+(no heat map), and per scenario the growth exponent k of p95 ~ N^k, fitted on log-log scale over
+all sizes and between consecutive sizes.
 Pure functions of a seeded generator, like ``heimdall.bench.scenarios``.
 """
 
@@ -134,6 +135,21 @@ def growth_exponent(receivers: Sequence[int], values: Sequence[float]) -> float:
     return float(slope)
 
 
+def step_exponents(receivers: Sequence[int], values: Sequence[float]) -> list[float]:
+    """The local k between consecutive sizes: a fit over all sizes can hide a steep last step."""
+    pairs = zip(zip(receivers, values), zip(receivers[1:], values[1:]))
+    return [float(math.log(b / a) / math.log(m / n)) for (n, a), (m, b) in pairs]
+
+
+def _growth(name: str, receivers: Sequence[int], rows: list[dict[str, Any]]) -> dict[str, Any]:
+    latency = [r["latency_ms_p95"] for r in rows]
+    cpu = [r["cpu_ms_p95"] for r in rows]
+    return {"name": name, "latency_p95_exponent": growth_exponent(receivers, latency),
+            "cpu_p95_exponent": growth_exponent(receivers, cpu),
+            "latency_p95_step_exponents": step_exponents(receivers, latency),
+            "cpu_p95_step_exponents": step_exponents(receivers, cpu)}
+
+
 def _time_trials(docs: list[dict[str, Any]]) -> dict[str, float]:
     wall, cpu = [], []
     for doc in docs:
@@ -156,6 +172,8 @@ def run_scaling_benchmark(trials: int = DEFAULT_TRIALS, seed: int = 0,
         raise InvalidInput(f"unknown scenario(s) {unknown}; known: {list(SCALING_SCENARIOS)}", field="scenarios")
     if len(receiver_counts) < 2 or min(receiver_counts) < 4:
         raise InvalidInput("give at least two receiver counts, each >= 4", field="receivers")
+    # the first localization of a process pays for lazy imports and caches: not a cost of its size
+    locate(parse_measurement_set(scaling_trial(names[0], min(receiver_counts), np.random.default_rng(seed))))
     rows, growth = [], []
     for index, name in enumerate(names):
         per_count: list[dict[str, Any]] = []
@@ -167,7 +185,5 @@ def run_scaling_benchmark(trials: int = DEFAULT_TRIALS, seed: int = 0,
             per_count.append(row)
             if progress is not None:
                 progress(trials)
-        growth.append({"name": name,
-                       "latency_p95_exponent": growth_exponent(receiver_counts, [r["latency_ms_p95"] for r in per_count]),
-                       "cpu_p95_exponent": growth_exponent(receiver_counts, [r["cpu_ms_p95"] for r in per_count])})
+        growth.append(_growth(name, receiver_counts, per_count))
     return {"rows": rows, "growth": growth, "seed": seed, "trials": trials, "receiver_counts": list(receiver_counts)}

@@ -151,5 +151,6 @@ def localization_scaling(trials: int | None, seed: int, receivers: str, scenario
         click.echo(f"{row['name']:<12} {row['receivers']:>9} {row['latency_ms_p50']:>9.1f} "
                    f"{row['latency_ms_p95']:>9.1f} {row['cpu_ms_p95']:>9.1f}")
     for growth in report["growth"]:
+        steps = ", ".join(f"{k:.2f}" for k in growth["cpu_p95_step_exponents"])
         click.echo(f"{growth['name']:<12} p95 ~ N^{growth['latency_p95_exponent']:.2f} "
-                   f"(CPU p95 ~ N^{growth['cpu_p95_exponent']:.2f})")
+                   f"(CPU p95 ~ N^{growth['cpu_p95_exponent']:.2f}; between sizes {steps})")

@@ -11,6 +11,7 @@ from heimdall.bench.scaling import (
     growth_exponent,
     run_scaling_benchmark,
     scaling_trial,
+    step_exponents,
 )
 from heimdall.cli.bench import bench
 from heimdall.errors import InvalidInput
@@ -21,6 +22,7 @@ def test_growth_exponent_recovers_a_power_law() -> None:
     counts = [7, 30, 100, 300]
     assert growth_exponent(counts, [3.0 * n**1.5 for n in counts]) == pytest.approx(1.5)
     assert growth_exponent(counts, [5.0, 5.0, 5.0, 5.0]) == pytest.approx(0.0, abs=1e-12)
+    assert step_exponents([10, 20, 40], [1.0, 2.0, 8.0]) == pytest.approx([1.0, 2.0])
 
 
 @pytest.mark.parametrize("name", sorted(SCALING_SCENARIOS))
