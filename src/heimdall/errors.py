@@ -12,6 +12,8 @@ and the HTTP status the API answers with. Third-party exceptions are translated 
     │   └── NoModelAvailable (409, "no_model")       method "neural" without a fitting deployed model
     ├── PayloadTooLarge (413, "payload_too_large")
     ├── DependencyMissing (503, "dependency_missing")  optional package not installed
+    ├── BudgetExceeded (503, "budget_exceeded")      a localization ran past its time budget
+    ├── Cancelled (503, "cancelled")                 work stopped: the client left or the server is stopping
     ├── StorageError (503, "storage_error")          database or blob store failed
     └── ReceiverFailed (502, "receiver_failed")      a real receiver refused, dropped or spoke garbage
         └── ReceiverRefused (heimdall.receivers.states: carries a RefusalReason)
@@ -70,6 +72,21 @@ class PayloadTooLarge(HeimdallError):
 
 class DependencyMissing(HeimdallError):
     code = "dependency_missing"
+    http_status = 503
+
+
+class BudgetExceeded(HeimdallError):
+    """The server's budget, not the input, ran out: sets within the documented limits fit the default
+    budget on an idle core, so this means an overloaded server or a budget set too low (503)."""
+
+    code = "budget_exceeded"
+    http_status = 503
+
+
+class Cancelled(HeimdallError):
+    """Work abandoned on purpose: its client went away or the server is shutting down."""
+
+    code = "cancelled"
     http_status = 503
 
 

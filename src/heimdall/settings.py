@@ -50,6 +50,9 @@ class Settings(BaseSettings):
     job_queue_prefix: str = ""
     event_retention_s: float = Field(default=7 * 24 * 3600.0, gt=0)
     max_body_bytes: int = Field(default=16 * 1024 * 1024, gt=0)
+    # Wall-clock seconds one localization may run (POST /localize, heimdall locate); past it: 503
+    # budget_exceeded. Sets within the size limits need < 5 s of one core (docs/localization.md).
+    localize_budget_s: float = Field(default=30.0, gt=0)
     log_level: str = "INFO"
     demo_network: bool = True
 

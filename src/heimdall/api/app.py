@@ -19,6 +19,7 @@ from fastapi import FastAPI
 from heimdall import __version__
 from heimdall.api import metrics, ws
 from heimdall.api.errors import install_error_handlers
+from heimdall.api.localization_runner import LocalizationRunner
 from heimdall.api.middleware import BodySizeLimit, RequestContext
 from heimdall.api.routes import ROUTERS
 from heimdall.api.static import DEFAULT_STATIC_DIR, mount_spa
@@ -38,7 +39,9 @@ def create_app(settings: Settings, *, platform: Platform | None = None,
     app = FastAPI(title="Heimdall", version=__version__, lifespan=_lifespan,
                   openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
     app.state.platform = platform
+    app.state.localization_runner = LocalizationRunner(settings.localize_budget_s)
     app.state.metrics_registry = metrics.metrics_registry(platform.hub if platform is not None else None)
+    app.state.metrics_registry.register(app.state.localization_runner)
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
@@ -69,6 +72,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        app.state.localization_runner.close()
         await asyncio.to_thread(platform.stop)
         platform.publish.remove_listener(platform.hub.offer_threadsafe)
         await platform.hub.stop()

@@ -7,6 +7,7 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from types import FrameType
 
 import uvicorn
@@ -32,9 +33,19 @@ def uvicorn_config(app: FastAPI, host: str, port: int, *, log_level: str = "warn
 
 class ForegroundServer(uvicorn.Server):
     """uvicorn for ``heimdall serve``: SIGINT/SIGTERM start a graceful shutdown (a second one forces it),
-    and the process then exits normally instead of re-raising the signal as a KeyboardInterrupt."""
+    and the process then exits normally instead of re-raising the signal as a KeyboardInterrupt.
+
+    ``on_exit`` runs at the first signal, before uvicorn waits for requests in flight: it stops
+    the work that would otherwise hold the shutdown up (localizations, which answer 503 at once).
+    """
+
+    def __init__(self, config: uvicorn.Config, *, on_exit: Callable[[], None] | None = None) -> None:
+        super().__init__(config)
+        self._on_exit = on_exit
 
     def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+        if self._on_exit is not None and not self.should_exit:
+            self._on_exit()
         # Unlike uvicorn's own, does not record the signal to re-raise it after the shutdown.
         if self.should_exit and sig == signal.SIGINT:
             self.force_exit = True

@@ -114,3 +114,41 @@ def format_table(rows: list[dict]) -> str:
 def _width(fmt: str) -> int:
     spec = fmt[fmt.index(":") + 2:].rstrip("}")
     return int(spec.split(".")[0])
+
+
+@bench.command("localization-scaling",
+               help="How localization latency grows with the number of receivers: p95 per scenario "
+                    "(TDoA, TOA, RSS, AoA, fused, random TDoAs) at 7, 30, 100 and 300 receivers, and the "
+                    "growth exponent k of p95 ~ N^k.")
+@click.option("--trials", type=click.IntRange(min=2), default=None, help="Sets per scenario and size (default 40).")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--receivers", "receivers", default="7,30,100,300", show_default=True,
+              help="Comma-separated receiver counts.")
+@click.option("--scenario", "scenarios", multiple=True, help="Only this scenario (repeatable).")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def localization_scaling(trials: int | None, seed: int, receivers: str, scenarios: tuple[str, ...],
+                         as_json: bool) -> None:
+    from tqdm import tqdm
+
+    from heimdall.bench.scaling import DEFAULT_TRIALS, SCALING_SCENARIOS, run_scaling_benchmark
+    from heimdall.errors import InvalidInput
+
+    try:
+        counts = [int(part) for part in receivers.split(",") if part.strip()]
+    except ValueError as exc:
+        raise InvalidInput(f"--receivers must be comma-separated integers, not {receivers!r}") from exc
+    per_set = trials or DEFAULT_TRIALS
+    total = per_set * len(counts) * len(scenarios or SCALING_SCENARIOS)
+    with tqdm(total=total, desc="sets", disable=as_json, leave=False) as bar:
+        report = run_scaling_benchmark(per_set, seed, counts, scenarios or None, progress=bar.update)
+    if as_json:
+        click.echo(json.dumps(report, indent=2))
+        return
+    click.echo(f"{'scenario':<12} {'receivers':>9} {'p50 ms':>9} {'p95 ms':>9} {'cpu95 ms':>9}")
+    for row in report["rows"]:
+        click.echo(f"{row['name']:<12} {row['receivers']:>9} {row['latency_ms_p50']:>9.1f} "
+                   f"{row['latency_ms_p95']:>9.1f} {row['cpu_ms_p95']:>9.1f}")
+    for growth in report["growth"]:
+        steps = ", ".join(f"{k:.2f}" for k in growth["cpu_p95_step_exponents"])
+        click.echo(f"{growth['name']:<12} p95 ~ N^{growth['latency_p95_exponent']:.2f} "
+                   f"(CPU p95 ~ N^{growth['cpu_p95_exponent']:.2f}; between sizes {steps})")

@@ -39,8 +39,11 @@ def locate(files: tuple[Path, ...], receivers_path: Path | None, as_json: bool) 
 def _locate_document(doc: dict):
     from heimdall.locate import locate as run_locate
     from heimdall.locate import parse_measurement_set
+    from heimdall.locate.budget import Budget
+    from heimdall.settings import load_settings
 
-    return run_locate(parse_measurement_set(doc))
+    # the same budget as the API's (HEIMDALL_LOCALIZE_BUDGET_S): past it, one line and exit 1
+    return run_locate(parse_measurement_set(doc), budget=Budget(load_settings().localize_budget_s))
 
 
 def _locate_recordings(files: tuple[Path, ...], receivers: dict[str, dict] | None):
@@ -55,7 +58,12 @@ def _locate_recordings(files: tuple[Path, ...], receivers: dict[str, dict] | Non
 
 
 def _read_json(path: Path) -> dict:
+    from heimdall.locate.limits import MAX_DOCUMENT_BYTES
+
     try:
+        size = path.stat().st_size
+        if size > MAX_DOCUMENT_BYTES:
+            raise InvalidInput(f"{path}: {size} bytes, over the limit of {MAX_DOCUMENT_BYTES} bytes for a measurement set")
         doc = json.loads(path.read_text())
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvalidInput(f"{path}: not readable JSON ({exc})") from exc

@@ -1,6 +1,7 @@
 """``heimdall serve``: API, web app, events and the embedded job executor in one process.
 
-Ctrl-C / SIGTERM stop cleanly: uvicorn stops accepting and closes every WebSocket, then the app's
+Ctrl-C / SIGTERM stop cleanly: localizations in flight stop at once (503 ``cancelled``), uvicorn
+stops accepting and closes every WebSocket, then the app's
 shutdown asks running jobs to pause (they checkpoint and resume on the next start), stops the
 worker processes and closes the database.
 """
@@ -33,4 +34,5 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config_file
         app = create_app(settings, platform=platform)
         click.echo(f"heimdall: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})",
                    err=True)
-        ForegroundServer(uvicorn_config(app, settings.host, settings.port, log_level=settings.log_level)).run()
+        ForegroundServer(uvicorn_config(app, settings.host, settings.port, log_level=settings.log_level),
+                         on_exit=app.state.localization_runner.cancel_all).run()

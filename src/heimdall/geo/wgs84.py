@@ -74,6 +74,18 @@ def enu_rotation(lat0_deg: float, lon0_deg: float) -> NDArray[np.float64]:
     )
 
 
+def enu_rotations(lat_deg: ArrayLike, lon_deg: ArrayLike) -> NDArray[np.float64]:
+    """``enu_rotation`` vectorised: (..., 3, 3), one matrix per (lat, lon)."""
+    lat = np.radians(np.asarray(lat_deg, dtype=float))
+    lon = np.radians(np.asarray(lon_deg, dtype=float))
+    sl, cl = np.sin(lat), np.cos(lat)
+    so, co = np.sin(lon), np.cos(lon)
+    east = np.stack([-so, co, np.zeros_like(so)], axis=-1)
+    north = np.stack([-sl * co, -sl * so, cl], axis=-1)
+    up = np.stack([cl * co, cl * so, sl], axis=-1)
+    return np.stack([east, north, up], axis=-2)
+
+
 def ecef_to_enu(ecef_m: ArrayLike, lat0_deg: float, lon0_deg: float, alt0_m: float = 0.0) -> NDArray[np.float64]:
     """ECEF metres (..., 3) -> local east/north/up metres (..., 3) about the origin."""
     origin = geodetic_to_ecef(lat0_deg, lon0_deg, alt0_m)

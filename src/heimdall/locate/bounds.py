@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from heimdall.geo import SPEED_OF_LIGHT_M_S, enu_rotation, geodetic_to_ecef
+from heimdall.geo import SPEED_OF_LIGHT_M_S, enu_rotations, geodetic_to_ecef
 from heimdall.locate.measurement_set import MeasurementSet, parse_measurement_set
 
 LN10 = math.log(10.0)
@@ -104,7 +104,7 @@ def _aoa_info(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike, unit_r
     lon = np.asarray(lon_deg, dtype=float)
     tx = geodetic_to_ecef(lat, lon, ms.tx_alt_m)
     rx_ecef = geodetic_to_ecef(rx.lat_deg[aoa.receiver], rx.lon_deg[aoa.receiver], rx.alt_m[aoa.receiver])
-    rot = np.stack([enu_rotation(rx.lat_deg[i], rx.lon_deg[i]) for i in aoa.receiver])  # (M, 3, 3)
+    rot = enu_rotations(rx.lat_deg[aoa.receiver], rx.lon_deg[aoa.receiver])  # (M, 3, 3)
     local = np.einsum("mij,...mj->...mi", rot, tx[..., None, :] - rx_ecef)
     horizontal2 = local[..., 0] ** 2 + local[..., 1] ** 2
     # d(bearing)/d(tx) in ECEF: bearing = atan2(e, n) in the receiver's frame

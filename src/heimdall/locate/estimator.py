@@ -8,7 +8,10 @@
    whole mode; its posterior mean is the estimate, its covariance and mass quantiles give the
    ellipses, which keeps them honest where the Fisher information lies (RSS, banana shapes).
 4. Outliers: a chi-square test of the fit; on failure the receiver whose removal best restores
-   consistency is dropped (leave-one-out refits), repeatedly while the drop is significant.
+   consistency is dropped, repeatedly while the drop is significant (``heimdall.locate.outliers``:
+   linearised diagnostics for every receiver, exact refits for a few, a bounded number of rounds).
+
+Every stage runs under a ``Budget`` (deadline, cancellation, work counters; ``heimdall.locate.budget``).
 """
 
 from __future__ import annotations
@@ -18,27 +21,20 @@ import time
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import chi2
 
 from heimdall.locate.bounds import gdop_at
+from heimdall.locate.budget import Budget, current_budget
 from heimdall.locate.frame import LocalFrame
 from heimdall.locate.grid import GlobalGrid, default_search_area, global_grid, grid_modes, local_posterior
 from heimdall.locate.likelihood import ResidualModel
-from heimdall.locate.measurement_set import (
-    MODALITIES,
-    MeasurementSet,
-    SearchArea,
-    measurement_count,
-    select_receivers,
-    unknown_count,
-)
+from heimdall.locate.measurement_set import MODALITIES, MeasurementSet, SearchArea
+from heimdall.locate.outliers import reject_outliers
 from heimdall.locate.refine import Fit, fisher_fit, refine
 from heimdall.locate.result import CONFIDENCES, LocationResult, Mode, Posterior, chi2_2dof_scale
 
 MAX_SEEDS = 4
 GRID_CELLS = 2304  # ~48 x 48: seeds for the fits and the heat map; the fits do the rest
 SEED_DEPTH = 30.0  # seeds further below the best tempered log-likelihood are not worth a fit
-OUTLIER_ALPHA = 1.0e-3  # false-alarm rate of the consistency test on clean data
 MIN_MODE_WEIGHT = 1.0e-3
 RADIUS_TOLERANCE = 0.03  # below this the grid quantile is discretisation noise
 
@@ -55,12 +51,19 @@ class Solution:
         return self.fits[0]
 
 
-def locate(ms: MeasurementSet, *, with_posterior: bool = True) -> LocationResult:
-    """Locate the transmitter of a validated measurement set with the classical estimator."""
+def locate(ms: MeasurementSet, *, with_posterior: bool = True, budget: Budget | None = None) -> LocationResult:
+    """Locate the transmitter of a validated measurement set with the classical estimator.
+
+    ``budget`` (default: the ambient one, else unlimited) bounds its time and can cancel it:
+    ``BudgetExceeded`` / ``Cancelled`` from whichever stage it is in.
+    """
     start = time.perf_counter()
-    solution, dropped = _solve_rejecting_outliers(ms)
+    budget = budget if budget is not None else current_budget()
+    solution, dropped = _solve_rejecting_outliers(ms, budget)
+    budget.enter("heat map")
     heat_map = _heat_map(solution) if with_posterior else None
     clean = solution.model.ms
+    budget.enter("posterior")
     lat, lon, cov, radii = _posterior_estimate(solution)
     counts = clean.counts()
     used = [name for name in MODALITIES if counts[name]]
@@ -113,17 +116,22 @@ def _credible_radii(centred: np.ndarray, weights: np.ndarray, cov: np.ndarray) -
     return tuple(radii)
 
 
-def solve(ms: MeasurementSet) -> Solution:
+def solve(ms: MeasurementSet, budget: Budget | None = None) -> Solution:
     """Global grid, seeds, refinement: every distinct local optimum, best first."""
+    budget = budget if budget is not None else current_budget()
+    budget.enter("grid search")
+    budget.spend("solves")
     area = ms.search_area or default_search_area(ms)
-    model = ResidualModel(ms)
+    model = ResidualModel(ms, budget)
     grid = global_grid(area, ms.tx_alt_m, GRID_CELLS)
     log_area = np.log(grid.cell_area_m2 / grid.cell_area_m2.max())
     tempered = model.log_likelihood(grid.ecef_m, floor_m=grid.cell_m) + log_area
     seeds = grid_modes(tempered, MAX_SEEDS, SEED_DEPTH)
+    budget.enter("refinement")
     fits: list[Fit] = []
     for i, j in seeds:
         if not any(_explained_by(fit, grid.lat_deg[i], grid.lon_deg[j]) for fit in fits):
+            budget.spend("fits")
             fits.append(refine(model, grid.lat_deg[i], grid.lon_deg[j], area, ms.tx_alt_m))
     return Solution(model, area, _distinct(fits), grid)
 
@@ -165,47 +173,10 @@ def _modes(fits: tuple[Fit, ...]) -> tuple[Mode, ...]:
     return tuple(Mode(fits[k].lat_deg, fits[k].lon_deg, float(weights[k] / total)) for k in keep)
 
 
-def _degrees_of_freedom(ms: MeasurementSet) -> int:
-    return measurement_count(ms) - unknown_count(ms)
-
-
-def _consistent(cost: float, dof: int) -> bool:
-    return dof < 1 or chi2.sf(cost, dof) > OUTLIER_ALPHA
-
-
-def _solve_rejecting_outliers(ms: MeasurementSet) -> tuple[Solution, set[int]]:
-    solution = solve(ms)
-    dropped: set[int] = set()
-    current = ms
-    while not _consistent(solution.best.cost, _degrees_of_freedom(current)):
-        candidate = _best_removal(current, solution)
-        if candidate is None:
-            break
-        receiver, reduced = candidate
-        dropped.add(receiver)
-        current = reduced
-        solution = solve(current)
-    return solution, dropped
-
-
-def _best_removal(ms: MeasurementSet, solution: Solution) -> tuple[int, MeasurementSet] | None:
-    """Leave-one-receiver-out refits from the current estimate; the most consistent one, if significant."""
-    dof = _degrees_of_freedom(ms)
-    best: tuple[float, int, MeasurementSet] | None = None
-    for receiver in ms.used_receivers():
-        reduced = select_receivers(ms, {int(receiver)})
-        reduced_dof = _degrees_of_freedom(reduced)
-        if reduced_dof < 1 or measurement_count(reduced) == 0:
-            continue
-        model = ResidualModel(reduced)
-        fit = refine(model, solution.best.lat_deg, solution.best.lon_deg, solution.area, ms.tx_alt_m)
-        improvement = solution.best.cost - fit.cost
-        if improvement < chi2.isf(OUTLIER_ALPHA, dof - reduced_dof):
-            continue
-        log_p = chi2.logsf(fit.cost, reduced_dof)
-        if best is None or log_p > best[0]:
-            best = (log_p, int(receiver), reduced)
-    return None if best is None else (best[1], best[2])
+def _solve_rejecting_outliers(ms: MeasurementSet, budget: Budget) -> tuple[Solution, set[int]]:
+    solution = solve(ms, budget)
+    cleaned, rejected = reject_outliers(solution.model, solution.best, solution.area, budget)
+    return (solve(cleaned, budget) if rejected else solution), rejected
 
 
 def fit_at(ms: MeasurementSet, lat_deg: float, lon_deg: float) -> Fit:

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from heimdall.errors import InvalidInput
+from heimdall.locate.limits import check_entry_counts
 from heimdall.locate.validation import (
     TOP_LEVEL_FIELDS,
     check_identifiability,
@@ -135,6 +136,7 @@ def parse_measurement_set(doc: dict, *, check_unknowns: bool = True) -> Measurem
     if not isinstance(doc, dict):
         raise InvalidInput("a measurement set must be a JSON object", field="")
     reject_unknown_fields(doc, TOP_LEVEL_FIELDS, prefix="")
+    check_entry_counts(doc)
     scalars = parse_scalars(doc)
     receivers = Receivers(**parse_receivers(doc.get("receivers")))
     index = {rid: i for i, rid in enumerate(receivers.ids)}

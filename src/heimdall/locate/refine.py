@@ -27,6 +27,7 @@ class Fit:
     cost: float  # sum of squared whitened residuals
     cov_m2: NDArray[np.float64]  # Fisher (Cramer-Rao at the estimate), local east/north
     residuals: NDArray[np.float64]
+    jacobian: NDArray[np.float64]  # (M, 2) of the residuals by local east/north, per metre
 
 
 def _area_bounds(frame: LocalFrame, area: SearchArea) -> tuple[NDArray, NDArray]:
@@ -125,7 +126,7 @@ def fisher_fit(model: ResidualModel, lat_deg: float, lon_deg: float, tx_alt_m: f
     """Residuals and Fisher covariance at a position, in local east/north there."""
     frame = LocalFrame(lat_deg, lon_deg, tx_alt_m)
     r, jac = _residuals_and_jacobian(lambda points: model.residuals(frame.to_ecef(points)), np.zeros(2))
-    return Fit(lat_deg, lon_deg, float(r @ r), covariance_from_jacobian(jac), r)
+    return Fit(lat_deg, lon_deg, float(r @ r), covariance_from_jacobian(jac), r, jac)
 
 
 def covariance_from_jacobian(jac: NDArray[np.float64]) -> NDArray[np.float64]:

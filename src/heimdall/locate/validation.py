@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from heimdall.errors import InsufficientData, InvalidInput
 from heimdall.geo import geodetic_to_ecef
@@ -188,11 +189,12 @@ def check_receiver_geometry(ms: Any) -> None:
     used = ms.used_receivers()
     rx = ms.receivers
     ecef = geodetic_to_ecef(rx.lat_deg[used], rx.lon_deg[used], rx.alt_m[used])
-    if used.size > 1:
-        gaps = np.linalg.norm(ecef[:, None, :] - ecef[None, :, :], axis=-1)
-        gaps[np.diag_indices(used.size)] = np.inf
-        i, j = np.unravel_index(np.argmin(gaps), gaps.shape)
-        if gaps[i, j] < SAME_POSITION_M:
+    # a k-d tree, not the all-pairs distance matrix: O(R log R) for the largest networks allowed
+    pairs = cKDTree(ecef).query_pairs(SAME_POSITION_M, output_type="ndarray") if used.size > 1 else []
+    if len(pairs):
+        gaps = np.linalg.norm(ecef[pairs[:, 0]] - ecef[pairs[:, 1]], axis=-1)
+        i, j = pairs[np.argmin(gaps)]
+        if gaps.min() < SAME_POSITION_M:
             a, b = sorted((int(used[i]), int(used[j])))
             raise InvalidInput(f"receivers {rx.ids[a]!r} and {rx.ids[b]!r} are at the same position",
                                field=f"receivers[{b}]")

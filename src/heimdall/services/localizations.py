@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import InvalidInput, NoModelAvailable
+from heimdall.locate.budget import Budget, current_budget
 from heimdall.locate.estimator import locate
 from heimdall.locate.measurement_set import MeasurementSet, parse_measurement_set
 from heimdall.services.common import Publish, finite_json, iso_z, load_row, page
@@ -84,13 +85,21 @@ class LocalizationService:
         *,
         network_id: str | None = None,
         method_resolver: MethodResolver | None = None,
+        budget: Budget | None = None,
     ) -> dict[str, Any]:
-        """Locate, store, publish; the §4.2 result plus ``id``, ``created_at`` and ``network_id``."""
+        """Locate, store, publish; the §4.2 result plus ``id``, ``created_at`` and ``network_id``.
+
+        ``budget`` (default: the ambient one, else none) bounds the predictor's time and can
+        cancel it; it is made ambient so that any predictor a resolver picks runs under it.
+        """
+        budget = budget if budget is not None else current_budget()
+        budget.enter("validation")
         ms = parse_measurement_set(doc)
         if network_id is not None:
             self._ensure_network(network_id)
         predictor = (method_resolver or self._resolver)(ms.method)
-        result = finite_json(predictor(ms))
+        with budget.active():
+            result = finite_json(predictor(ms))
         with _network_gone_as_invalid(network_id), transaction(self._sessions) as session:
             row = LocalizationRow(
                 request=finite_json(doc),

@@ -57,3 +57,4 @@ def valid_doc() -> dict:
 @pytest.fixture
 def make_noiseless():
     return noiseless
+

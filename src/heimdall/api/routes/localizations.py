@@ -3,19 +3,25 @@
 The body of ``/localize`` is taken as a plain JSON object and validated by
 ``heimdall.locate.parse_measurement_set`` alone, the same gate ``heimdall locate`` uses, so the API
 and the CLI accept exactly the same documents and name bad fields the same way (``rss[2].sigma_db``).
+A body over ``heimdall.locate.limits.MAX_DOCUMENT_BYTES`` is refused with 413. The localization
+runs in the app's ``LocalizationRunner``: a worker thread, under the configured budget, stopped
+when the client disconnects.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict
 
 from heimdall.api.deps import Localizations
+from heimdall.api.localization_runner import LocalizationRunner, get_localization_runner
 from heimdall.api.pagination import Page, page_params
 from heimdall.api.routes.receivers import Timestamp
+from heimdall.errors import PayloadTooLarge
+from heimdall.locate.limits import MAX_DOCUMENT_BYTES
 from heimdall.services.localizations import Export
 
 router = APIRouter(tags=["localization"])
@@ -77,16 +83,29 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post("/localize", response_model=LocalizationResult)
-def localize(
+async def measurement_set_size(request: Request) -> None:
+    """413 for a measurement set over the documented size (the body is read once and cached)."""
+    size = len(await request.body())
+    if size > MAX_DOCUMENT_BYTES:
+        raise PayloadTooLarge(f"a measurement set may be at most {MAX_DOCUMENT_BYTES} bytes; this one is {size}",
+                              details={"limit_bytes": MAX_DOCUMENT_BYTES, "size_bytes": size})
+
+
+Runner = Annotated[LocalizationRunner, Depends(get_localization_runner)]
+
+
+@router.post("/localize", response_model=LocalizationResult, dependencies=[Depends(measurement_set_size)])
+async def localize(
+    request: Request,
     service: Service,
+    runner: Runner,
     doc: Annotated[
         dict[str, Any],
         Body(description="a measurement set (CONTRACT section 4.1)", examples=[G7_TDOA_EXAMPLE]),
     ],
     network_id: str | None = None,
 ) -> dict[str, Any]:
-    return service.localize(doc, network_id=network_id)
+    return await runner.run(request, lambda budget: service.localize(doc, network_id=network_id, budget=budget))
 
 
 @router.get("/localizations", response_model=LocalizationPage)
