@@ -12,6 +12,7 @@ from heimdall.api.routes import (
     iq,
     jobs,
     localizations,
+    maps,
     models,
     networks,
     receivers,
@@ -29,4 +30,5 @@ ROUTERS = [
     training.router,
     accuracy.router,
     iq.router,
+    maps.router,
 ]
