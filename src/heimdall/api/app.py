@@ -19,7 +19,7 @@ from heimdall import __version__
 from heimdall.api import metrics, ws
 from heimdall.api.errors import install_error_handlers
 from heimdall.api.middleware import BodySizeLimit, RequestContext
-from heimdall.api.routes import ROUTERS
+from heimdall.api.routes import ROUTERS, recordings
 from heimdall.api.services import PeriodicTask, Services
 from heimdall.api.static import DEFAULT_STATIC_DIR, mount_spa
 from heimdall.errors import HeimdallError
@@ -48,7 +48,8 @@ def create_app(settings: Settings, *, services: Services | None = None, static_d
     if isinstance(dist, Path) and (dist / "index.html").is_file():
         mount_spa(app, dist)
     # Outermost first: every request gets an id before anything can fail.
-    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
+                       path_limits={f"{API_PREFIX}{recordings.UPLOAD_PATH}": settings.max_upload_bytes})
     app.add_middleware(RequestContext)
     return app
 

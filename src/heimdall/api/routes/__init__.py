@@ -15,7 +15,9 @@ from heimdall.api.routes import (
     maps,
     models,
     networks,
+    overlays,
     receivers,
+    recordings,
     training,
 )
 
@@ -31,4 +33,6 @@ ROUTERS = [
     accuracy.router,
     iq.router,
     maps.router,
+    overlays.router,
+    recordings.router,
 ]

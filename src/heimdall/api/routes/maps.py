@@ -76,9 +76,10 @@ def list_base_layers(services: Annotated[Services, Depends(get_services)], archi
                        default=s.map_default_layer)
 
 
-@router.api_route("/tiles/{name}", methods=["GET", "HEAD"], response_class=FileResponse,
-                  responses={200: {"content": {"application/octet-stream": {}}}, 206: {"description": "a byte range"},
-                             416: {"description": "range not satisfiable"}})
+@router.head("/tiles/{name}", include_in_schema=False)
+@router.get("/tiles/{name}", response_class=FileResponse,
+            responses={200: {"content": {"application/octet-stream": {}}}, 206: {"description": "a byte range"},
+                       416: {"description": "range not satisfiable"}})
 def get_archive(name: str, request: Request, services: Annotated[Services, Depends(get_services)],
                 archives: Archives) -> Response:
     _enabled(services)

@@ -1,0 +1,45 @@
+"""``POST /api/v1/localize/recordings``: locate from uploaded recordings (multipart/form-data).
+
+Fields: ``recordings`` (two or more files: KiwiSDR IQ WAV, or SigMF ``.sigmf-meta`` + ``.sigmf-data``
+pairs), ``receivers`` (optional JSON, the CLI's ``--receivers`` document, for files without
+positions), ``network_id`` (optional). The answer is the stored result, as ``POST /localize``
+answers, plus the pipeline's diagnostics under ``recordings``. The body may be as large as
+``max_upload_bytes`` (the app's body limit is raised for this path alone).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from heimdall.api.routes.localizations import LocalizationResult, localization_service
+from heimdall.api.services import Services, get_services
+from heimdall.services.localizations import LocalizationService
+from heimdall.services.recording_uploads import RecordingUploads, Upload
+
+router = APIRouter(tags=["localization"])
+UPLOAD_PATH = "/localize/recordings"
+
+
+class RecordingsLocalization(LocalizationResult):
+    recordings: dict[str, Any]
+
+
+def recording_uploads(services: Annotated[Services, Depends(get_services)],
+                      localizations: Annotated[LocalizationService, Depends(localization_service)]) -> RecordingUploads:
+    settings = services.settings
+    return RecordingUploads(localizations, settings.data_dir / "uploads", max_bytes=settings.max_upload_bytes,
+                            max_files=settings.max_upload_files)
+
+
+@router.post(UPLOAD_PATH, response_model=RecordingsLocalization)
+async def localize_recordings(
+    service: Annotated[RecordingUploads, Depends(recording_uploads)],
+    recordings: Annotated[list[UploadFile], File(description="KiwiSDR IQ WAV files or SigMF meta + data pairs")],
+    receivers: Annotated[str | None, Form(description='{"receivers": [{"id", "lat", "lon", "alt_m"}]}')] = None,
+    network_id: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    uploads = [Upload(f.filename or "", f.file) for f in recordings]
+    return await run_in_threadpool(service.localize, uploads, receivers, network_id)
