@@ -41,5 +41,10 @@ export const queryKeys = {
     all: ['localizations'] as const,
     recent: () => ['localizations', 'recent'] as const,
     list: () => ['localizations', 'list'] as const,
+    detail: (id: string) => ['localizations', 'detail', id] as const,
+    overlays: (id: string) => ['localizations', 'overlays', id] as const,
+  },
+  map: {
+    layers: () => ['map', 'layers'] as const,
   },
 };
