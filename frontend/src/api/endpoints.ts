@@ -25,7 +25,8 @@ export const api = {
   updateNetwork: (id: string, body: Partial<NetworkInput>) => request<Network>('PATCH', `/networks/${enc(id)}`, { body }),
   deleteNetwork: (id: string) => request<void>('DELETE', `/networks/${enc(id)}`),
   /** Extension endpoint (not in CONTRACT): the expected-accuracy map of a network. */
-  networkAccuracy: (id: string) => request<AccuracyMap>('GET', `/networks/${enc(id)}/expected-accuracy`),
+  networkAccuracy: (id: string, resolution?: number) =>
+    request<AccuracyMap>('GET', `/networks/${enc(id)}/expected-accuracy`, { query: { resolution } }),
 
   listDatasets: (query: Query = {}) => request<Page<Dataset>>('GET', '/datasets', { query: { limit: LIST_LIMIT, ...query } }),
   // The form's `signal_types` shorthand travels inside `transmitters`, where the simulator's config keeps it.

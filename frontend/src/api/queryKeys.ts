@@ -35,7 +35,7 @@ export const queryKeys = {
     lists: () => ['networks', 'list'] as const,
     list: () => ['networks', 'list'] as const,
     detail: (id: string) => ['networks', 'detail', id] as const,
-    accuracy: (id: string) => ['networks', 'accuracy', id] as const,
+    accuracy: (id: string, resolution = 64) => ['networks', 'accuracy', id, resolution] as const,
   },
   localizations: {
     all: ['localizations'] as const,

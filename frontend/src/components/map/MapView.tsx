@@ -90,7 +90,10 @@ function useMapInstance(container: React.RefObject<HTMLDivElement | null>, label
       });
       // The map instance, for end-to-end tests and debugging from the console.
       (element as HTMLDivElement & { heimdallMap?: MapLibreMap }).heimdallMap = loaded;
-    }, (exc: unknown) => setFailure(`The map engine could not start: ${exc instanceof Error ? exc.message : String(exc)}`));
+    }).catch((exc: unknown) => {
+      // No WebGL, or the engine's chunk could not load: the page works without its map, and says why.
+      if (!cancelled) setFailure(`The map cannot be shown: ${exc instanceof Error ? exc.message : String(exc)}`);
+    });
     return () => {
       cancelled = true;
       map?.remove();
@@ -132,7 +135,7 @@ export function MapView({ label, height = 520, fitTo = null, exportName = 'heimd
   }, [handle, fitKey]);
   const context = useMemo(() => handle, [handle]);
   return (
-    <section className="map-view" aria-label={label}>
+    <div className="map-view" role="group" aria-label={`${label} and its tools`}>
       <div className="map-toolbar" role="toolbar" aria-label={`${label}: tools`}>
         <BaseLayerPicker layers={layers} chosen={chosen} onChoose={choose} />
         <MeasureTool handle={handle} />
@@ -148,6 +151,6 @@ export function MapView({ label, height = 520, fitTo = null, exportName = 'heimd
         {failure && <small className="field-error" role="status">{failure}</small>}
       </div>
       {context && <MapContext.Provider value={context}>{children}</MapContext.Provider>}
-    </section>
+    </div>
   );
 }

@@ -29,6 +29,16 @@ interface Props {
 
 const isJson = (file: File) => file.name.toLowerCase().endsWith('.json');
 
+/** A file's text (FileReader: works wherever File does). */
+function readText(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader();
+    reader.onload = () => resolve(String(reader.result));
+    reader.onerror = () => reject(reader.error ?? new Error(`cannot read ${file.name}`));
+    reader.readAsText(file);
+  });
+}
+
 /** Receiver positions for the upload: a dropped JSON wins; else the network's receivers, by name. */
 export function receiversFor(input: RecordingsInput, networkReceivers: Receiver[]): { json: string | null; source: string } {
   if (input.receiversJson) return { json: input.receiversJson, source: input.receiversName ?? 'the receivers file' };
@@ -41,7 +51,7 @@ export async function addFiles(input: RecordingsInput, incoming: File[]): Promis
   const next: RecordingsInput = { ...input, files: [...input.files] };
   for (const file of incoming) {
     if (isJson(file) && !file.name.endsWith('.sigmf-meta')) {
-      next.receiversJson = await file.text();
+      next.receiversJson = await readText(file);
       next.receiversName = file.name;
     } else if (!next.files.some((f) => f.name === file.name)) {
       next.files.push(file);
@@ -76,7 +86,7 @@ export function RecordingsDrop({ input, onChange, networkReceivers, networkName,
         <ul className="file-list" aria-label="Chosen recordings">
           {input.files.map((file) => (
             <li key={file.name}>
-              {file.name} <span className="muted">{formatBytes(file.size)}</span>{' '}
+              <span>{file.name}</span> <span className="muted">{formatBytes(file.size)}</span>{' '}
               <button type="button" aria-label={`Remove ${file.name}`}
                 onClick={() => onChange({ ...input, files: input.files.filter((f) => f !== file) })}>Remove</button>
             </li>

@@ -21,9 +21,10 @@ export default function MapPage() {
   // Until the user picks, show the first network (its expected-accuracy map is the point of the page).
   const networkId = picked ?? networks.data?.items[0]?.id ?? '';
   const [showAccuracy, setShowAccuracy] = useState(true);
+  const [resolution, setResolution] = useState(64);
   const accuracy = useQuery({
-    queryKey: queryKeys.networks.accuracy(networkId),
-    queryFn: () => api.networkAccuracy(networkId),
+    queryKey: queryKeys.networks.accuracy(networkId, resolution),
+    queryFn: () => api.networkAccuracy(networkId, resolution),
     enabled: Boolean(networkId),
     staleTime: Infinity,
   });
@@ -59,6 +60,13 @@ export default function MapPage() {
           <input type="checkbox" checked={showAccuracy && !accuracyOff} disabled={!networkId || Boolean(accuracyOff)}
             onChange={(e) => setShowAccuracy(e.target.checked)} /> expected accuracy
         </label>
+        <label>
+          Accuracy grid{' '}
+          <select value={resolution} onChange={(e) => setResolution(Number(e.target.value))} disabled={!showAccuracy || Boolean(accuracyOff)}>
+            {[64, 128, 200].map((n) => <option key={n} value={n}>{n} × {n}</option>)}
+          </select>
+        </label>
+        {accuracy.isFetching && showAccuracy && <small className="muted" role="status">computing the accuracy map…</small>}
         {accuracyOff && <small className="muted">Expected-accuracy map: {accuracyOff}</small>}
         <span className="muted">{shown.length} receivers · {fixes.length} recent fixes</span>
       </div>
