@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import io
+import itertools
 import json
 import subprocess
 import sys
@@ -182,11 +183,29 @@ def test_a_bearing_only_fix_through_the_form_draws_one_line_per_station_crossing
     assert lines["all"] == names, f"one bearing line per station expected: {lines}"
     assert lines["near"] == names, f"every bearing line should cross within 4 px of the fix: {lines}"
     tab.screenshot("11-localize-bearings")
+    _check_exports(page)
     page.evaluate(f"() => {map_js}.fitBounds({json.dumps(_bounds(stations + [{'lat': lat, 'lon': lon}]))}, "
                   "{padding: 60, duration: 0})")
     page.locator(f"{LOCALIZE_MAP}[data-base-ready]").wait_for()
     page.wait_for_timeout(500)
     tab.doc_screenshot("localize")
+
+
+def _check_exports(page) -> None:
+    """GeoJSON, KML and PNG of what the Localize map shows, as a user downloads them."""
+    tools = page.get_by_role("toolbar", name="Localization map: tools")
+    with page.expect_download() as download:
+        tools.get_by_role("button", name="GeoJSON").click()
+    collection = json.loads(Path(download.value.path()).read_text())
+    kinds = {f["properties"].get("kind") for f in collection["features"]}
+    assert {"bearing", "bearing_wedge", "ellipse", "fix", "receiver"} <= kinds, kinds
+    with page.expect_download() as download:
+        tools.get_by_role("button", name="KML").click()
+    assert Path(download.value.path()).read_text().count("<Placemark>") == len(collection["features"])
+    with page.expect_download() as download:
+        tools.get_by_role("button", name="PNG").click()
+    png = Image.open(download.value.path())
+    assert png.format == "PNG" and png.size[0] > 300
 
 
 def _bounds(points: list[dict]) -> list[list[float]]:
@@ -262,7 +281,7 @@ PAN_SCRIPT = """(map) => new Promise((resolve) => {
 def _pan(tab) -> dict:
     """A scripted 3 s circular pan, one jump per animation frame; frames counted with requestAnimationFrame."""
     times = tab.page.evaluate(f"() => ({PAN_SCRIPT})({tab.map_instance()})")
-    gaps = sorted(b - a for a, b in zip(times, times[1:], strict=False))
+    gaps = sorted(b - a for a, b in itertools.pairwise(times))
     return {"frames": len(times), "fps": round((len(times) - 1) / ((times[-1] - times[0]) / 1000), 1),
             "median_frame_ms": round(gaps[len(gaps) // 2], 1), "p95_frame_ms": round(gaps[int(len(gaps) * 0.95)], 1)}
 

@@ -104,7 +104,8 @@ def _hyperbola(scene: Scene, rid: str, ref: str, tdoa_s: float, azimuths: np.nda
     target_m = tdoa_s * SPEED_OF_LIGHT_M_S
 
     def excess(points: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(points - receiver, axis=-1) - np.linalg.norm(points - reference, axis=-1) - target_m
+        path_difference: np.ndarray = np.linalg.norm(points - receiver, axis=-1) - np.linalg.norm(points - reference, axis=-1)
+        return path_difference - target_m
 
     return solve_along_rays(scene.stations[ref], azimuths, scene.extent_m, scene.fix.tx_alt_m, excess)
 
@@ -133,7 +134,8 @@ def _range_ring(scene: Scene, station: Station, distance_m: float, azimuths: np.
         return None
 
     def excess(points: np.ndarray) -> np.ndarray:
-        return np.linalg.norm(points - station.ecef_m, axis=-1) - distance_m
+        slant: np.ndarray = np.linalg.norm(points - station.ecef_m, axis=-1)
+        return slant - distance_m
 
     horizontal = solve_along_rays(station, azimuths, 2.0 * distance_m, scene.fix.tx_alt_m, excess)
     if not np.isfinite(horizontal).all():

@@ -37,7 +37,7 @@ class RssModel:
     reference_m: float
 
     def distance_m(self, power_dbm: float) -> float:
-        return self.reference_m * 10.0 ** ((self.offset_db - power_dbm) / (10.0 * self.exponent))
+        return float(self.reference_m * 10.0 ** ((self.offset_db - power_dbm) / (10.0 * self.exponent)))
 
     def power_dbm(self, distance_m: float) -> float:
         return self.offset_db - self.exponent * 10.0 * math.log10(distance_m / self.reference_m)

@@ -44,7 +44,8 @@ class Station:
         # The raised ellipsoid (a + h, b + h) differs from "h above the ellipsoid" by millimetres per
         # metre of h: one step along the vertical with the true altitude removes it.
         _, _, alt = ecef_to_geodetic(base + drop[..., None] * up)
-        return base + (drop - (alt - tx_alt_m))[..., None] * up
+        points: NDArray[np.float64] = base + (drop - (alt - tx_alt_m))[..., None] * up
+        return points
 
     def lat_lon(self, azimuth_deg: NDArray[np.float64] | float, horizontal_m: NDArray[np.float64] | float,
                 tx_alt_m: float) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
