@@ -169,6 +169,7 @@ def test_a_bearing_only_fix_through_the_form_draws_one_line_per_station_crossing
         f"""([lon, lat]) => {{
             const map = {map_js};
             map.jumpTo({{ center: [lon, lat], zoom: 11 }});
+            map.triggerRepaint();
             return new Promise((resolve) => map.once('idle', () => {{
               const all = map.queryRenderedFeatures({{ layers: ['overlays-lines'] }}).map(f => f.properties.receiver);
               const p = map.project([lon, lat]);

@@ -148,9 +148,18 @@ def test_receiver_form_shows_the_servers_error_beside_the_field(tab, g7) -> None
 
 
 def _drawn_ellipses(tab) -> list[int]:
-    """Confidences (%) of the result's ellipses as the map has them (the `result` layer's source)."""
-    return tab.page.evaluate(f"() => {tab.map_instance('.localize-map .map-canvas')}.querySourceFeatures('result')"
-                             ".filter(f => f.properties.kind === 'ellipse').map(f => f.properties.confidence)")
+    """Confidences (%) of the result's ellipses the map renders, zoomed in on the fix (at the page's
+    zoom a 100 m ellipse is below a pixel and rightly not drawn)."""
+    position = tab.page.get_by_role("region", name="result").locator("dt:has-text('Position') + dd")
+    lat, lon = float(position.get_attribute("data-lat")), float(position.get_attribute("data-lon"))
+    return tab.page.evaluate(
+        f"""([lon, lat]) => new Promise((resolve) => {{
+            const map = {tab.map_instance('.localize-map .map-canvas')};
+            map.jumpTo({{ center: [lon, lat], zoom: 15 }});
+            map.triggerRepaint();
+            map.once('idle', () => resolve(map.queryRenderedFeatures({{ layers: ['result-outline'] }})
+              .map(f => f.properties.confidence)));
+        }})""", [lon, lat])
 
 
 def _result_position(result) -> tuple[float, float]:

@@ -19,16 +19,21 @@ from typing import Any
 import numpy as np
 
 from heimdall.errors import InvalidInput
-from heimdall.geo import geodetic_to_ecef
+from heimdall.geo import SPEED_OF_LIGHT_M_S, geodetic_to_ecef
 from heimdall.locate.measurement_set import measurement_set_to_dict, parse_measurement_set
 from heimdall.locate.overlays.features import (
+    RAY_AZIMUTHS,
+    RING_AZIMUTHS,
     Feature,
     Scene,
     bearing_features,
     feature,
-    rss_features,
+    hyperbolas,
+    range_rings,
+    ring_features,
+    rss_properties,
     tdoa_features,
-    toa_features,
+    toa_properties,
 )
 from heimdall.locate.overlays.residuals import Fix, emission_time_s, range_m, rss_model
 from heimdall.locate.overlays.surface import Station
@@ -67,17 +72,36 @@ def _features(doc: dict[str, Any], scene: Scene) -> list[Feature]:
     out: list[Feature] = []
     for m in doc.get("aoa", []):
         out += bearing_features(scene, m)
-    for m in doc.get("tdoa", []):
-        out += tdoa_features(scene, m)
+    if doc.get("tdoa"):
+        curves = hyperbolas(scene, doc["tdoa"], RAY_AZIMUTHS)
+        for m, curve in zip(doc["tdoa"], curves, strict=True):
+            out += tdoa_features(scene, m, curve, RAY_AZIMUTHS)
+    out += _rings(doc, scene, distances, kept)
+    return out + [_receiver_feature(scene, rid, out) for rid in scene.receivers]
+
+
+def _rings(doc: dict[str, Any], scene: Scene, distances: dict[str, float], kept: set[str]) -> list[Feature]:
+    """Power and arrival-time rings, every one of them solved together."""
+    entries: list[tuple[str, str, dict[str, Any], tuple[float, float, float]]] = []
     if doc.get("rss"):
         model = rss_model(doc, distances, kept)
         for m in doc["rss"]:
-            out += rss_features(scene, m, model)
+            props = rss_properties(scene, m, model)
+            entries.append(("rss", m["receiver"], props,
+                            (props["distance_low_m"], props["distance_m"], props["distance_high_m"])))
     if doc.get("toa"):
         emission = emission_time_s(doc["toa"], distances, kept)
         for m in doc["toa"]:
-            out += toa_features(scene, m, emission)
-    return out + [_receiver_feature(scene, rid, out) for rid in scene.receivers]
+            props = toa_properties(scene, m, emission)
+            spread = props["sigma_s"] * SPEED_OF_LIGHT_M_S
+            d = props["distance_m"]
+            entries.append(("toa", m["receiver"], props, (d - spread, d, d + spread)))
+    flat = [(rid, d) for _, rid, _, ds in entries for d in ds]
+    solved = range_rings(scene, flat, RING_AZIMUTHS)
+    out: list[Feature] = []
+    for index, (kind, rid, props, _) in enumerate(entries):
+        out += ring_features(scene, kind, rid, solved[3 * index: 3 * index + 3], RING_AZIMUTHS, props)
+    return out
 
 
 def _receiver_feature(scene: Scene, rid: str, drawn: list[Feature]) -> Feature:

@@ -11,12 +11,14 @@ import numpy as np
 
 from heimdall.geo import SPEED_OF_LIGHT_M_S
 from heimdall.locate.overlays.residuals import MICRO, Fix, RssModel, bearing_residual_deg, range_m, reason
-from heimdall.locate.overlays.surface import Station, runs, solve_along_rays
+from heimdall.locate.overlays.surface import RayFan, Station, runs, solve_fan
 
 Feature = dict[str, Any]
 LINE_POINTS = 161
 RAYS = 720
 RING_POINTS = 361
+RING_AZIMUTHS = np.linspace(0.0, 360.0, RING_POINTS)
+RAY_AZIMUTHS = np.linspace(0.0, 360.0, RAYS, endpoint=False)
 WEDGE_ARC_POINTS = 17
 
 
@@ -34,7 +36,14 @@ def feature(kind: str, geometry: dict[str, Any], **properties: Any) -> Feature:
 
 
 def _coords(lat: np.ndarray, lon: np.ndarray) -> list[list[float]]:
-    return [[round(float(x), 7), round(float(y), 7)] for x, y in zip(lon, lat, strict=True)]
+    coords: list[list[float]] = np.round(np.column_stack([lon, lat]), 7).tolist()  # 1e-7 degree: ~1 cm
+    return coords
+
+
+def _distance(points: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    delta = points - centres
+    distance: np.ndarray = np.sqrt(np.einsum("...i,...i->...", delta, delta))
+    return distance
 
 
 def _line(lat: np.ndarray, lon: np.ndarray) -> dict[str, Any]:
@@ -68,7 +77,22 @@ def bearing_features(scene: Scene, m: dict[str, Any]) -> list[Feature]:
     return [line, feature("bearing_wedge", {"type": "Polygon", "coordinates": [_ring(*wedge)]}, **props)]
 
 
-def tdoa_features(scene: Scene, m: dict[str, Any]) -> list[Feature]:
+def hyperbolas(scene: Scene, tdoa: list[dict[str, Any]], azimuths: np.ndarray) -> np.ndarray:
+    """Distances (M, 3, N) along rays from each entry's reference where the path difference equals
+    c (tdoa - sigma), c tdoa, c (tdoa + sigma): it falls as a ray leaves the reference."""
+    stations = [scene.stations[m["reference"]] for m in tdoa for _ in range(3)]
+    receivers = np.array([scene.stations[m["receiver"]].ecef_m for m in tdoa for _ in range(3)])[:, None, :]
+    references = np.array([s.ecef_m for s in stations])[:, None, :]
+    targets = np.array([(m["tdoa_s"] + k * m["sigma_s"]) * SPEED_OF_LIGHT_M_S for m in tdoa for k in (-1, 0, 1)])
+
+    def excess(points: np.ndarray) -> np.ndarray:
+        return _distance(points, receivers) - _distance(points, references) - targets[:, None]
+
+    fan = RayFan(stations, azimuths, scene.fix.tx_alt_m)
+    return solve_fan(fan, np.full(len(stations), scene.extent_m), excess).reshape(len(tdoa), 3, -1)
+
+
+def tdoa_features(scene: Scene, m: dict[str, Any], curves: np.ndarray, azimuths: np.ndarray) -> list[Feature]:
     """The hyperbola branch ``|P - receiver| - |P - reference| = c tdoa`` and the band at tdoa ± sigma."""
     rid, ref = m["receiver"], m["reference"]
     outlier = bool({rid, ref} & scene.outliers)
@@ -80,16 +104,13 @@ def tdoa_features(scene: Scene, m: dict[str, Any]) -> list[Feature]:
              "reason": reason(outlier, f"{m['tdoa_s'] * MICRO:.3f} µs ± {sigma * MICRO:.3f} µs",
                               f"{expected * MICRO:.3f} µs", residual / sigma),
              "label": f"{rid} − {ref}: {m['tdoa_s'] * MICRO:.3f} µs ± {sigma * MICRO:.3f} µs"}
-    azimuths = np.linspace(0.0, 360.0, RAYS, endpoint=False)
-    centre = _hyperbola(scene, rid, ref, m["tdoa_s"], azimuths)
-    lines = [_coords(*scene.stations[ref].lat_lon(azimuths[run], centre[run], scene.fix.tx_alt_m))
+    station = scene.stations[ref]
+    low, centre, high = curves
+    lines = [_coords(*station.lat_lon(azimuths[run], centre[run], scene.fix.tx_alt_m))
              for run in runs(np.isfinite(centre), circular=True)]
     features = [feature("tdoa", {"type": "MultiLineString", "coordinates": lines}, **props)] if lines else []
-    low = _hyperbola(scene, rid, ref, m["tdoa_s"] - sigma, azimuths)
-    high = _hyperbola(scene, rid, ref, m["tdoa_s"] + sigma, azimuths)
     polygons = []
     for run in runs(np.isfinite(low) & np.isfinite(high), circular=True):
-        station = scene.stations[ref]
         a = station.lat_lon(azimuths[run], low[run], scene.fix.tx_alt_m)
         b = station.lat_lon(azimuths[run][::-1], high[run][::-1], scene.fix.tx_alt_m)
         polygons.append([_ring(np.concatenate([a[0], b[0]]), np.concatenate([a[1], b[1]]))])
@@ -98,24 +119,31 @@ def tdoa_features(scene: Scene, m: dict[str, Any]) -> list[Feature]:
     return features
 
 
-def _hyperbola(scene: Scene, rid: str, ref: str, tdoa_s: float, azimuths: np.ndarray) -> np.ndarray:
-    """Distances along rays from the reference: the path difference falls as a ray leaves it."""
-    receiver, reference = scene.stations[rid].ecef_m, scene.stations[ref].ecef_m
-    target_m = tdoa_s * SPEED_OF_LIGHT_M_S
+def range_rings(scene: Scene, rings: list[tuple[str, float]], azimuths: np.ndarray) -> list[np.ndarray | None]:
+    """Horizontal distances (N,) along rays from each station where the slant distance is the given one;
+    None where it cannot be drawn (not positive, or within the station's own height)."""
+    drawable = [i for i, (_, d) in enumerate(rings) if np.isfinite(d) and d > 0]
+    out: list[np.ndarray | None] = [None] * len(rings)
+    if not drawable:
+        return out
+    stations = [scene.stations[rings[i][0]] for i in drawable]
+    centres = np.array([s.ecef_m for s in stations])[:, None, :]
+    distances = np.array([rings[i][1] for i in drawable])
 
     def excess(points: np.ndarray) -> np.ndarray:
-        path_difference: np.ndarray = np.linalg.norm(points - receiver, axis=-1) - np.linalg.norm(points - reference, axis=-1)
-        return path_difference - target_m
+        return _distance(points, centres) - distances[:, None]
 
-    return solve_along_rays(scene.stations[ref], azimuths, scene.extent_m, scene.fix.tx_alt_m, excess)
+    solved = solve_fan(RayFan(stations, azimuths, scene.fix.tx_alt_m), 2.0 * distances, excess)
+    for row, i in enumerate(drawable):
+        out[i] = solved[row] if np.isfinite(solved[row]).all() else None
+    return out
 
 
-def ring_features(scene: Scene, kind: str, rid: str, distances_m: tuple[float, float, float],
+def ring_features(scene: Scene, kind: str, rid: str, horizontal: list[np.ndarray | None], azimuths: np.ndarray,
                   props: dict[str, Any]) -> list[Feature]:
-    """A ring at the middle distance and the band between the other two (slant distances)."""
-    azimuths = np.linspace(0.0, 360.0, RING_POINTS)
+    """A ring at the middle distance and the band between the other two (``horizontal``: low, middle, high)."""
     station = scene.stations[rid]
-    rings = [_range_ring(scene, station, d, azimuths) for d in distances_m]
+    rings = [None if h is None else station.lat_lon(azimuths, h, scene.fix.tx_alt_m) for h in horizontal]
     features = []
     if rings[1] is not None:
         features.append(feature(f"{kind}_circle", _line(*rings[1]), **props))
@@ -128,22 +156,7 @@ def ring_features(scene: Scene, kind: str, rid: str, distances_m: tuple[float, f
     return features
 
 
-def _range_ring(scene: Scene, station: Station, distance_m: float, azimuths: np.ndarray
-                ) -> tuple[np.ndarray, np.ndarray] | None:
-    if not np.isfinite(distance_m) or distance_m <= 0:
-        return None
-
-    def excess(points: np.ndarray) -> np.ndarray:
-        slant: np.ndarray = np.linalg.norm(points - station.ecef_m, axis=-1)
-        return slant - distance_m
-
-    horizontal = solve_along_rays(station, azimuths, 2.0 * distance_m, scene.fix.tx_alt_m, excess)
-    if not np.isfinite(horizontal).all():
-        return None
-    return station.lat_lon(azimuths, horizontal, scene.fix.tx_alt_m)
-
-
-def rss_features(scene: Scene, m: dict[str, Any], model: RssModel) -> list[Feature]:
+def rss_properties(scene: Scene, m: dict[str, Any], model: RssModel) -> dict[str, Any]:
     rid, sigma = m["receiver"], float(m["sigma_db"])
     outlier = rid in scene.outliers
     expected = model.power_dbm(range_m(scene.stations[rid].ecef_m, scene.fix))
@@ -156,11 +169,10 @@ def rss_features(scene: Scene, m: dict[str, Any], model: RssModel) -> list[Featu
              "outlier": outlier, "label": f"{rid}: {m['power_dbm']:.1f} dBm ± {sigma:.1f} dB",
              "reason": reason(outlier, f"{m['power_dbm']:.1f} dBm ± {sigma:.1f} dB", f"{expected:.1f} dBm",
                               residual / sigma)}
-    distances = (props["distance_low_m"], likely, props["distance_high_m"])
-    return ring_features(scene, "rss", rid, distances, props)
+    return props
 
 
-def toa_features(scene: Scene, m: dict[str, Any], emission_s: float) -> list[Feature]:
+def toa_properties(scene: Scene, m: dict[str, Any], emission_s: float) -> dict[str, Any]:
     rid, sigma = m["receiver"], float(m["sigma_s"])
     outlier = rid in scene.outliers
     distance = (m["toa_s"] - emission_s) * SPEED_OF_LIGHT_M_S
@@ -170,5 +182,4 @@ def toa_features(scene: Scene, m: dict[str, Any], emission_s: float) -> list[Fea
              "emission_s": emission_s, "residual_s": residual, "residual_sigma": residual / sigma,
              "outlier": outlier, "label": f"{rid}: arrival {m['toa_s']:.9f} s ± {sigma * MICRO:.3f} µs",
              "reason": reason(outlier, f"range {distance / 1000:.3f} km", f"{expected / 1000:.3f} km", residual / sigma)}
-    spread = sigma * SPEED_OF_LIGHT_M_S
-    return ring_features(scene, "toa", rid, (distance - spread, distance, distance + spread), props)
+    return props

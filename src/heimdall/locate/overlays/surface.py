@@ -13,7 +13,7 @@ casting rays from a receiver and solving for the distance along each ray by bise
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from numpy.typing import NDArray
@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 from heimdall.geo import ecef_to_geodetic, enu_rotation, geodetic_to_ecef
 from heimdall.geo.wgs84 import WGS84_A_M, WGS84_B_M
 
-_BISECTION_STEPS = 42  # 5,000 km / 2^42 ~ 1 micrometre
+_BISECTION_STEPS = 36  # 5,000 km / 2^36 ~ 0.1 mm
 
 
 class Station:
@@ -41,10 +41,13 @@ class Station:
         base = self.ecef_m + (distance * np.sin(azimuth))[..., None] * east \
             + (distance * np.cos(azimuth))[..., None] * north
         drop = _drop_to_ellipsoid(base, up, tx_alt_m)
-        # The raised ellipsoid (a + h, b + h) differs from "h above the ellipsoid" by millimetres per
-        # metre of h: one step along the vertical with the true altitude removes it.
-        _, _, alt = ecef_to_geodetic(base + drop[..., None] * up)
-        points: NDArray[np.float64] = base + (drop - (alt - tx_alt_m))[..., None] * up
+        if tx_alt_m != 0.0:
+            # The raised ellipsoid (a + h, b + h) differs from "h above the ellipsoid" by millimetres
+            # per metre of h: one step along the vertical with the true altitude removes it. At h = 0
+            # the quadratic is exact (and this is the hot loop of every curve).
+            _, _, alt = ecef_to_geodetic(base + drop[..., None] * up)
+            drop = drop - (alt - tx_alt_m)
+        points: NDArray[np.float64] = base + drop[..., None] * up
         return points
 
     def lat_lon(self, azimuth_deg: NDArray[np.float64] | float, horizontal_m: NDArray[np.float64] | float,
@@ -56,7 +59,7 @@ class Station:
 def _drop_to_ellipsoid(base: NDArray[np.float64], up: NDArray[np.float64], tx_alt_m: float) -> NDArray[np.float64]:
     """The ``z`` with ``base + z up`` on the ellipsoid of semi-axes (a + h, b + h): the near root of a quadratic."""
     scale = np.array([1.0 / (WGS84_A_M + tx_alt_m) ** 2] * 2 + [1.0 / (WGS84_B_M + tx_alt_m) ** 2])
-    qa = float(up**2 @ scale)
+    qa = up**2 @ scale
     qb = (base * up) @ scale
     qc = base**2 @ scale - 1.0
     discriminant = qb**2 - qa * qc
@@ -64,21 +67,41 @@ def _drop_to_ellipsoid(base: NDArray[np.float64], up: NDArray[np.float64], tx_al
         return np.where(discriminant >= 0, (-qb + np.sqrt(np.maximum(discriminant, 0.0))) / qa, np.nan)
 
 
-def solve_along_rays(station: Station, azimuth_deg: NDArray[np.float64], max_m: float, tx_alt_m: float,
-                     excess: Callable[[NDArray[np.float64]], NDArray[np.float64]]) -> NDArray[np.float64]:
-    """Per azimuth, the horizontal distance in (0, max_m] where ``excess(points)`` crosses zero.
+class RayFan:
+    """The same azimuths cast from several stations at once (one per curve): points are (K, N, 3) for
+    K stations and N azimuths, so every curve of a result is solved in one vectorised bisection."""
 
-    ``excess`` must decrease along each ray (TDoA against this station) or increase (a range ring),
-    consistently for all rays; NaN where a ray does not cross within ``max_m``.
-    """
-    low = np.zeros_like(azimuth_deg, dtype=float)
-    high = np.full_like(azimuth_deg, max_m, dtype=float)
-    f_low = excess(station.points(azimuth_deg, low, tx_alt_m))
-    f_high = excess(station.points(azimuth_deg, high, tx_alt_m))
-    crosses = np.sign(f_low) != np.sign(f_high)
+    def __init__(self, stations: Sequence[Station], azimuth_deg: NDArray[np.float64], tx_alt_m: float) -> None:
+        azimuth = np.radians(np.asarray(azimuth_deg, dtype=float))
+        rotation = np.stack([s.rotation for s in stations])  # (K, 3, 3): rows east, north, up
+        self.origin = np.stack([s.ecef_m for s in stations])[:, None, :]
+        self.direction = np.sin(azimuth)[None, :, None] * rotation[:, None, 0, :] \
+            + np.cos(azimuth)[None, :, None] * rotation[:, None, 1, :]
+        self.up = rotation[:, None, 2, :]
+        self.tx_alt_m = tx_alt_m
+
+    def points(self, horizontal_m: NDArray[np.float64]) -> NDArray[np.float64]:
+        base = self.origin + horizontal_m[..., None] * self.direction
+        drop = _drop_to_ellipsoid(base, self.up, self.tx_alt_m)
+        if self.tx_alt_m != 0.0:
+            _, _, alt = ecef_to_geodetic(base + drop[..., None] * self.up)
+            drop = drop - (alt - self.tx_alt_m)
+        points: NDArray[np.float64] = base + drop[..., None] * self.up
+        return points
+
+
+def solve_fan(fan: RayFan, max_m: NDArray[np.float64],
+              excess: Callable[[NDArray[np.float64]], NDArray[np.float64]]) -> NDArray[np.float64]:
+    """Per station and azimuth, the horizontal distance in (0, max_m[k]] where ``excess(points)`` (K, N)
+    crosses zero; ``excess`` must be monotonic along each ray; NaN where a ray does not cross."""
+    shape = fan.direction.shape[:2]
+    low = np.zeros(shape)
+    high = np.broadcast_to(np.asarray(max_m, dtype=float)[:, None], shape).copy()
+    f_low = excess(fan.points(low))
+    crosses = np.sign(f_low) != np.sign(excess(fan.points(high)))
     for _ in range(_BISECTION_STEPS):
         middle = 0.5 * (low + high)
-        f_middle = excess(station.points(azimuth_deg, middle, tx_alt_m))
+        f_middle = excess(fan.points(middle))
         same_as_low = np.sign(f_middle) == np.sign(f_low)
         low = np.where(same_as_low, middle, low)
         f_low = np.where(same_as_low, f_middle, f_low)
