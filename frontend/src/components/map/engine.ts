@@ -19,6 +19,9 @@ export function loadEngine(): Promise<Engine> {
       // One tile worker: this app's sources are a few GeoJSON layers and one raster base layer, and
       // each extra worker costs a module parse at start-up on a small machine.
       engine.setWorkerCount(1);
+      // Start the worker now (its module is half a megabyte to parse), while the page is still
+      // mounting, rather than when the first map is created.
+      engine.prewarm();
       return engine;
     });
     pending.catch(() => {
