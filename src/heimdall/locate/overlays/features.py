@@ -86,7 +86,8 @@ def hyperbolas(scene: Scene, tdoa: list[dict[str, Any]], azimuths: np.ndarray) -
     targets = np.array([(m["tdoa_s"] + k * m["sigma_s"]) * SPEED_OF_LIGHT_M_S for m in tdoa for k in (-1, 0, 1)])
 
     def excess(points: np.ndarray) -> np.ndarray:
-        return _distance(points, receivers) - _distance(points, references) - targets[:, None]
+        excess_m: np.ndarray = _distance(points, receivers) - _distance(points, references) - targets[:, None]
+        return excess_m
 
     fan = RayFan(stations, azimuths, scene.fix.tx_alt_m)
     return solve_fan(fan, np.full(len(stations), scene.extent_m), excess).reshape(len(tdoa), 3, -1)
@@ -131,7 +132,8 @@ def range_rings(scene: Scene, rings: list[tuple[str, float]], azimuths: np.ndarr
     distances = np.array([rings[i][1] for i in drawable])
 
     def excess(points: np.ndarray) -> np.ndarray:
-        return _distance(points, centres) - distances[:, None]
+        excess_m: np.ndarray = _distance(points, centres) - distances[:, None]
+        return excess_m
 
     solved = solve_fan(RayFan(stations, azimuths, scene.fix.tx_alt_m), 2.0 * distances, excess)
     for row, i in enumerate(drawable):
