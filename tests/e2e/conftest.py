@@ -230,21 +230,22 @@ class Tab:
 
 # Map render time (docs/benchmarks.md, "Web app"): from navigation start (performance.now()'s origin),
 # when the base layer is drawn (the map's first `idle` after it was added: every tile or outline
-# rendered) and when each receiver count is first on the map.
+# rendered), when the offline basemap's 1:50m detail is drawn, and when each receiver count is first on the map.
 MAP_TIMING_SCRIPT = """
 (() => {
-  const marks = { land_ms: null, receivers_ms: {} };
+  const marks = { land_ms: null, detail_ms: null, receivers_ms: {} };
   window.__heimdallMapTiming = marks;
   const check = () => {
     const map = document.querySelector('.map-canvas');
     if (!map) return;
     const now = performance.now();
     if (marks.land_ms === null && map.dataset.baseReady) marks.land_ms = now;
+    if (marks.detail_ms === null && map.dataset.detailReady) marks.detail_ms = now;
     const count = map.querySelectorAll('.map-receiver').length;
     if (count && marks.receivers_ms[count] === undefined) marks.receivers_ms[count] = now;
   };
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true,
-                                                   attributeFilter: ['data-base-ready'] });
+                                                   attributeFilter: ['data-base-ready', 'data-detail-ready'] });
 })();
 """
 

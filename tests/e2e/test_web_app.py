@@ -117,6 +117,7 @@ def _record_map_render_time(page, *, selected_by_default: bool) -> None:
         "basemap_ms": round(marks["land_ms"], 1),
         "receivers_ms": round(marks["receivers_ms"]["7"], 1),
         "map_drawn_ms": round(max(marks["land_ms"], marks["receivers_ms"]["7"]), 1),
+        "detail_ms": round(marks["detail_ms"], 1) if marks.get("detail_ms") is not None else None,
         "demo_network_selected_by_default": selected_by_default,
         **{k: round(v, 1) for k, v in navigation.items()},
     }

@@ -60,7 +60,9 @@ function useBaseLayers(): { layers: BaseLayer[]; chosen: BaseLayer | null; choos
 
 async function applyBase(map: MapLibreMap, layer: BaseLayer, theme: Theme): Promise<() => void> {
   removeBase(map);
-  if (layer.kind === 'offline') return addOffline(map, theme, layer.attribution);
+  const element = map.getContainer();
+  delete element.dataset.detailReady;
+  if (layer.kind === 'offline') return addOffline(map, theme, layer.attribution, () => { element.dataset.detailReady = 'true'; });
   if (layer.kind === 'style') await addStyle(map, layer);
   else addTiles(map, layer, theme);
   return () => undefined;

@@ -84,21 +84,32 @@ function outlineLayers(theme: Theme, suffix: string, zoom: { minzoom?: number; m
   ];
 }
 
-/** Natural Earth 1:110m now; 1:50m the first time the view is zoomed in enough to need it. */
-export async function addOffline(map: MapLibreMap, theme: Theme, attribution: string): Promise<() => void> {
+/**
+ * Natural Earth 1:110m now, drawn at every zoom until 1:50m is in; 1:50m is loaded once the first
+ * frame is drawn and the view is zoomed in past `DETAIL_ZOOM` (a 756 kB outline set to convert and
+ * tile: the map is usable with the coarse outlines meanwhile, as with low-zoom tiles on a tile map).
+ */
+export async function addOffline(map: MapLibreMap, theme: Theme, attribution: string, onDetail?: () => void): Promise<() => void> {
   const coarse = await loadOutlines('110m');
-  addAll(map, outlineSources(coarse, '110m', sanitizeAttribution(attribution)), [backgroundLayer(theme), ...outlineLayers(theme, '110m', { maxzoom: DETAIL_ZOOM })]);
+  const credit = sanitizeAttribution(attribution);
+  addAll(map, outlineSources(coarse, '110m', credit), [backgroundLayer(theme), ...outlineLayers(theme, '110m', {})]);
   let detailed = false;
   const addDetail = async () => {
     if (detailed || map.getZoom() < DETAIL_ZOOM - 0.5) return;
     detailed = true;
     const fine = await loadOutlines('50m');
     if (!map.getSource(`${BASE_PREFIX}land-110m`)) return; // switched away meanwhile
-    addAll(map, outlineSources(fine, '50m', sanitizeAttribution(attribution)), outlineLayers(theme, '50m', { minzoom: DETAIL_ZOOM }));
+    addAll(map, outlineSources(fine, '50m', credit), outlineLayers(theme, '50m', { minzoom: DETAIL_ZOOM }));
+    for (const id of [`${BASE_PREFIX}land-110m`, `${BASE_PREFIX}borders-110m`]) map.setLayerZoomRange(id, 0, DETAIL_ZOOM);
+    map.once('idle', () => onDetail?.());
   };
-  map.on('zoomend', addDetail);
-  void addDetail();
-  return () => map.off('zoomend', addDetail);
+  const afterFirstFrame = () => void addDetail();
+  map.on('zoomend', afterFirstFrame);
+  map.once('idle', afterFirstFrame);
+  return () => {
+    map.off('zoomend', afterFirstFrame);
+    map.off('idle', afterFirstFrame);
+  };
 }
 
 export function tileSource(layer: BaseLayer): SourceSpecification {

@@ -18,7 +18,7 @@ export function BaseLayerPicker({ layers, chosen, onChoose }: { layers: BaseLaye
     <label className="map-base-picker">
       Base layer{' '}
       <select value={chosen?.id ?? ''} onChange={(e) => onChoose(e.target.value)} disabled={!layers.length}>
-        {layers.map((l) => <option key={l.id} value={l.id}>{l.name} ({ORIGINS[l.origin] ?? l.origin})</option>)}
+        {layers.map((l) => <option key={l.id} value={l.id}>{l.name} · {ORIGINS[l.origin] ?? l.origin}</option>)}
       </select>
     </label>
   );
