@@ -5,14 +5,20 @@ import { App } from './app/App';
 import { makeQueryClient } from './app/queryClient';
 import { parseHash } from './app/router';
 import './app/styles.css';
+import { applyTheme } from './components/theme';
 import { connectCache } from './events/cacheSync';
 import { getEventClient } from './events/singleton';
 import basemapUrl from 'world-atlas/countries-110m.json?url';
+import { loadEngine } from './components/map/engine';
 
-// The map page (the default one) needs the 1:110m outlines as soon as its chunk arrives: start
-// downloading them now, in parallel with that chunk; the map's own fetch then finds them in the HTTP
-// cache. Only on that page: Chromium warns about a preload left unused.
-if (['', 'map'].includes(parseHash(window.location.hash).page)) {
+applyTheme();
+
+// A map page opened directly needs the map engine and the 1:110m outlines as soon as its chunk
+// arrives: start both downloads now, in parallel with the page's chunk (the engine's import is
+// shared, the outlines' fetch then comes from the HTTP cache). Only there: Chromium warns about a
+// preload left unused.
+if (['', 'map', 'localize'].includes(parseHash(window.location.hash).page)) {
+  void loadEngine();
   const preload = document.createElement('link');
   preload.rel = 'preload';
   preload.as = 'fetch';

@@ -9,16 +9,38 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from heimdall.errors import InvalidInput
 
 # Job kinds every Heimdall process knows; tests add their own through ``job_modules``.
 BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.services.datasets.generation_job", "heimdall.services.models.training_job")
+
+
+class TileSource(BaseModel):
+    """An operator's tile server: ``raster``/``vector`` take a ``{z}/{x}/{y}`` URL template, ``style`` a
+    MapLibre style JSON URL. The attribution is shown on the map whenever the source is."""
+
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=80)
+    kind: Literal["raster", "vector", "style"] = "raster"
+    url: str = Field(pattern=r"^https?://")
+    attribution: str = Field(min_length=1)
+    tile_size: int = Field(default=256, ge=64, le=1024)
+    min_zoom: int = Field(default=0, ge=0, le=30)
+    max_zoom: int = Field(default=19, ge=0, le=30)
+    enabled: bool = True
+
+    @field_validator("url")
+    @classmethod
+    def _template(cls, url: str, info: Any) -> str:
+        if info.data.get("kind", "raster") != "style" and not all(k in url for k in ("{z}", "{x}", "{y}")):
+            raise ValueError("a raster or vector tile URL needs {z}, {x} and {y}")
+        return url
 
 
 class Settings(BaseSettings):
@@ -53,8 +75,20 @@ class Settings(BaseSettings):
     # Wall-clock seconds one localization may run (POST /localize, heimdall locate); past it: 503
     # budget_exceeded. Sets within the size limits need < 5 s of one core (docs/localization.md).
     localize_budget_s: float = Field(default=30.0, gt=0)
+    # Recordings uploaded for localization (POST /localize/recordings): the whole upload, and files per upload.
+    max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
+    max_upload_files: int = Field(default=32, ge=2)
     log_level: str = "INFO"
     demo_network: bool = True
+    # Map base layers (docs/frontend.md, "Base layers"): the bundled Natural Earth outlines; public
+    # online tiles (OpenStreetMap, OpenTopoMap), off so a fresh install fetches nothing from outside;
+    # the operator's own tile sources; PMTiles/MBTiles archives in ``map_tiles_dir`` (default <data_dir>/tiles).
+    map_offline_basemap: bool = True
+    map_online_tiles: bool = False
+    map_tile_sources: list[TileSource] = Field(default_factory=list)
+    map_tile_archives: bool = True
+    map_tiles_dir: Path | None = None
+    map_default_layer: str = ""
 
     @field_validator("job_modules", mode="before")
     @classmethod
@@ -70,6 +104,10 @@ class Settings(BaseSettings):
     def all_job_modules(self) -> list[str]:
         """The product's job kinds plus the configured extras, in order, without repeats."""
         return list(dict.fromkeys([*BUILTIN_JOB_MODULES, *self.job_modules]))
+
+    @property
+    def resolved_tiles_dir(self) -> Path:
+        return self.map_tiles_dir if self.map_tiles_dir is not None else self.data_dir / "tiles"
 
     @property
     def resolved_database_url(self) -> str:

@@ -8,6 +8,7 @@ CONTRACT section 3 over the whole scenario. ``browser_tab`` opens the app at ``#
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -30,8 +31,12 @@ FRONTEND = ROOT / "frontend"
 DIST_INDEX = FRONTEND / "dist" / "index.html"
 SCREENSHOTS = ROOT / "test-results" / "screenshots"
 CHROMIUM = Path(os.environ.get("HEIMDALL_E2E_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+# WebGL (the map) through SwiftShader in the GPU process. With --disable-gpu instead, Chromium
+# composites a WebGL canvas by reading it back and logs "GPU stall due to ReadPixels" warnings.
+CHROMIUM_ARGS = ["--no-sandbox", "--use-angle=swiftshader", "--enable-unsafe-swiftshader",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"]
+AXE = ROOT / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
+DOC_SCREENSHOTS = ROOT / "docs" / "screenshots"
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 40.0
 ENVELOPE_KEYS = {"id", "event", "topic", "timestamp", "data"}
@@ -197,24 +202,50 @@ class Tab:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def doc_screenshot(self, page: str) -> Path:
+        """docs/screenshots/<page>.png for the README: the viewport, reduced to 256 colours (small files)."""
+        from PIL import Image
+
+        DOC_SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = DOC_SCREENSHOTS / f"{page}.png"
+        raw = self.page.screenshot(full_page=False)
+        image = Image.open(io.BytesIO(raw)).convert("RGB").quantize(colors=256, method=Image.Quantize.MEDIANCUT)
+        image.save(path, optimize=True)
+        return path
+
+    def axe(self, context: str = "document") -> list[dict]:
+        """axe-core's violations of impact serious or critical on the current page (injected from node_modules)."""
+        if not self.page.evaluate("() => Boolean(window.axe)"):
+            self.page.add_script_tag(content=AXE.read_text())
+        results = self.page.evaluate(
+            "async (context) => { const r = await window.axe.run(context === 'document' ? document : context,"
+            " {resultTypes: ['violations']}); return r.violations.map(v => ({id: v.id, impact: v.impact,"
+            " help: v.help, nodes: v.nodes.slice(0, 5).map(n => n.target.join(' '))})); }", context)
+        return [v for v in results if v["impact"] in ("serious", "critical")]
+
+    def map_instance(self, selector: str = ".map-canvas") -> str:
+        """A JS expression for the MapLibre map of the first map on the page (exposed for tests)."""
+        return f"document.querySelector('{selector}').heimdallMap"
+
 
 # Map render time (docs/benchmarks.md, "Web app"): from navigation start (performance.now()'s origin),
-# when the basemap's land path first has geometry and when each receiver count is first drawn.
+# when the base layer is drawn (the map's first `idle` after it was added: every tile or outline
+# rendered), when the offline basemap's 1:50m detail is drawn, and when each receiver count is first on the map.
 MAP_TIMING_SCRIPT = """
 (() => {
-  const marks = { land_ms: null, receivers_ms: {} };
+  const marks = { land_ms: null, detail_ms: null, receivers_ms: {} };
   window.__heimdallMapTiming = marks;
   const check = () => {
-    const svg = document.querySelector('svg[aria-label=map]');
-    if (!svg) return;
+    const map = document.querySelector('.map-canvas');
+    if (!map) return;
     const now = performance.now();
-    const land = svg.querySelector('path.land');
-    if (marks.land_ms === null && land && (land.getAttribute('d') || '').length > 0) marks.land_ms = now;
-    const count = svg.querySelectorAll('g.receiver').length;
+    if (marks.land_ms === null && map.dataset.baseReady) marks.land_ms = now;
+    if (marks.detail_ms === null && map.dataset.detailReady) marks.detail_ms = now;
+    const count = map.querySelectorAll('.map-receiver').length;
     if (count && marks.receivers_ms[count] === undefined) marks.receivers_ms[count] = now;
   };
   new MutationObserver(check).observe(document, { childList: true, subtree: true, attributes: true,
-                                                   attributeFilter: ['d'] });
+                                                   attributeFilter: ['data-base-ready', 'data-detail-ready'] });
 })();
 """
 

@@ -98,15 +98,16 @@ def test_map_shows_the_demo_network_with_its_expected_accuracy(tab, g7) -> None:
     page.get_by_role("option", name=DEMO_NETWORK).wait_for(state="attached")
     default_network = page.locator("select").first.evaluate("s => s.options[s.selectedIndex]?.text ?? ''")
     page.locator("select").first.select_option(label=DEMO_NETWORK)
-    _wait(tab, lambda: page.locator("svg[aria-label=map] g.receiver").count() == 7, "7 receivers on the map")
+    _wait(tab, lambda: page.locator(".map-canvas .map-receiver").count() == 7, "7 receivers on the map")
     page.get_by_text("Expected RMS error").wait_for()
-    assert page.locator("svg[aria-label=map] path.land").count() == 1  # the bundled basemap loaded
+    page.locator(".map-canvas[data-base-ready=offline]").wait_for()  # the bundled basemap drawn
+    assert page.locator(".map-canvas[data-heat]").count() == 1  # the expected-accuracy heat map
     tab.screenshot("01-map")
     _record_map_render_time(page, selected_by_default=default_network == DEMO_NETWORK)
 
 
 def _record_map_render_time(page, *, selected_by_default: bool) -> None:
-    """Navigation start -> basemap and all 7 receivers drawn (measured, not asserted: docs/benchmarks.md)."""
+    """Navigation start -> base layer and all 7 receivers drawn (measured, not asserted: docs/benchmarks.md)."""
     marks = page.evaluate("() => window.__heimdallMapTiming")
     navigation = page.evaluate("() => { const n = performance.getEntriesByType('navigation')[0];"
                                " return n ? {dom_content_loaded_ms: n.domContentLoadedEventEnd, load_ms: n.loadEventEnd}"
@@ -116,6 +117,7 @@ def _record_map_render_time(page, *, selected_by_default: bool) -> None:
         "basemap_ms": round(marks["land_ms"], 1),
         "receivers_ms": round(marks["receivers_ms"]["7"], 1),
         "map_drawn_ms": round(max(marks["land_ms"], marks["receivers_ms"]["7"]), 1),
+        "detail_ms": round(marks["detail_ms"], 1) if marks.get("detail_ms") is not None else None,
         "demo_network_selected_by_default": selected_by_default,
         **{k: round(v, 1) for k, v in navigation.items()},
     }
@@ -146,17 +148,38 @@ def test_receiver_form_shows_the_servers_error_beside_the_field(tab, g7) -> None
     tab.screenshot("03-receivers")
 
 
+def _drawn_ellipses(tab) -> list[int]:
+    """Confidences (%) of the result's ellipses the map renders, zoomed in on the fix (at the page's
+    zoom a 100 m ellipse is below a pixel and rightly not drawn)."""
+    position = tab.page.get_by_role("region", name="result").locator("dt:has-text('Position') + dd")
+    lat, lon = float(position.get_attribute("data-lat")), float(position.get_attribute("data-lon"))
+    return tab.page.evaluate(
+        f"""([lon, lat]) => new Promise((resolve) => {{
+            const map = {tab.map_instance('.localize-map .map-canvas')};
+            map.jumpTo({{ center: [lon, lat], zoom: 15 }});
+            map.triggerRepaint();
+            map.once('idle', () => resolve(map.queryRenderedFeatures({{ layers: ['result-outline'] }})
+              .map(f => f.properties.confidence)));
+        }})""", [lon, lat])
+
+
+def _result_position(result) -> tuple[float, float]:
+    position = result.locator("dt:has-text('Position') + dd")
+    return float(position.get_attribute("data-lat")), float(position.get_attribute("data-lon"))
+
+
 def test_localize_a_pasted_measurement_set_shows_the_result_with_ellipses(tab, g7) -> None:
     page = tab.page
     receivers = g7["receivers"]
     tab.goto("localize")
-    page.get_by_label("Measurement set (JSON, CONTRACT §4.1)").fill(json.dumps(_tdoa_measurement_set(receivers, TRUTH)))
-    page.get_by_role("button", name="Locate").click()
+    page.get_by_role("tab", name="Advanced (JSON)").click()
+    page.get_by_label("Measurement set (JSON)").fill(json.dumps(_tdoa_measurement_set(receivers, TRUTH)))
+    page.get_by_role("form", name="Measurement set").get_by_role("button", name="Locate").click()
     result = page.get_by_role("region", name="result")
     result.wait_for()
-    assert result.locator("polygon.ellipse-68").count() == 1 and result.locator("polygon.ellipse-95").count() == 1
-    position = result.locator("dt:has-text('Position') + dd").inner_text()
-    lat, lon = (float(part) for part in position.split(",")[:2])
+    assert result.locator("dt", has_text="68 % region").count() == 1 and result.locator("dt", has_text="95 % region").count() == 1
+    _wait(tab, lambda: sorted(set(_drawn_ellipses(tab))) == [68, 95], "both ellipses drawn on the map")
+    lat, lon = _result_position(result)
     assert math.hypot((lat - TRUTH[0]) * 111_000, (lon - TRUTH[1]) * 78_600) < 200.0  # noise-free TDoA
     tab.screenshot("04-localize")
 
@@ -293,15 +316,16 @@ def test_locate_with_the_neural_method(tab, state) -> None:
     samples = _api_json(tab, "GET", f"/datasets/{state['dataset_id']}/samples", params={"offset": 0, "limit": 1})
     document = {**samples["items"][0]["measurement_set"], "method": "neural"}
     tab.goto("localize")
-    page.get_by_label("Measurement set (JSON, CONTRACT §4.1)").fill(json.dumps(document))
-    page.get_by_role("button", name="Locate").click()
+    page.get_by_role("tab", name="Advanced (JSON)").click()
+    page.get_by_label("Measurement set (JSON)").fill(json.dumps(document))
+    page.get_by_role("form", name="Measurement set").get_by_role("button", name="Locate").click()
     result = page.get_by_role("region", name="result")
-    _wait(tab, lambda: result.count() or page.locator("#field-measurement_set-error, .form-error").count(),
-          "a result or an error")
+    _wait(tab, lambda: "neural" in (result.locator("dt:has-text('Method') + dd").inner_text() if result.count() else "")
+          or page.locator("#field-measurement_set-error, .form-error").count(), "a neural result or an error")
     errors = [e.inner_text() for e in page.locator("#field-measurement_set-error, .form-error").all()]
     assert not errors, f"neural localization refused: {errors}"
     assert "neural" in result.locator("dt:has-text('Method') + dd").inner_text()
-    assert result.locator("polygon.ellipse-95").count() == 1
+    _wait(tab, lambda: 95 in _drawn_ellipses(tab), "the 95 % ellipse drawn on the map")
     tab.screenshot("09-localize-neural")
 
 

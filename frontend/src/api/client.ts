@@ -29,6 +29,8 @@ export interface RequestOptions {
   signal?: AbortSignal;
   /** Send raw bytes instead of JSON (model import). */
   rawBody?: Blob | ArrayBuffer;
+  /** Send multipart/form-data (file uploads); the browser sets the boundary. */
+  formData?: FormData;
   /** Return the response as a Blob (model export). */
   asBlob?: boolean;
 }
@@ -60,7 +62,9 @@ async function toApiError(response: Response): Promise<ApiError> {
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
   let body: BodyInit | undefined;
-  if (options.rawBody !== undefined) {
+  if (options.formData !== undefined) {
+    body = options.formData;
+  } else if (options.rawBody !== undefined) {
     headers['Content-Type'] = 'application/octet-stream';
     body = options.rawBody;
   } else if (options.body !== undefined) {

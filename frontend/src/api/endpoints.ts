@@ -4,8 +4,9 @@
  */
 import { request, type Query } from './client';
 import type {
-  AccuracyMap, CreatedDataset, Dataset, DatasetInput, DatasetSample, Health, Job, LocalizationResult,
-  MeasurementSet, MetricRow, ModelEntry, Network, NetworkInput, Page, Receiver, ReceiverInput, Spectrogram, TrainingInput,
+  AccuracyMap, BaseLayerList, CreatedDataset, Dataset, DatasetInput, DatasetSample, Health, Job, LocalizationDetail,
+  LocalizationResult, MeasurementSet, MetricRow, ModelEntry, Network, NetworkInput, OverlayCollection, Page, Receiver,
+  ReceiverInput, RecordingsLocalization, Spectrogram, TrainingInput,
 } from './types';
 
 const LIST_LIMIT = 500;
@@ -24,7 +25,8 @@ export const api = {
   updateNetwork: (id: string, body: Partial<NetworkInput>) => request<Network>('PATCH', `/networks/${enc(id)}`, { body }),
   deleteNetwork: (id: string) => request<void>('DELETE', `/networks/${enc(id)}`),
   /** Extension endpoint (not in CONTRACT): the expected-accuracy map of a network. */
-  networkAccuracy: (id: string) => request<AccuracyMap>('GET', `/networks/${enc(id)}/expected-accuracy`),
+  networkAccuracy: (id: string, resolution?: number) =>
+    request<AccuracyMap>('GET', `/networks/${enc(id)}/expected-accuracy`, { query: { resolution } }),
 
   listDatasets: (query: Query = {}) => request<Page<Dataset>>('GET', '/datasets', { query: { limit: LIST_LIMIT, ...query } }),
   // The form's `signal_types` shorthand travels inside `transmitters`, where the simulator's config keeps it.
@@ -57,8 +59,23 @@ export const api = {
   exportModel: (id: string) => request<Blob>('GET', `/models/${enc(id)}/export`, { asBlob: true }),
   importModel: (file: Blob) => request<ModelEntry>('POST', '/models/import', { rawBody: file }),
 
-  localize: (body: MeasurementSet) => request<LocalizationResult>('POST', '/localize', { body }),
+  localize: (body: MeasurementSet, networkId?: string) =>
+    request<LocalizationResult>('POST', '/localize', { body, query: { network_id: networkId } }),
   listLocalizations: (limit = 20) => request<Page<LocalizationResult>>('GET', '/localizations', { query: { limit } }),
+  getLocalization: (id: string) => request<LocalizationDetail>('GET', `/localizations/${enc(id)}`),
+  /** Extension: what each measurement of a stored localization says, as GeoJSON. */
+  localizationOverlays: (id: string) => request<OverlayCollection>('GET', `/localizations/${enc(id)}/overlays`),
+  /** Extension: locate from recordings (KiwiSDR IQ WAV, SigMF pairs), as `heimdall locate FILE...` does. */
+  localizeRecordings: (files: File[], receivers?: string, networkId?: string) => {
+    const form = new FormData();
+    files.forEach((file) => form.append('recordings', file, file.name));
+    if (receivers) form.append('receivers', receivers);
+    if (networkId) form.append('network_id', networkId);
+    return request<RecordingsLocalization>('POST', '/localize/recordings', { formData: form });
+  },
+
+  /** Extension: the base layers this server offers (bundled, tile archives, custom, online). */
+  mapLayers: () => request<BaseLayerList>('GET', '/map/layers'),
 };
 
 /**

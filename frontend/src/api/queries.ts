@@ -1,7 +1,9 @@
 /** Query hooks that several features read (features never import each other). */
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useMemo } from 'react';
 import { api } from './endpoints';
 import { queryKeys } from './queryKeys';
+import type { LocalizationResult } from './types';
 
 export function useReceivers() {
   return useQuery({ queryKey: queryKeys.receivers.list(), queryFn: () => api.listReceivers() });
@@ -17,4 +19,27 @@ export function useDatasets() {
 
 export function useJob(id: string | null | undefined) {
   return useQuery({ queryKey: queryKeys.jobs.detail(id ?? ''), queryFn: () => api.getJob(id!), enabled: Boolean(id) });
+}
+
+/** Stored localizations, newest first: REST history merged with live `localization.result` events, once each. */
+export function useRecentLocalizations(limit: number) {
+  const cache = useQueryClient();
+  const history = useQuery({ queryKey: [...queryKeys.localizations.list(), limit], queryFn: () => api.listLocalizations(limit) });
+  const live = useQuery({
+    queryKey: queryKeys.localizations.recent(),
+    queryFn: () => cache.getQueryData<LocalizationResult[]>(queryKeys.localizations.recent()) ?? [],
+    staleTime: Infinity,
+  });
+  const items = useMemo(() => {
+    const seen = new Set<string>();
+    const merged: LocalizationResult[] = [];
+    for (const fix of [...(live.data ?? []), ...(history.data?.items ?? [])]) {
+      const key = fix.id ?? `${fix.lat},${fix.lon},${fix.elapsed_ms}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      merged.push(fix);
+    }
+    return merged.slice(0, limit);
+  }, [live.data, history.data, limit]);
+  return { items, error: history.error, loading: history.isLoading };
 }

@@ -35,11 +35,16 @@ export const queryKeys = {
     lists: () => ['networks', 'list'] as const,
     list: () => ['networks', 'list'] as const,
     detail: (id: string) => ['networks', 'detail', id] as const,
-    accuracy: (id: string) => ['networks', 'accuracy', id] as const,
+    accuracy: (id: string, resolution = 64) => ['networks', 'accuracy', id, resolution] as const,
   },
   localizations: {
     all: ['localizations'] as const,
     recent: () => ['localizations', 'recent'] as const,
     list: () => ['localizations', 'list'] as const,
+    detail: (id: string) => ['localizations', 'detail', id] as const,
+    overlays: (id: string) => ['localizations', 'overlays', id] as const,
+  },
+  map: {
+    layers: () => ['map', 'layers'] as const,
   },
 };

@@ -200,6 +200,33 @@ export type LocalizationResult = Partial<Pick<ResultSchema, 'id' | 'created_at' 
     posterior?: PosteriorGrid | null;
   };
 
+/** `GET /localizations/{id}`: the stored result with the measurement set it answered. */
+export type LocalizationDetail = LocalizationResult & { request: MeasurementSet };
+
+/** `POST /localize/recordings`: the stored result plus what the recordings pipeline measured. */
+export type RecordingsLocalization = LocalizationResult & {
+  recordings: { reference?: string; receivers?: Record<string, unknown>[]; pairs?: Record<string, unknown>[] };
+};
+
+// ---- the map ----------------------------------------------------------------------------------
+
+/** One base layer the server offers (`GET /map/layers`): bundled, a tile archive, custom or online. */
+export type BaseLayer = Schemas['BaseLayer'];
+export type BaseLayerList = Schemas['BaseLayerList'];
+
+/** Properties of a `GET /localizations/{id}/overlays` feature (heimdall.locate.overlays). */
+export interface OverlayProperties {
+  kind: 'bearing' | 'bearing_wedge' | 'tdoa' | 'tdoa_band' | 'rss_circle' | 'rss_band' | 'toa_circle' | 'toa_band' | 'receiver';
+  receiver: string;
+  reference?: string;
+  outlier: boolean;
+  reason: string | null;
+  label: string;
+  residual_sigma?: number;
+  [extra: string]: unknown;
+}
+export type OverlayCollection = GeoJSON.FeatureCollection<GeoJSON.Geometry, OverlayProperties>;
+
 // ---- compile-time checks that the hand-kept lists match the backend's enums ---------------------
 
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;

@@ -1,10 +1,12 @@
-import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { FakeWebSocket, flushMicrotasks, makeClient } from '../test/fakeSocket';
 import { renderWithProviders, stubFetch } from '../test/render';
 import { App } from './App';
 
 vi.mock('uplot', () => ({ default: class { setData() {} setSize() {} destroy() {} } }));
+// jsdom has no WebGL: the map's engine never arrives, the pages still work around it (e2e tests draw it).
+vi.mock('../components/map/engine', () => ({ loadEngine: () => new Promise(() => undefined) }));
 
 const receiver = { id: 'r1', name: 'rx-north', kind: 'simulated', lat: 45.45, lon: 7.5, alt_m: 300, capabilities: ['rss', 'tdoa'], timing: 'gnss', enabled: true };
 const routes = {
@@ -36,10 +38,24 @@ async function show(hash: string) {
 }
 
 describe('App', () => {
-  it('draws the map page with receivers on it', async () => {
+  it('draws the map page with its network and the map loading', async () => {
     await show('#/map');
-    expect(await screen.findByText('rx-north')).toBeTruthy();
-    expect(screen.getByRole('img', { name: 'map' })).toBeTruthy();
+    // the page is a lazy chunk: the first import in a test run takes a while
+    expect(await screen.findByText('1 receivers · 0 recent fixes', {}, { timeout: 10_000 })).toBeTruthy();
+    expect(screen.getByRole('group', { name: 'Map of receivers and recent fixes and its tools' })).toBeTruthy();
+    expect(screen.getByText('Loading the map…')).toBeTruthy();
+    expect(screen.getByRole('heading', { level: 1, name: 'Map' })).toBeTruthy();
+  });
+
+  it('switches to the dark theme and remembers it', async () => {
+    await show('#/map');
+    const toggle = screen.getByRole('button', { name: 'Dark theme' });
+    fireEvent.click(toggle);
+    expect(document.documentElement.dataset.theme).toBe('dark');
+    expect(toggle.getAttribute('aria-pressed')).toBe('true');
+    expect(window.localStorage.getItem('heimdall.theme')).toBe('dark');
+    fireEvent.click(toggle);
+    expect(document.documentElement.dataset.theme).toBe('light');
   });
 
   it('lists receivers and subscribes to their topic over the one socket', async () => {
@@ -70,9 +86,10 @@ describe('App', () => {
 
   it('validates a pasted measurement set before sending it', async () => {
     await show('#/localize');
-    const box = await screen.findByLabelText(/Measurement set/);
+    fireEvent.click(await screen.findByRole('tab', { name: 'Advanced (JSON)' }, { timeout: 10_000 }));
+    const box = await screen.findByLabelText('Measurement set (JSON)');
     fireEvent.change(box, { target: { value: '{"frequency_hz": 1}' } });
-    fireEvent.click(screen.getByRole('button', { name: 'Locate' }));
+    fireEvent.click(within(screen.getByRole('form', { name: 'Measurement set' })).getByRole('button', { name: 'Locate' }));
     expect((await screen.findByText(/receivers: at least one receiver/)).id).toBe('field-measurement_set-error');
   });
 });

@@ -1,8 +1,9 @@
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
+import { setTheme, useTheme } from '../components/theme';
 import { ConnectionIndicator } from '../events/ConnectionIndicator';
 import { Link, useRoute } from './router';
 
-// Every page is its own chunk: the map (d3-geo, Natural Earth) and charts (uPlot) load only when visited.
+// Every page is its own chunk: the map engine (MapLibre) and charts (uPlot) load only when visited.
 const pages: Record<string, { title: string; component: LazyExoticComponent<ComponentType<{ params: string[] }>> }> = {
   map: { title: 'Map', component: lazy(() => import('../features/map/MapPage')) },
   receivers: { title: 'Receivers & networks', component: lazy(() => import('../features/receivers/ReceiversPage')) },
@@ -12,12 +13,26 @@ const pages: Record<string, { title: string; component: LazyExoticComponent<Comp
   localize: { title: 'Localize', component: lazy(() => import('../features/localization/LocalizePage')) },
 };
 
+function ThemeToggle() {
+  const theme = useTheme();
+  const next = theme === 'dark' ? 'light' : 'dark';
+  return (
+    <button type="button" className="theme-toggle" aria-pressed={theme === 'dark'} onClick={() => setTheme(next)}
+      title={`Switch to the ${next} theme`}>
+      Dark theme
+    </button>
+  );
+}
+
 export function App() {
   const route = useRoute();
   const name = route.page in pages ? route.page : 'map';
   const Page = pages[name].component;
   return (
     <div className="app">
+      <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
+        Skip to the page
+      </a>
       <header className="app-header">
         <strong className="brand">Heimdall</strong>
         <nav aria-label="Main">
@@ -27,9 +42,11 @@ export function App() {
             </Link>
           ))}
         </nav>
+        <ThemeToggle />
         <ConnectionIndicator />
       </header>
-      <main className="app-main">
+      <main className="app-main" id="main" tabIndex={-1}>
+        <h1 className="page-title">{pages[name].title}</h1>
         <Suspense fallback={<p className="muted">Loading…</p>}>
           <Page params={route.params} />
         </Suspense>

@@ -21,7 +21,7 @@ from heimdall.api import metrics, ws
 from heimdall.api.errors import install_error_handlers
 from heimdall.api.localization_runner import LocalizationRunner
 from heimdall.api.middleware import BodySizeLimit, RequestContext
-from heimdall.api.routes import ROUTERS
+from heimdall.api.routes import ROUTERS, recordings
 from heimdall.api.static import DEFAULT_STATIC_DIR, mount_spa
 from heimdall.errors import HeimdallError
 from heimdall.platform.root import PeriodicTask, Platform
@@ -51,7 +51,8 @@ def create_app(settings: Settings, *, platform: Platform | None = None,
     if isinstance(dist, Path) and (dist / "index.html").is_file():
         mount_spa(app, dist)
     # Outermost first: every request gets an id before anything can fail.
-    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
+                       path_limits={f"{API_PREFIX}{recordings.UPLOAD_PATH}": settings.max_upload_bytes})
     app.add_middleware(RequestContext)
     return app
 

@@ -24,10 +24,13 @@ from heimdall.jobs.service import JobService
 from heimdall.platform.root import Platform
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
+from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService
 from heimdall.services.receivers import ReceiverService
+from heimdall.services.recording_uploads import RecordingUploads
+from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore
 
 T = TypeVar("T")
@@ -66,3 +69,6 @@ Localizations = Annotated[LocalizationService, Depends(component("localizations"
 Datasets = Annotated[DatasetService, Depends(component("datasets", lambda p: p.datasets))]
 Registry = Annotated[ModelRegistry, Depends(component("models", lambda p: p.registry))]
 Training = Annotated[TrainingService, Depends(component("training", lambda p: p.training))]
+Archives = Annotated[TileArchives, Depends(component("tile archives", lambda p: p.tile_archives))]
+Uploads = Annotated[RecordingUploads, Depends(component("recording uploads", lambda p: p.recording_uploads))]
+AppSettings = Annotated[Settings, Depends(component("settings", lambda p: p.settings))]

@@ -52,19 +52,22 @@ class RequestContext:
 
 
 class BodySizeLimit:
-    """413 for bodies over ``max_body_bytes``: at once from Content-Length, else while streaming."""
+    """413 for bodies over ``max_body_bytes`` (or a path's own limit in ``path_limits``, e.g. uploads):
+    at once from Content-Length, else while streaming."""
 
-    def __init__(self, app: ASGIApp, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_body_bytes: int, path_limits: dict[str, int] | None = None) -> None:
         self.app = app
         self.max_body_bytes = max_body_bytes
+        self.path_limits = path_limits or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.path_limits.get(scope.get("path", ""), self.max_body_bytes)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:
-            problem = self._check_declared(declared)
+            problem = self._check_declared(declared, limit)
             if problem is not None:
                 await _reply(send, *problem)
                 return
@@ -75,24 +78,24 @@ class BodySizeLimit:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_body_bytes:
+                if received > limit:
                     # Raised inside the route's body parsing: FastAPI re-raises HTTPException as is.
-                    raise HTTPException(413, self._too_large())
+                    raise HTTPException(413, self._too_large(limit))
             return message
 
         await self.app(scope, limited_receive, send)
 
-    def _check_declared(self, declared: bytes) -> tuple[int, dict] | None:
+    def _check_declared(self, declared: bytes, limit: int) -> tuple[int, dict] | None:
         try:
             length = int(declared)
         except ValueError:
             return 400, error_body("bad_request", "invalid Content-Length header")
-        if length > self.max_body_bytes:
-            return 413, error_body("payload_too_large", self._too_large())
+        if length > limit:
+            return 413, error_body("payload_too_large", self._too_large(limit))
         return None
 
-    def _too_large(self) -> str:
-        return f"request body exceeds the limit of {self.max_body_bytes} bytes"
+    def _too_large(self, limit: int) -> str:
+        return f"request body exceeds the limit of {limit} bytes"
 
 
 async def _reply(send: Send, status: int, body: dict) -> None:

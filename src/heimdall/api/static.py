@@ -17,6 +17,7 @@ import heimdall
 RESERVED_PREFIXES = ("api/", "api", "ws", "metrics", "docs", "openapi.json")
 DEFAULT_STATIC_DIR = Path(heimdall.__file__).resolve().parents[2] / "frontend" / "dist"
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+IMMUTABLE = "public, max-age=31536000, immutable"
 
 
 def mount_spa(app: FastAPI, dist: Path) -> None:
@@ -29,8 +30,10 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
             raise HTTPException(404, f"no route for {request.method} /{path}")
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):
-            return FileResponse(candidate)
-        return FileResponse(index)
+            # Vite names every asset by its content hash: it never changes, so it is cached for good.
+            caching = IMMUTABLE if path.startswith("assets/") else "no-cache"
+            return FileResponse(candidate, headers={"Cache-Control": caching})
+        return FileResponse(index, headers={"Cache-Control": "no-cache"})
 
 
 def _reserved(path: str) -> bool:

@@ -47,14 +47,11 @@ def _locate_document(doc: dict):
 
 
 def _locate_recordings(files: tuple[Path, ...], receivers: dict[str, dict] | None):
-    from heimdall.capture.recordings import analyse_recordings
+    from heimdall.capture.locating import recordings_measurement_set
 
-    analysis = analyse_recordings(files, receivers)
-    first = _locate_document(analysis.measurement_set())
-    # propagation errors depend on distance: evaluate them again at the first estimate
-    transmitter = (first.lat, first.lon)
-    result = _locate_document(analysis.measurement_set(transmitter))
-    return result, {"recordings": analysis.diagnostics(transmitter)}
+    # the same two passes as POST /localize/recordings (sigmas evaluated again at a first fix)
+    doc, diagnostics = recordings_measurement_set(files, receivers)
+    return _locate_document(doc), {"recordings": diagnostics}
 
 
 def _read_json(path: Path) -> dict:

@@ -34,11 +34,13 @@ from heimdall.jobs.topics import Publish
 from heimdall.platform.worker import open_job_runtime
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
+from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.serving import ModelServing
 from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService, seed_demo_network
 from heimdall.services.receivers import ReceiverService
+from heimdall.services.recording_uploads import RecordingUploads
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore, make_blob_store
 from heimdall.store.db import make_engine, make_session_factory
@@ -82,6 +84,8 @@ class Platform:
     registry: ModelRegistry
     serving: ModelServing
     training: TrainingService
+    tile_archives: TileArchives
+    recording_uploads: RecordingUploads
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
@@ -139,16 +143,20 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
     networks = NetworkService(session_factory, publish)
     registry = ModelRegistry(session_factory, blobs, publish)
     serving = ModelServing(registry)
+    localizations = LocalizationService(session_factory, publish, serving)
     return Platform(
         settings=settings, engine=engine, session_factory=session_factory, blobs=blobs, wakeup=wakeup,
         publish=publish, hub=Hub(publish.log, wakeup=wakeup, tuning=hub_tuning), jobs=jobs,
         receivers=ReceiverService(session_factory, publish),
         networks=networks,
-        localizations=LocalizationService(session_factory, publish, serving),
+        localizations=localizations,
         datasets=DatasetService(session_factory, publish, jobs, blobs, networks),
         registry=registry,
         serving=serving,
         training=TrainingService(session_factory, jobs, registry),
+        tile_archives=TileArchives(settings.resolved_tiles_dir),
+        recording_uploads=RecordingUploads(localizations, settings.data_dir / "uploads",
+                                           max_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files),
     )
 
 

@@ -578,6 +578,91 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/map/layers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Base Layers */
+        get: operations["list_base_layers_api_v1_map_layers_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiles/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Archive */
+        get: operations["get_archive_api_v1_tiles__name__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tiles/{name}/{z}/{x}/{y}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Tile */
+        get: operations["get_tile_api_v1_tiles__name___z___x___y__get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/localizations/{localization_id}/overlays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Localization Overlays */
+        get: operations["get_localization_overlays_api_v1_localizations__localization_id__overlays_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/localize/recordings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Localize Recordings */
+        post: operations["localize_recordings_api_v1_localize_recordings_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -606,6 +691,71 @@ export interface components {
              * @default omni
              */
             type?: string;
+        };
+        /** BaseLayer */
+        BaseLayer: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "offline" | "raster" | "vector" | "style";
+            /**
+             * Origin
+             * @enum {string}
+             */
+            origin: "bundled" | "archive" | "custom" | "online";
+            /** Attribution */
+            attribution: string;
+            /** Min Zoom */
+            min_zoom: number;
+            /** Max Zoom */
+            max_zoom: number;
+            /** Tiles */
+            tiles?: string[] | null;
+            /** Style Url */
+            style_url?: string | null;
+            /** Tile Size */
+            tile_size?: number | null;
+            /** Bounds */
+            bounds?: number[] | null;
+            /** Archive */
+            archive?: string | null;
+            /** Format */
+            format?: string | null;
+            /** Tile Type */
+            tile_type?: string | null;
+            /** Vector Layers */
+            vector_layers?: {
+                [key: string]: unknown;
+            }[] | null;
+            /** Size Bytes */
+            size_bytes?: number | null;
+        };
+        /** BaseLayerList */
+        BaseLayerList: {
+            /** Items */
+            items: components["schemas"]["BaseLayer"][];
+            /** Default */
+            default: string | null;
+        };
+        /** Body_localize_recordings_api_v1_localize_recordings_post */
+        Body_localize_recordings_api_v1_localize_recordings_post: {
+            /**
+             * Recordings
+             * @description KiwiSDR IQ WAV files or SigMF meta + data pairs
+             */
+            recordings: string[];
+            /**
+             * Receivers
+             * @description {"receivers": [{"id", "lat", "lon", "alt_m"}]}
+             */
+            receivers?: string | null;
+            /** Network Id */
+            network_id?: string | null;
         };
         /** Dataset */
         Dataset: {
@@ -931,6 +1081,26 @@ export interface components {
             /** Receiver Ids */
             receiver_ids?: string[] | null;
         };
+        /** OverlayCollection */
+        OverlayCollection: {
+            /** Type */
+            type: string;
+            /** Features */
+            features: components["schemas"]["OverlayFeature"][];
+        };
+        /** OverlayFeature */
+        OverlayFeature: {
+            /** Type */
+            type: string;
+            /** Geometry */
+            geometry: {
+                [key: string]: unknown;
+            };
+            /** Properties */
+            properties: {
+                [key: string]: unknown;
+            };
+        };
         /** Receiver */
         Receiver: {
             /** Id */
@@ -1046,6 +1216,55 @@ export interface components {
             antenna?: components["schemas"]["Antenna"] | null;
             /** Enabled */
             enabled?: boolean | null;
+        };
+        /** RecordingsLocalization */
+        RecordingsLocalization: {
+            /** Id */
+            id: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Network Id */
+            network_id?: string | null;
+            /** Lat */
+            lat: number | null;
+            /** Lon */
+            lon: number | null;
+            /** Alt M */
+            alt_m?: number | null;
+            /** Covariance Enu M2 */
+            covariance_enu_m2?: (number | null)[][] | null;
+            /**
+             * Ellipses
+             * @default []
+             */
+            ellipses?: components["schemas"]["Ellipse"][];
+            /** Method */
+            method: string;
+            /**
+             * Used
+             * @default {}
+             */
+            used?: {
+                [key: string]: number;
+            };
+            /**
+             * Outliers
+             * @default []
+             */
+            outliers?: string[];
+            /** Gdop */
+            gdop?: number | null;
+            /** Elapsed Ms */
+            elapsed_ms?: number | null;
+            /** Recordings */
+            recordings: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
         };
         /**
          * RegisteredModel
@@ -2690,6 +2909,178 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Spectrogram"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_base_layers_api_v1_map_layers_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BaseLayerList"];
+                };
+            };
+        };
+    };
+    get_archive_api_v1_tiles__name__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": unknown;
+                };
+            };
+            /** @description a byte range */
+            206: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description range not satisfiable */
+            416: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_tile_api_v1_tiles__name___z___x___y__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                z: number;
+                x: number;
+                y: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                    "image/png": unknown;
+                };
+            };
+            /** @description no tile */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_localization_overlays_api_v1_localizations__localization_id__overlays_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                localization_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverlayCollection"];
+                    "application/geo+json": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    localize_recordings_api_v1_localize_recordings_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_localize_recordings_api_v1_localize_recordings_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecordingsLocalization"];
                 };
             };
             /** @description Validation Error */

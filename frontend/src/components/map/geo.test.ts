@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { cellEdges, ellipseRing, metresPerDegree } from './geo';
-import { heatCells } from './HeatLayer';
-import { fitView, zoomAt } from './GeoMap';
-import { project } from './basemap';
+import { cellEdges, ellipseRing, geodesicDistanceM, metresPerDegree, pathLengthM } from './geo';
+import { heatColour, heatImage, type HeatGrid } from './heat';
 
 describe('map geometry', () => {
   it('uses WGS84 radii: ~111.2 km per degree of latitude at 45°', () => {
@@ -23,30 +21,49 @@ describe('map geometry', () => {
 
   it('orients clockwise from north: 45° leans north-east', () => {
     const ring = ellipseRing(0, 0, { confidence: 0.68, semi_major_m: 1000, semi_minor_m: 1, orientation_deg: 45 });
-    const tip = ring[0];
-    expect(tip[0]).toBeGreaterThan(0);
-    expect(tip[1]).toBeGreaterThan(0);
+    expect(ring[0][0]).toBeGreaterThan(0);
+    expect(ring[0][1]).toBeGreaterThan(0);
   });
 
-  it('builds grid edges and colour positions', () => {
+  it('measures distances on the ellipsoid (Vincenty), to the millimetre of published values', () => {
+    // Flinders Peak -> Buninyong, the classic test line of Vincenty's paper: 54,972.271 m
+    expect(geodesicDistanceM(-37.95103342, 144.42486789, -37.65282114, 143.92649554)).toBeCloseTo(54_972.271, 2);
+    expect(geodesicDistanceM(45, 7, 45, 7)).toBe(0);
+    expect(geodesicDistanceM(0, 0, 1, 0)).toBeCloseTo(110_574.4, 0);
+    expect(pathLengthM([[7, 45], [7, 46], [7, 45]])).toBeCloseTo(2 * geodesicDistanceM(45, 7, 46, 7), 6);
+  });
+
+  it('builds grid edges', () => {
     expect(cellEdges([0, 1, 2])).toEqual([-0.5, 0.5, 1.5, 2.5]);
-    const { cells } = heatCells({ lat: [0], lon: [0, 1, 2], values: [[10, 100, Number.NaN]], mode: 'error' });
-    expect(cells.map((c) => c.t)).toEqual([0, 1]);
+  });
+});
+
+describe('heat maps as one smooth image', () => {
+  const grid: HeatGrid = { lat: [45.0, 45.1, 45.2], lon: [7.5, 7.6], values: [[-9, -3], [-1, 0], [-2, -20]], mode: 'density' };
+
+  it('makes one pixel per cell, the peak most opaque, improbable cells transparent', () => {
+    const image = heatImage(grid)!;
+    expect([image.width, image.height]).toEqual([2, 3]);
+    const alpha = (row: number, col: number) => image.rgba[(row * image.width + col) * 4 + 3];
+    // rows run north to south: row 0 is lat 45.2, row 2 is lat 45.0
+    expect(alpha(1, 1)).toBeGreaterThan(alpha(1, 0));
+    expect(alpha(0, 1)).toBe(0); // exp(-20): nothing to show
+    expect(image.coordinates[0]).toEqual([7.45, expect.closeTo(45.25, 9)]);
+    expect(image.coordinates[2]).toEqual([expect.closeTo(7.65, 9), expect.closeTo(44.95, 9)]);
   });
 
-  it('fits the view to the bounds and zooms about a point', () => {
-    const view = fitView({ latMin: 44.5, latMax: 45.5, lonMin: 7, lonMax: 8 }, 800, 600);
-    const screen = (lon: number, lat: number) => {
-      const [x, y] = project(lon, lat);
-      return [x * view.k + view.x, y * view.k + view.y];
-    };
-    const [left, bottom] = screen(7, 44.5);
-    const [right, top] = screen(8, 45.5);
-    expect((left + right) / 2).toBeCloseTo(400, 6);
-    expect((top + bottom) / 2).toBeCloseTo(300, 6);
-    expect(Math.max(right - left, (bottom - top) * (800 / 600))).toBeCloseTo(0.8 * 800, 6);
-    const zoomed = zoomAt(view, 2, 100, 100);
-    expect(zoomed.k).toBeCloseTo(view.k * 2);
-    expect((100 - zoomed.x) / zoomed.k).toBeCloseTo((100 - view.x) / view.k);
+  it('colours errors on a log scale and leaves unknown cells transparent', () => {
+    const errors: HeatGrid = { lat: [0], lon: [0, 1, 2], values: [[10, 100, null]], mode: 'error' };
+    const range = { min: 10, max: 100 };
+    expect(heatColour(null, errors, range)[3]).toBe(0);
+    expect(heatColour(10, errors, range)).not.toEqual(heatColour(100, errors, range));
+    expect(heatImage(errors)!.rgba[2 * 4 + 3]).toBe(0);
+  });
+
+  it('draws a 200 x 200 grid as a 200 x 200 image', () => {
+    const big: HeatGrid = { lat: Array.from({ length: 200 }, (_, i) => 44 + i * 0.01), lon: Array.from({ length: 200 }, (_, j) => 7 + j * 0.01),
+      values: Array.from({ length: 200 }, (_, i) => Array.from({ length: 200 }, (_, j) => -((i - 100) ** 2 + (j - 100) ** 2) / 500)), mode: 'density' };
+    const image = heatImage(big)!;
+    expect(image.rgba.length).toBe(200 * 200 * 4);
   });
 });

@@ -63,3 +63,51 @@ export function cellEdges(centres: number[]): number[] {
   edges.push(centres[centres.length - 1] + (centres[centres.length - 1] - centres[centres.length - 2]) / 2);
   return edges;
 }
+
+const WGS84_F = 1 / 298.257223563;
+const WGS84_B_M = WGS84_A_M * (1 - WGS84_F);
+
+/**
+ * Distance along the WGS84 ellipsoid between two points (Vincenty's inverse formula, millimetre
+ * accuracy; nearly antipodal points that do not converge fall back to the mean-sphere distance).
+ */
+export function geodesicDistanceM(lat1: number, lon1: number, lat2: number, lon2: number): number {
+  const u1 = Math.atan((1 - WGS84_F) * Math.tan(lat1 * DEG));
+  const u2 = Math.atan((1 - WGS84_F) * Math.tan(lat2 * DEG));
+  const l = (lon2 - lon1) * DEG;
+  const [sinU1, cosU1, sinU2, cosU2] = [Math.sin(u1), Math.cos(u1), Math.sin(u2), Math.cos(u2)];
+  let lambda = l;
+  for (let i = 0; i < 200; i += 1) {
+    const sinLambda = Math.sin(lambda);
+    const cosLambda = Math.cos(lambda);
+    const sinSigma = Math.hypot(cosU2 * sinLambda, cosU1 * sinU2 - sinU1 * cosU2 * cosLambda);
+    if (sinSigma === 0) return 0;
+    const cosSigma = sinU1 * sinU2 + cosU1 * cosU2 * cosLambda;
+    const sigma = Math.atan2(sinSigma, cosSigma);
+    const sinAlpha = (cosU1 * cosU2 * sinLambda) / sinSigma;
+    const cos2Alpha = 1 - sinAlpha * sinAlpha;
+    const cos2SigmaM = cos2Alpha === 0 ? 0 : cosSigma - (2 * sinU1 * sinU2) / cos2Alpha;
+    const c = (WGS84_F / 16) * cos2Alpha * (4 + WGS84_F * (4 - 3 * cos2Alpha));
+    const previous = lambda;
+    lambda = l + (1 - c) * WGS84_F * sinAlpha * (sigma + c * sinSigma * (cos2SigmaM + c * cosSigma * (-1 + 2 * cos2SigmaM ** 2)));
+    if (Math.abs(lambda - previous) < 1e-12) {
+      const uSq = (cos2Alpha * (WGS84_A_M ** 2 - WGS84_B_M ** 2)) / WGS84_B_M ** 2;
+      const a = 1 + (uSq / 16384) * (4096 + uSq * (-768 + uSq * (320 - 175 * uSq)));
+      const b = (uSq / 1024) * (256 + uSq * (-128 + uSq * (74 - 47 * uSq)));
+      const deltaSigma = b * sinSigma * (cos2SigmaM + (b / 4) * (cosSigma * (-1 + 2 * cos2SigmaM ** 2)
+        - (b / 6) * cos2SigmaM * (-3 + 4 * sinSigma ** 2) * (-3 + 4 * cos2SigmaM ** 2)));
+      return WGS84_B_M * a * (sigma - deltaSigma);
+    }
+  }
+  const h = Math.sin(((lat2 - lat1) * DEG) / 2) ** 2 + Math.cos(lat1 * DEG) * Math.cos(lat2 * DEG) * Math.sin(l / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.min(1, Math.sqrt(h)));
+}
+
+/** Length of a path of [lon, lat] points along the ellipsoid. */
+export function pathLengthM(points: [number, number][]): number {
+  let total = 0;
+  for (let i = 1; i < points.length; i += 1) {
+    total += geodesicDistanceM(points[i - 1][1], points[i - 1][0], points[i][1], points[i][0]);
+  }
+  return total;
+}

@@ -1,32 +1,52 @@
-import type { LocalizationResult, MeasurementSet } from '../../api/types';
-import { GeoMap } from '../../components/map/GeoMap';
-import { HeatLegend } from '../../components/map/HeatLayer';
-import { posteriorGrid } from './measurementSet';
+/** A localization's numbers, formatted with units; the map beside it draws the geometry. */
+import type { LocalizationResult, OverlayCollection, RecordingsLocalization } from '../../api/types';
+import { formatDistance, formatDuration, formatEllipse, formatMilliseconds, formatPosition, formatSignificant, formatTime } from '../../components/format';
 
-const km = (m: number) => (m >= 1000 ? `${(m / 1000).toFixed(2)} km` : `${m.toFixed(0)} m`);
+function outlierReasons(overlays: OverlayCollection | null | undefined): Record<string, string> {
+  const reasons: Record<string, string> = {};
+  for (const f of overlays?.features ?? []) {
+    if (f.properties.kind === 'receiver' && f.properties.reason) reasons[f.properties.receiver] = f.properties.reason;
+  }
+  return reasons;
+}
 
-export function ResultView({ result, measurementSet }: { result: LocalizationResult; measurementSet: MeasurementSet }) {
-  const heat = posteriorGrid(result);
-  const outliers = new Set(result.outliers);
-  const receivers = measurementSet.receivers.map((r) => ({ id: r.id, name: r.id, lat: r.lat, lon: r.lon, outlier: outliers.has(r.id) }));
+export function ResultView({ result, overlays, recordings }: {
+  result: LocalizationResult; overlays?: OverlayCollection | null; recordings?: RecordingsLocalization['recordings'];
+}) {
+  const reasons = outlierReasons(overlays);
+  const used = Object.entries(result.used ?? {}).filter(([, n]) => n).map(([k, n]) => `${n} ${k}`).join(' · ') || '—';
   return (
-    <section className="result" aria-label="result">
+    <section className="result card" aria-label="result">
+      <h2>Result</h2>
       <dl className="facts">
-        <dt>Position</dt><dd>{result.lat.toFixed(5)}, {result.lon.toFixed(5)}{result.alt_m !== null ? `, ${result.alt_m} m` : ''}</dd>
+        <dt>Position</dt><dd data-lat={result.lat} data-lon={result.lon}>{formatPosition(result.lat, result.lon)}{result.alt_m !== null && result.alt_m !== undefined ? `, ${formatDistance(result.alt_m)}` : ''}</dd>
         <dt>Method</dt><dd>{result.method}</dd>
-        <dt>Used</dt><dd>{Object.entries(result.used).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(' · ') || '—'}</dd>
-        <dt>Outliers</dt><dd>{result.outliers.length ? result.outliers.join(', ') : 'none'}</dd>
-        <dt>GDOP</dt><dd>{result.gdop ?? '—'}</dd>
-        <dt>Time</dt><dd>{result.elapsed_ms.toFixed(1)} ms</dd>
+        <dt>Used</dt><dd>{used}</dd>
+        <dt>Outliers</dt>
+        <dd>{result.outliers.length ? (
+          <ul className="plain">{result.outliers.map((id) => <li key={id}><strong>{id}</strong>{reasons[id] ? `: ${reasons[id]}` : ''}</li>)}</ul>
+        ) : 'none'}</dd>
+        <dt>GDOP</dt><dd>{formatSignificant(result.gdop, 3)}</dd>
+        <dt>Computed in</dt><dd>{formatMilliseconds(result.elapsed_ms)}</dd>
+        {result.created_at && <><dt>Stored</dt><dd>{formatTime(result.created_at)}</dd></>}
         {result.ellipses.map((e) => (
           <span key={e.confidence} className="contents">
             <dt>{Math.round(e.confidence * 100)} % region</dt>
-            <dd>{km(e.semi_major_m)} × {km(e.semi_minor_m)}, major axis {e.orientation_deg.toFixed(0)}° from north</dd>
+            <dd>{formatEllipse(e)}</dd>
           </span>
         ))}
       </dl>
-      <GeoMap receivers={receivers} fixes={[{ key: 'result', lat: result.lat, lon: result.lon, ellipses: result.ellipses, latest: true }]} heat={heat} height={460} />
-      {heat ? <HeatLegend grid={heat} label="Posterior" /> : <p className="muted">The server sent no posterior grid for this result.</p>}
+      {recordings?.pairs && recordings.pairs.length > 0 && (
+        <table className="table compact">
+          <caption>Time differences measured in the recordings (against {String(recordings.reference ?? 'the first')})</caption>
+          <thead><tr><th scope="col">Receiver</th><th scope="col">Delay</th><th scope="col">Noise (1σ)</th></tr></thead>
+          <tbody>
+            {recordings.pairs.map((p) => (
+              <tr key={String(p.receiver)}><td>{String(p.receiver)}</td><td>{formatDuration(Number(p.delay_s))}</td><td>{formatDuration(Number(p.noise_sigma_s))}</td></tr>
+            ))}
+          </tbody>
+        </table>
+      )}
     </section>
   );
 }

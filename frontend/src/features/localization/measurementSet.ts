@@ -1,6 +1,6 @@
 /** Client-side checks of a pasted measurement set (CONTRACT §4.1) before it is sent. */
 import type { LocalizationResult, MeasurementSet } from '../../api/types';
-import type { HeatGrid } from '../../components/map/HeatLayer';
+import type { HeatGrid } from '../../components/map';
 
 export const MODALITIES = ['rss', 'tdoa', 'toa', 'aoa'] as const;
 

@@ -12,9 +12,12 @@ from heimdall.api.routes import (
     iq,
     jobs,
     localizations,
+    maps,
     models,
     networks,
+    overlays,
     receivers,
+    recordings,
     training,
 )
 
@@ -29,4 +32,7 @@ ROUTERS = [
     training.router,
     accuracy.router,
     iq.router,
+    maps.router,
+    overlays.router,
+    recordings.router,
 ]
