@@ -71,7 +71,6 @@ class LocalizationPage(BaseModel):
     total: int
 
 
-Service = Localizations
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/geo+json": {}, "application/vnd.google-earth.kml+xml": {}}},
 }
@@ -79,7 +78,7 @@ EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
 
 @router.post("/localize", response_model=LocalizationResult)
 def localize(
-    service: Service,
+    service: Localizations,
     doc: Annotated[
         dict[str, Any],
         Body(description="a measurement set (CONTRACT section 4.1)", examples=[G7_TDOA_EXAMPLE]),
@@ -91,24 +90,24 @@ def localize(
 
 @router.get("/localizations", response_model=LocalizationPage)
 def list_localizations(
-    service: Service, page: Annotated[Page, Depends(page_params)], network_id: str | None = None
+    service: Localizations, page: Annotated[Page, Depends(page_params)], network_id: str | None = None
 ) -> dict[str, Any]:
     return service.list(offset=page.offset, limit=page.limit, network_id=network_id)
 
 
 # The suffixed paths come first: "{localization_id}" alone would also match "abc.geojson".
 @router.get("/localizations/{localization_id}.geojson", responses=EXPORT_RESPONSES)
-def get_localization_geojson(localization_id: str, service: Service) -> Response:
+def get_localization_geojson(localization_id: str, service: Localizations) -> Response:
     return _export_response(service.export(localization_id, "geojson"))
 
 
 @router.get("/localizations/{localization_id}.kml", responses=EXPORT_RESPONSES)
-def get_localization_kml(localization_id: str, service: Service) -> Response:
+def get_localization_kml(localization_id: str, service: Localizations) -> Response:
     return _export_response(service.export(localization_id, "kml"))
 
 
 @router.get("/localizations/{localization_id}", response_model=LocalizationDetail, responses=EXPORT_RESPONSES)
-def get_localization(localization_id: str, service: Service, format: str = "json") -> Response:
+def get_localization(localization_id: str, service: Localizations, format: str = "json") -> Response:
     """The stored localization; ``?format=geojson`` or ``?format=kml`` export it instead."""
     return _export_response(service.export(localization_id, format))
 
