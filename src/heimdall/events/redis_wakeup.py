@@ -88,7 +88,7 @@ class RedisWakeup:
                 log.warning("events: redis feed lost (%s); retrying in %.1f s (the log tail keeps running)",
                             exc, backoff_s)
             finally:
-                await pubsub.aclose()
+                await pubsub.aclose()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
                 await client.aclose()
             await asyncio.sleep(backoff_s)
             backoff_s = min(backoff_s * 2, MAX_BACKOFF_S)

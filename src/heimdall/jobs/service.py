@@ -23,6 +23,8 @@ from heimdall.store.db import utcnow
 
 log = logging.getLogger(__name__)
 MAX_PAGE = 1000
+# Spelled out once here: inside JobService, ``list`` is the method that lists jobs.
+Jobs = list[dict[str, Any]]
 
 
 class Executor(Protocol):
@@ -65,7 +67,7 @@ class JobService:
         return self.repository.find(job_id)
 
     def list(self, kind: str | None = None, status: str | None = None, offset: int = 0,
-             limit: int = 50) -> tuple[list[dict[str, Any]], int]:
+             limit: int = 50) -> tuple[Jobs, int]:
         if status is not None and status not in lifecycle.STATUSES:
             raise InvalidInput(f"unknown job status {status!r}", field="status")
         if offset < 0:
@@ -93,7 +95,7 @@ class JobService:
         publish_deleted(self.publish, job)
         return job
 
-    def metrics(self, job_id: str) -> list[dict[str, Any]]:
+    def metrics(self, job_id: str) -> Jobs:
         self.repository.get(job_id)
         return self.repository.metrics(job_id)
 
@@ -113,7 +115,7 @@ class JobService:
 
     # --- workers lost, restarts, shutdown ---
 
-    def reap_lapsed(self, now: datetime | None = None) -> list[dict[str, Any]]:
+    def reap_lapsed(self, now: datetime | None = None) -> Jobs:
         """Resolve every job whose worker's lease lapsed (heartbeat older than the timeout)."""
         now = now or utcnow()
         resolved = []

@@ -4,9 +4,10 @@
              -> every use-case service, each a typed attribute of ``Platform``
 
 ``heimdall serve`` (with ``heimdall.api.app.create_app``), every ``heimdall`` command that touches
-data, and the tests call ``build_platform``. Nothing else in the package builds an engine, a session
-factory, a blob store, a publisher or a service (worker processes open theirs with
-``heimdall.platform.worker.open_job_runtime``). Layers and where things go: docs/architecture.md.
+data, and the tests call ``build_platform``; worker processes open theirs with
+``heimdall.platform.worker.open_job_runtime``. Nothing else builds a service, a session factory, a
+blob store or a publisher for the product's processes (docs/architecture.md lists the tools that
+probe on their own). Layers and where things go: docs/architecture.md.
 
 Adding a use-case service: one typed attribute on ``Platform`` and one line in ``build_platform``
 (and, for HTTP, one dependency in ``heimdall.api.deps``).

@@ -78,43 +78,41 @@ class DatasetWithJob(BaseModel):
     job: dict[str, Any]
 
 
-Service = Datasets
-
 
 @router.get("", response_model=DatasetPage)
-def list_datasets(service: Service, page: Annotated[Page, Depends(page_params)],
+def list_datasets(service: Datasets, page: Annotated[Page, Depends(page_params)],
                   status: Annotated[DatasetStatus | None, Query()] = None) -> dict[str, Any]:
     return service.list(offset=page.offset, limit=page.limit, status=status)
 
 
 @router.post("", response_model=DatasetWithJob, status_code=202)
-def create_dataset(body: DatasetCreate, service: Service) -> dict[str, Any]:
+def create_dataset(body: DatasetCreate, service: Datasets) -> dict[str, Any]:
     return service.create(body.model_dump(exclude_none=True))
 
 
 @router.get("/{dataset_id}", response_model=Dataset)
-def get_dataset(dataset_id: str, service: Service) -> dict[str, Any]:
+def get_dataset(dataset_id: str, service: Datasets) -> dict[str, Any]:
     return service.get(dataset_id)
 
 
 @router.patch("/{dataset_id}", response_model=Dataset)
-def rename_dataset(dataset_id: str, body: DatasetRename, service: Service) -> dict[str, Any]:
+def rename_dataset(dataset_id: str, body: DatasetRename, service: Datasets) -> dict[str, Any]:
     return service.update(dataset_id, body.model_dump())
 
 
 @router.delete("/{dataset_id}", status_code=204)
-def delete_dataset(dataset_id: str, service: Service) -> None:
+def delete_dataset(dataset_id: str, service: Datasets) -> None:
     service.delete(dataset_id)
 
 
 @router.post("/{dataset_id}/expand", response_model=DatasetWithJob, status_code=202)
-def expand_dataset(dataset_id: str, body: DatasetExpand, service: Service) -> dict[str, Any]:
+def expand_dataset(dataset_id: str, body: DatasetExpand, service: Datasets) -> dict[str, Any]:
     return service.expand(dataset_id, body.num_samples, shard_size=body.shard_size)
 
 
 @router.get("/{dataset_id}/samples")
 def dataset_samples(
-    dataset_id: str, service: Service,
+    dataset_id: str, service: Datasets,
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_SAMPLE_PAGE)] = 20,
 ) -> dict[str, Any]:
@@ -122,10 +120,10 @@ def dataset_samples(
 
 
 @router.get("/{dataset_id}/statistics")
-def dataset_statistics(dataset_id: str, service: Service) -> dict[str, Any]:
+def dataset_statistics(dataset_id: str, service: Datasets) -> dict[str, Any]:
     return service.statistics(dataset_id)
 
 
 @router.post("/{dataset_id}/validate")
-def validate_dataset(dataset_id: str, service: Service) -> dict[str, Any]:
+def validate_dataset(dataset_id: str, service: Datasets) -> dict[str, Any]:
     return service.validate(dataset_id)

@@ -77,7 +77,6 @@ class LocalizationPage(BaseModel):
     total: int
 
 
-Service = Localizations
 EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/geo+json": {}, "application/vnd.google-earth.kml+xml": {}}},
 }
@@ -97,7 +96,7 @@ Runner = Annotated[LocalizationRunner, Depends(get_localization_runner)]
 @router.post("/localize", response_model=LocalizationResult, dependencies=[Depends(measurement_set_size)])
 async def localize(
     request: Request,
-    service: Service,
+    service: Localizations,
     runner: Runner,
     doc: Annotated[
         dict[str, Any],
@@ -110,24 +109,24 @@ async def localize(
 
 @router.get("/localizations", response_model=LocalizationPage)
 def list_localizations(
-    service: Service, page: Annotated[Page, Depends(page_params)], network_id: str | None = None
+    service: Localizations, page: Annotated[Page, Depends(page_params)], network_id: str | None = None
 ) -> dict[str, Any]:
     return service.list(offset=page.offset, limit=page.limit, network_id=network_id)
 
 
 # The suffixed paths come first: "{localization_id}" alone would also match "abc.geojson".
 @router.get("/localizations/{localization_id}.geojson", responses=EXPORT_RESPONSES)
-def get_localization_geojson(localization_id: str, service: Service) -> Response:
+def get_localization_geojson(localization_id: str, service: Localizations) -> Response:
     return _export_response(service.export(localization_id, "geojson"))
 
 
 @router.get("/localizations/{localization_id}.kml", responses=EXPORT_RESPONSES)
-def get_localization_kml(localization_id: str, service: Service) -> Response:
+def get_localization_kml(localization_id: str, service: Localizations) -> Response:
     return _export_response(service.export(localization_id, "kml"))
 
 
 @router.get("/localizations/{localization_id}", response_model=LocalizationDetail, responses=EXPORT_RESPONSES)
-def get_localization(localization_id: str, service: Service, format: str = "json") -> Response:
+def get_localization(localization_id: str, service: Localizations, format: str = "json") -> Response:
     """The stored localization; ``?format=geojson`` or ``?format=kml`` export it instead."""
     return _export_response(service.export(localization_id, format))
 

@@ -45,29 +45,27 @@ class NetworkPage(BaseModel):
     total: int
 
 
-Service = Networks
-
 
 @router.get("", response_model=NetworkPage)
-def list_networks(service: Service, page: Annotated[Page, Depends(page_params)]) -> dict[str, Any]:
+def list_networks(service: Networks, page: Annotated[Page, Depends(page_params)]) -> dict[str, Any]:
     return service.list(offset=page.offset, limit=page.limit)
 
 
 @router.post("", response_model=Network, status_code=201)
-def create_network(body: NetworkCreate, service: Service) -> dict[str, Any]:
+def create_network(body: NetworkCreate, service: Networks) -> dict[str, Any]:
     return service.create(body.model_dump())
 
 
 @router.get("/{network_id}", response_model=Network)
-def get_network(network_id: str, service: Service) -> dict[str, Any]:
+def get_network(network_id: str, service: Networks) -> dict[str, Any]:
     return service.get(network_id)
 
 
 @router.patch("/{network_id}", response_model=Network)
-def update_network(network_id: str, body: NetworkUpdate, service: Service) -> dict[str, Any]:
+def update_network(network_id: str, body: NetworkUpdate, service: Networks) -> dict[str, Any]:
     return service.update(network_id, body.model_dump(exclude_unset=True))
 
 
 @router.delete("/{network_id}", status_code=204)
-def delete_network(network_id: str, service: Service) -> None:
+def delete_network(network_id: str, service: Networks) -> None:
     service.delete(network_id)

@@ -81,12 +81,10 @@ class ReceiverPage(BaseModel):
     total: int
 
 
-Service = Receivers
-
 
 @router.get("", response_model=ReceiverPage)
 def list_receivers(
-    service: Service,
+    service: Receivers,
     page: Annotated[Page, Depends(page_params)],
     enabled: Annotated[bool | None, Query()] = None,
 ) -> dict[str, Any]:
@@ -94,7 +92,7 @@ def list_receivers(
 
 
 @router.post("", response_model=Receiver, status_code=201)
-def create_receiver(body: ReceiverCreate, service: Service) -> dict[str, Any]:
+def create_receiver(body: ReceiverCreate, service: Receivers) -> dict[str, Any]:
     fields = body.model_dump(exclude_unset=True)
     # Unsent or null capabilities/timing mean "the kind's defaults".
     for name in ("capabilities", "timing"):
@@ -104,15 +102,15 @@ def create_receiver(body: ReceiverCreate, service: Service) -> dict[str, Any]:
 
 
 @router.get("/{receiver_id}", response_model=Receiver)
-def get_receiver(receiver_id: str, service: Service) -> dict[str, Any]:
+def get_receiver(receiver_id: str, service: Receivers) -> dict[str, Any]:
     return service.get(receiver_id)
 
 
 @router.patch("/{receiver_id}", response_model=Receiver)
-def update_receiver(receiver_id: str, body: ReceiverUpdate, service: Service) -> dict[str, Any]:
+def update_receiver(receiver_id: str, body: ReceiverUpdate, service: Receivers) -> dict[str, Any]:
     return service.update(receiver_id, body.model_dump(exclude_unset=True))
 
 
 @router.delete("/{receiver_id}", status_code=204)
-def delete_receiver(receiver_id: str, service: Service) -> None:
+def delete_receiver(receiver_id: str, service: Receivers) -> None:
     service.delete(receiver_id)

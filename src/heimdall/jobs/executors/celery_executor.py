@@ -12,7 +12,7 @@ import importlib
 import logging
 import os
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,6 +21,9 @@ from heimdall.jobs.runner import run_job
 from heimdall.jobs.runtime import JobRuntime, OpenRuntime
 from heimdall.jobs.topics import Publish
 from heimdall.settings import Settings
+
+if TYPE_CHECKING:
+    from heimdall.jobs.service import JobService
 
 log = logging.getLogger(__name__)
 TASK_NAME = "heimdall.run_job"
@@ -79,7 +82,8 @@ def make_worker_publisher(settings: Settings, session_factory: sessionmaker[Sess
     except (ValueError, ImportError, AttributeError):
         log.warning("job event publisher %r is unavailable; job events of this worker are only logged", target)
         return _log_only
-    return factory(settings, session_factory)
+    publish: Publish = factory(settings, session_factory)
+    return publish
 
 
 def _log_only(topic: str, event: str, data: dict[str, Any]) -> None:
@@ -92,14 +96,14 @@ def log_only_publisher(settings: Settings, session_factory: sessionmaker[Session
 
 
 class CeleryExecutor:
-    def __init__(self, settings) -> None:
+    def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.app = make_celery_app(settings)
-        self._service = None
+        self._service: JobService | None = None
         self._stop = threading.Event()
         self._reaper: threading.Thread | None = None
 
-    def bind(self, service) -> None:
+    def bind(self, service: JobService) -> None:
         self._service = service
 
     def submit(self, job_id: str, kind: str, queue: str) -> None:

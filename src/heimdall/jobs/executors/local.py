@@ -17,7 +17,8 @@ import queue
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from multiprocessing.process import BaseProcess
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,6 +30,9 @@ from heimdall.jobs.topics import Publish
 from heimdall.jobs.worker_main import run_child
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore
+
+if TYPE_CHECKING:
+    from heimdall.jobs.service import JobService
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +55,7 @@ class LocalExecutor:
         self.max_workers = settings.local_workers if max_workers is None else max_workers
         self.poll_interval_s = poll_interval_s
         self.repository = JobRepository(session_factory)
-        self._service = None
+        self._service: JobService | None = None
         self._mp = multiprocessing.get_context("spawn")
         self._children: dict[str, _Child] = {}
         self._events: Any = None
@@ -60,7 +64,7 @@ class LocalExecutor:
         self._accepting = False
         self._supervisor: threading.Thread | None = None
 
-    def bind(self, service) -> None:
+    def bind(self, service: JobService) -> None:
         """Called by JobService: the supervisor resolves lost workers and reaps through it."""
         self._service = service
 
@@ -215,7 +219,7 @@ class LocalExecutor:
             self._children[job["id"]] = child
 
 
-def _terminate(process) -> None:
+def _terminate(process: BaseProcess) -> None:
     process.terminate()
     process.join(timeout=5)
     if process.is_alive():

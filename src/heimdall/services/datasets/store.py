@@ -61,7 +61,7 @@ class DatasetStore:
         with _storage(what), transaction(self._sessions) as session:
             yield session
 
-    def insert(self, *, name: str, network_id: str | None, config: dict[str, Any], requested_samples: int) -> dict:
+    def insert(self, *, name: str, network_id: str | None, config: dict[str, Any], requested_samples: int) -> dict[str, Any]:
         try:
             with self._write("insert") as session:
                 _ensure_name_free(session, name)
@@ -146,7 +146,8 @@ class DatasetStore:
             row.updated_at = utcnow()
             return dataset_to_dict(row)
 
-    def finish(self, dataset_id: str, job_id: str, validation: dict, statistics: dict) -> dict[str, Any]:
+    def finish(self, dataset_id: str, job_id: str, validation: dict[str, Any],
+               statistics: dict[str, Any]) -> dict[str, Any]:
         """The job generated and checked everything: the dataset is ready."""
         with self._write() as session:
             row = _owned(session, dataset_id, job_id)
@@ -173,7 +174,8 @@ class DatasetStore:
             row.updated_at = utcnow()
             return dataset_to_dict(row)
 
-    def store_health(self, dataset_id: str, num_samples: int, validation: dict, statistics: dict | None) -> None:
+    def store_health(self, dataset_id: str, num_samples: int, validation: dict[str, Any],
+                     statistics: dict[str, Any] | None) -> None:
         """Keep a health check's results if the dataset still holds what was checked."""
         with self._write() as session:
             row = session.get(DatasetRow, dataset_id)
