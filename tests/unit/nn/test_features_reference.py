@@ -1,0 +1,50 @@
+"""Features stay what the per-sample implementation made (``data/features_reference.npz``).
+
+The reference file was written by ``data/make_features_reference.py`` with the per-sample, dict-based
+``build_features`` before the columnar rewrite: measurement-set documents of every benchmark scenario,
+and two simulator shards (G7 ``hardware`` with TDoA, G7 ``ideal`` with TOA), with the features and the
+normalisation made of them. Agreement is asked to float32 round-off of each channel's magnitude.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from heimdall.nn.features import FEATURE_CHANNELS, build_features
+from heimdall.nn.layout import ReceiverLayout
+from heimdall.synth import read_shard
+
+REFERENCE = Path(__file__).with_name("data") / "features_reference.npz"
+
+
+@pytest.fixture(scope="module")
+def reference():
+    with np.load(REFERENCE, allow_pickle=False) as data:
+        return {key: data[key] for key in data.files}
+
+
+def assert_float32_equal(actual: np.ndarray, expected: np.ndarray) -> None:
+    """Equal up to a few float32 ulps of each channel's largest magnitude."""
+    assert actual.shape == expected.shape and actual.dtype == np.float32
+    scale = np.maximum(np.abs(expected).reshape(-1, expected.shape[-1]).max(axis=0), 1.0)
+    excess = np.abs(actual - expected) - 4 * np.finfo(np.float32).eps * scale
+    worst = np.unravel_index(np.argmax(excess), excess.shape)
+    assert excess[worst] <= 0, f"{FEATURE_CHANNELS[worst[-1]]} at {worst[:-1]}: {actual[worst]} != {expected[worst]}"
+
+
+def test_measurement_sets_give_the_reference_features(reference):
+    sets = json.loads(str(reference["sets_json"]))
+    layout = ReceiverLayout.from_dict(json.loads(str(reference["layout_json"])))
+    assert_float32_equal(build_features(sets, layout), reference["sets_features"])
+
+
+def test_shards_give_the_reference_features(reference):
+    layout = ReceiverLayout.from_dict(json.loads(str(reference["shard_layout_json"])))
+    sets = [s["measurement_set"] for key in ("shard_0", "shard_1") for s in read_shard(reference[key].tobytes()).to_dicts()]
+    features = build_features(sets, layout)
+    assert features.shape[-1] == len(FEATURE_CHANNELS)
+    assert_float32_equal(features, reference["shard_features"])
