@@ -1,22 +1,21 @@
-"""The torch side of the registry, used only by training jobs: a checked ONNX export and warm starts.
+"""The torch side of the registry, used only by training jobs: a checked ONNX export.
 
 ``export_checked_onnx`` exports the checkpoint's best network and runs the same random inputs through
-PyTorch and ONNX Runtime; a file whose answers differ is never registered. ``warm_start_checkpoint``
-turns a parent model's checkpoint into the starting point of a new run on new samples.
+PyTorch and ONNX Runtime; a file whose answers differ is never registered. (Warm starts:
+``heimdall.training.warm_start_checkpoint``.)
 
 Import this module only where torch is installed (the ``train`` extra): it is never on the serving path.
 """
 
 from __future__ import annotations
 
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from heimdall.errors import HeimdallError, InvalidInput
+from heimdall.errors import OnnxExportMismatch
 from heimdall.nn.features import CH, CHANNEL_KIND, FEATURE_CHANNELS, channel_gate_index
 
 CHECK_SAMPLES = 64
@@ -25,22 +24,18 @@ MEAN_TOLERANCE = 1e-4
 RELATIVE_TOLERANCE = 1e-3
 
 
-class OnnxExportMismatch(HeimdallError):
-    """The exported ONNX file does not answer like the PyTorch network it came from."""
+def export_checked_onnx(checkpoint: bytes, *, seed: int = 0,
+                        export: Callable[[bytes], bytes] | None = None) -> bytes:
+    """ONNX bytes of the checkpoint's best weights, checked against PyTorch on random raw features.
 
-    code = "onnx_export_mismatch"
-    http_status = 500
-
-
-def export_checked_onnx(checkpoint: bytes, *, seed: int = 0) -> bytes:
-    """ONNX bytes of the checkpoint's best weights, checked against PyTorch on random raw features."""
+    ``export`` replaces ``heimdall.training.export_onnx`` (a seam for tests of the check itself)."""
     import torch
 
     from heimdall.inference import OnnxPredictor
     from heimdall.nn.network import MetricLocalizer
     from heimdall.training import export_onnx, load_checkpoint, network_from_checkpoint
 
-    onnx_bytes = export_onnx(checkpoint)
+    onnx_bytes = (export or export_onnx)(checkpoint)
     payload = load_checkpoint(checkpoint)
     features = random_features(payload["normalization"], len(payload["layout"]["receivers"]),
                                np.random.default_rng(seed), CHECK_SAMPLES)
@@ -76,31 +71,3 @@ def random_features(normalization: Mapping[str, Any], n_receivers: int, rng: np.
     value_channels = [CH[name] for name in FEATURE_CHANNELS if CHANNEL_KIND[name] != "mask"]
     raw[..., value_channels] = (values * gates)[..., value_channels]
     return raw.astype(np.float32)
-
-
-def warm_start_checkpoint(config: Any, samples: Sequence[Mapping[str, Any]], parent_checkpoint: bytes) -> bytes:
-    """A checkpoint at epoch 0, batch 0 of a run of ``config`` on ``samples`` holding the parent's best
-    weights and its normalisation (fine-tuning keeps the input statistics the weights were learnt with).
-
-    InvalidInput when the parent has another network shape or was trained for another receiver layout.
-    """
-    import torch
-
-    from heimdall.training import TrainingHooks, load_checkpoint, train
-
-    parent = load_checkpoint(parent_checkpoint)
-    if parent["config"]["network"] != config.network.to_dict():
-        raise InvalidInput("the warm-start model has another network shape than this config asks for",
-                           field="network", details={"parent_network": parent["config"]["network"]})
-    if parent["best"]["model_state"] is None:
-        raise InvalidInput("the warm-start model's checkpoint holds no trained weights", field="warm_start_model_id")
-    # Asked to pause before its first batch, the loop hands back its fully set-up starting state.
-    start = load_checkpoint(train(config, samples, TrainingHooks(should_pause=lambda: True)).checkpoint)
-    if start["layout"] != parent["layout"]:
-        raise InvalidInput("the warm-start model was trained for another receiver layout than these datasets",
-                           field="warm_start_model_id")
-    start["model_state"] = parent["best"]["model_state"]
-    start["normalization"] = parent["normalization"]
-    buffer = io.BytesIO()
-    torch.save(start, buffer)
-    return buffer.getvalue()

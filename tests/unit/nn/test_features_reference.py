@@ -14,9 +14,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from heimdall.locate import parse_measurement_set
 from heimdall.nn.features import FEATURE_CHANNELS, build_features
 from heimdall.nn.layout import ReceiverLayout
-from heimdall.synth import read_shard
+from heimdall.synth import concatenate, read_shard
 
 REFERENCE = Path(__file__).with_name("data") / "features_reference.npz"
 
@@ -37,14 +38,20 @@ def assert_float32_equal(actual: np.ndarray, expected: np.ndarray) -> None:
 
 
 def test_measurement_sets_give_the_reference_features(reference):
-    sets = json.loads(str(reference["sets_json"]))
+    sets = [parse_measurement_set(doc) for doc in json.loads(str(reference["sets_json"]))]
     layout = ReceiverLayout.from_dict(json.loads(str(reference["layout_json"])))
     assert_float32_equal(build_features(sets, layout), reference["sets_features"])
 
 
 def test_shards_give_the_reference_features(reference):
     layout = ReceiverLayout.from_dict(json.loads(str(reference["shard_layout_json"])))
-    sets = [s["measurement_set"] for key in ("shard_0", "shard_1") for s in read_shard(reference[key].tobytes()).to_dicts()]
-    features = build_features(sets, layout)
-    assert features.shape[-1] == len(FEATURE_CHANNELS)
-    assert_float32_equal(features, reference["shard_features"])
+    batch = concatenate([read_shard(reference[key].tobytes()) for key in ("shard_0", "shard_1")])
+    assert_float32_equal(build_features(batch.measurement_columns(), layout), reference["shard_features"])
+
+
+def test_parsed_shard_samples_give_the_same_features_as_their_columns(reference):
+    """The two ways in (a dataset shard's columns, a parsed JSON set) agree on the same samples."""
+    layout = ReceiverLayout.from_dict(json.loads(str(reference["shard_layout_json"])))
+    batch = read_shard(reference["shard_0"].tobytes())
+    parsed = [parse_measurement_set(sample["measurement_set"]) for sample in batch.to_dicts()]
+    assert_float32_equal(build_features(parsed, layout), build_features(batch.measurement_columns(), layout))

@@ -1,0 +1,157 @@
+"""The batches training reads, streamed shard by shard: memory is bounded by a window, not the dataset.
+
+``DataPlan`` splits every shard of a ``SampleSource`` into training and validation rows (from the
+refs alone) and streams feature batches:
+
+- An epoch (seeded by (seed, epoch)) reads the shards in a shuffled order, grouped into windows of
+  consecutive shards that hold at least ``shuffle_buffer_samples`` training samples; each window's
+  samples are shuffled (seeded by (seed, epoch, window)); batches are consecutive runs of
+  ``batch_size`` samples of that stream (a batch may span two windows; only the epoch's last one is
+  short, so an epoch has ceil(n_train / batch_size) batches). A position (epoch, batch) fixes
+  everything: a resumed run reads from the window that holds its next batch and continues with the
+  very batches an uninterrupted run gets. A dataset smaller than the buffer is one window: a full
+  shuffle, as if it were in memory.
+- Validation reads every shard's validation rows in order, in batches of ``eval_batch_size``.
+
+Features are built per shard, vectorised over its columns (``heimdall.nn.features``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from heimdall.errors import InsufficientData
+from heimdall.nn.features import build_features, targets_en_m
+from heimdall.nn.layout import MODALITIES, ReceiverLayout, layout_from_receivers
+from heimdall.nn.normalization import FeatureNormalization, NormalizationFit
+from heimdall.training.data import LabelledColumns, SampleSource, validation_rows
+
+
+@dataclass(frozen=True, eq=False)
+class FeatureBatch:
+    features: NDArray[np.float32]  # (N, R, C) raw features
+    targets_en_m: NDArray[np.float64]  # (N, 2) east/north of the truth about the layout centre
+    gdop: NDArray[np.float64]  # (N,), NaN: unknown
+    snr_db: NDArray[np.float64]
+
+    def __len__(self) -> int:
+        return int(self.features.shape[0])
+
+    def take(self, rows: NDArray[np.intp] | slice) -> FeatureBatch:
+        return FeatureBatch(self.features[rows], self.targets_en_m[rows], self.gdop[rows], self.snr_db[rows])
+
+
+def concatenate_batches(parts: list[FeatureBatch]) -> FeatureBatch:
+    if len(parts) == 1:
+        return parts[0]
+    return FeatureBatch(*(np.concatenate([getattr(p, name) for p in parts])
+                          for name in ("features", "targets_en_m", "gdop", "snr_db")))
+
+
+def featurize(data: LabelledColumns, layout: ReceiverLayout) -> FeatureBatch:
+    return FeatureBatch(build_features(data.measurements, layout),
+                        targets_en_m(data.truth_lat_deg, data.truth_lon_deg, data.truth_alt_m, layout),
+                        data.gdop, data.snr_db)
+
+
+class DataPlan:
+    """Which rows of which shard train and validate, and the batches made of them (module docstring)."""
+
+    def __init__(self, source: SampleSource, *, seed: int, val_fraction: float, shuffle_buffer_samples: int) -> None:
+        self.source = source
+        self.seed = seed
+        self.shuffle_buffer_samples = shuffle_buffer_samples
+        val = [validation_rows(ref, seed, val_fraction) for ref in source.refs]
+        self.train_rows = [np.flatnonzero(~v) for v in val]
+        self.val_rows = [np.flatnonzero(v) for v in val]
+        self.n_train = sum(r.size for r in self.train_rows)
+        self.n_val = sum(r.size for r in self.val_rows)
+        if not self.n_train or not self.n_val:
+            raise InsufficientData(f"{self.n_train + self.n_val} samples leave an empty train or validation split")
+
+    def batches_per_epoch(self, batch_size: int) -> int:
+        return math.ceil(self.n_train / batch_size)
+
+    def fit(self, on_shard: Callable[[int, int], None] | None = None) -> tuple[ReceiverLayout, FeatureNormalization]:
+        """One pass over every shard: the layout (its receivers, the modalities any sample uses) and the
+        training split's normalisation. Every sample's features are built, so bad data fails here."""
+        provisional = layout_from_receivers(self.source.receivers(), MODALITIES)
+        used: set[str] = set()
+        fit = NormalizationFit()
+        for index in range(len(self.source.refs)):
+            data = self.source.read(index)
+            used.update(m for m, n in data.measurements.counts().items() if n.any())
+            batch = featurize(data, provisional)
+            train = batch.take(self.train_rows[index])
+            fit.add(train.features, train.targets_en_m)
+            if on_shard is not None:
+                on_shard(index + 1, len(self.source.refs))
+        layout = layout_from_receivers(provisional.receivers(), used,
+                                       position_tolerance_m=provisional.position_tolerance_m)
+        return layout, fit.result()
+
+    def epoch_batches(self, layout: ReceiverLayout, epoch: int, batch_size: int,
+                      start_batch: int = 0) -> Iterator[FeatureBatch]:
+        """The epoch's batches from ``start_batch`` on (see the module docstring)."""
+        windows = self._windows(epoch)
+        offset = start_batch * batch_size
+        first = 0
+        while first < len(windows) and offset >= windows[first][1] + windows[first][2]:
+            first += 1
+        parts = (self._window(layout, epoch, w, shards, skip=offset - start if w == first else 0)
+                 for w, (shards, start, _) in enumerate(windows) if w >= first)
+        return rebatch(parts, batch_size)
+
+    def validation_batches(self, layout: ReceiverLayout, batch_size: int) -> Iterator[FeatureBatch]:
+        parts = (featurize(self.source.read(i), layout).take(rows)
+                 for i, rows in enumerate(self.val_rows) if rows.size)
+        return rebatch(parts, batch_size)
+
+    def _windows(self, epoch: int) -> list[tuple[list[int], int, int]]:
+        """(shard indices, first sample's position in the epoch, training samples) per window."""
+        order = np.random.default_rng([self.seed, epoch]).permutation(len(self.train_rows))
+        windows: list[tuple[list[int], int, int]] = []
+        shards: list[int] = []
+        start = held = 0
+        for index in order.tolist():
+            shards.append(index)
+            held += self.train_rows[index].size
+            if held >= self.shuffle_buffer_samples:
+                windows.append((shards, start, held))
+                shards, start, held = [], start + held, 0
+        if shards:
+            windows.append((shards, start, held))
+        return windows
+
+    def _window(self, layout: ReceiverLayout, epoch: int, w: int, shards: list[int], *, skip: int) -> FeatureBatch:
+        parts = [featurize(self.source.read(i), layout).take(self.train_rows[i])
+                 for i in shards if self.train_rows[i].size]
+        if not parts:
+            return FeatureBatch(np.zeros((0, layout.max_receivers, 0), np.float32), np.zeros((0, 2)),
+                                np.zeros(0), np.zeros(0))
+        window = concatenate_batches(parts)
+        order = np.random.default_rng([self.seed, epoch, w]).permutation(len(window))
+        return window.take(order[skip:])
+
+
+def rebatch(parts: Iterable[FeatureBatch], batch_size: int) -> Iterator[FeatureBatch]:
+    """Consecutive runs of ``batch_size`` samples across the parts; the last run may be short."""
+    pending: list[FeatureBatch] = []
+    held = 0
+    for part in parts:
+        position = 0
+        while position < len(part):
+            piece = part.take(slice(position, position + batch_size - held))
+            pending.append(piece)
+            held += len(piece)
+            position += len(piece)
+            if held == batch_size:
+                yield concatenate_batches(pending)
+                pending, held = [], 0
+    if pending:
+        yield concatenate_batches(pending)
