@@ -26,7 +26,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from heimdall.errors import InsufficientData
-from heimdall.nn.features import build_features, targets_en_m
+from heimdall.nn.features import FEATURE_CHANNELS, build_features, targets_en_m
 from heimdall.nn.layout import MODALITIES, ReceiverLayout, layout_from_receivers
 from heimdall.nn.normalization import FeatureNormalization, NormalizationFit
 from heimdall.training.data import LabelledColumns, SampleSource, validation_rows
@@ -108,7 +108,7 @@ class DataPlan:
         return rebatch(parts, batch_size)
 
     def validation_batches(self, layout: ReceiverLayout, batch_size: int) -> Iterator[FeatureBatch]:
-        parts = (featurize(self.source.read(i), layout).take(rows)
+        parts = ((featurize(self.source.read(i).take(rows), layout), None)
                  for i, rows in enumerate(self.val_rows) if rows.size)
         return rebatch(parts, batch_size)
 
@@ -128,25 +128,34 @@ class DataPlan:
             windows.append((shards, start, held))
         return windows
 
-    def _window(self, layout: ReceiverLayout, epoch: int, w: int, shards: list[int], *, skip: int) -> FeatureBatch:
-        parts = [featurize(self.source.read(i), layout).take(self.train_rows[i])
+    def _window(self, layout: ReceiverLayout, epoch: int, w: int, shards: list[int],
+                *, skip: int) -> tuple[FeatureBatch, NDArray[np.intp]]:
+        """A window's training samples and the order to read them in (its shuffle, less ``skip``)."""
+        parts = [featurize(self.source.read(i).take(self.train_rows[i]), layout)
                  for i in shards if self.train_rows[i].size]
         if not parts:
-            return FeatureBatch(np.zeros((0, layout.max_receivers, 0), np.float32), np.zeros((0, 2)),
-                                np.zeros(0), np.zeros(0))
+            return _empty(layout), np.zeros(0, dtype=np.intp)
         window = concatenate_batches(parts)
         order = np.random.default_rng([self.seed, epoch, w]).permutation(len(window))
-        return window.take(order[skip:])
+        return window, order[skip:]
 
 
-def rebatch(parts: Iterable[FeatureBatch], batch_size: int) -> Iterator[FeatureBatch]:
-    """Consecutive runs of ``batch_size`` samples across the parts; the last run may be short."""
+def _empty(layout: ReceiverLayout) -> FeatureBatch:
+    return FeatureBatch(np.zeros((0, layout.max_receivers, len(FEATURE_CHANNELS)), np.float32), np.zeros((0, 2)),
+                        np.zeros(0), np.zeros(0))
+
+
+def rebatch(parts: Iterable[tuple[FeatureBatch, NDArray[np.intp] | None]], batch_size: int) -> Iterator[FeatureBatch]:
+    """Consecutive runs of ``batch_size`` samples across the parts, each part read in its order (None:
+    as it is); the last run may be short. Every sample is copied once, into its batch."""
     pending: list[FeatureBatch] = []
     held = 0
-    for part in parts:
+    for part, order in parts:
+        count = len(part) if order is None else order.size
         position = 0
-        while position < len(part):
-            piece = part.take(slice(position, position + batch_size - held))
+        while position < count:
+            rows = slice(position, position + batch_size - held)
+            piece = part.take(rows if order is None else order[rows])
             pending.append(piece)
             held += len(piece)
             position += len(piece)

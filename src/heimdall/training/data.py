@@ -51,15 +51,23 @@ class LabelledColumns:
 
     @classmethod
     def from_sample_batch(cls, batch: SampleBatch) -> LabelledColumns:
-        snr = np.where(np.isfinite(batch.snr_db), batch.snr_db, np.nan)
-        has_snr = ~np.all(np.isnan(snr), axis=1)
-        median = np.full(len(batch), np.nan)
-        if has_snr.any():
-            median[has_snr] = np.nanmedian(snr[has_snr], axis=1)
         return cls(measurements=batch.measurement_columns(), truth_lat_deg=np.asarray(batch.truth_lat, dtype=float),
                    truth_lon_deg=np.asarray(batch.truth_lon, dtype=float),
                    truth_alt_m=np.asarray(batch.truth_alt_m, dtype=float),
-                   gdop=np.where(np.isfinite(batch.gdop), batch.gdop, np.nan).astype(float), snr_db=median)
+                   gdop=np.where(np.isfinite(batch.gdop), batch.gdop, np.nan).astype(float),
+                   snr_db=finite_median(batch.snr_db))
+
+
+def finite_median(values: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Median of each row's finite values (NaN for a row without any), as ``np.nanmedian`` gives, but
+    by one sort of the rows (nanmedian's masked path is slow)."""
+    finite = np.isfinite(values)
+    ordered = np.sort(np.where(finite, values, np.inf), axis=1)
+    count = finite.sum(axis=1)
+    low = np.take_along_axis(ordered, np.maximum((count - 1) // 2, 0)[:, None], axis=1)[:, 0]
+    high = np.take_along_axis(ordered, np.maximum(count // 2, 0)[:, None], axis=1)[:, 0]
+    with np.errstate(invalid="ignore"):
+        return np.where(count > 0, 0.5 * (low + high), np.nan)
 
 
 class SampleSource(Protocol):

@@ -1,9 +1,10 @@
 """Features stay what the per-sample implementation made (``data/features_reference.npz``).
 
-The reference file was written by ``data/make_features_reference.py`` with the per-sample, dict-based
-``build_features`` before the columnar rewrite: measurement-set documents of every benchmark scenario,
-and two simulator shards (G7 ``hardware`` with TDoA, G7 ``ideal`` with TOA), with the features and the
-normalisation made of them. Agreement is asked to float32 round-off of each channel's magnitude.
+The reference file was written at commit 79239be by ``data/make_features_reference.py`` (removed since:
+it called the per-sample, dict-based ``build_features`` that the columnar rewrite replaced). It holds
+measurement-set documents of every benchmark scenario and two simulator shards (G7 ``hardware`` with
+TDoA, G7 ``ideal`` with TOA), the features made of them and the normalisation fitted on the shards'.
+Agreement is asked to float32 round-off of each channel's magnitude (the rewrite is in fact bit-equal).
 """
 
 from __future__ import annotations
@@ -47,6 +48,23 @@ def test_shards_give_the_reference_features(reference):
     layout = ReceiverLayout.from_dict(json.loads(str(reference["shard_layout_json"])))
     batch = concatenate([read_shard(reference[key].tobytes()) for key in ("shard_0", "shard_1")])
     assert_float32_equal(build_features(batch.measurement_columns(), layout), reference["shard_features"])
+
+
+def test_the_normalisation_streamed_shard_by_shard_is_the_reference_one(reference):
+    from heimdall.nn.features import targets_en_m
+    from heimdall.nn.normalization import NormalizationFit
+
+    layout = ReceiverLayout.from_dict(json.loads(str(reference["shard_layout_json"])))
+    expected = json.loads(str(reference["shard_normalization_json"]))
+    fit = NormalizationFit()
+    for key in ("shard_0", "shard_1"):
+        batch = read_shard(reference[key].tobytes())
+        fit.add(build_features(batch.measurement_columns(), layout),
+                targets_en_m(batch.truth_lat, batch.truth_lon, batch.truth_alt_m, layout))
+    got = fit.result().to_dict()
+    assert got["length_scale_m"] == pytest.approx(expected["length_scale_m"], rel=1e-12)
+    np.testing.assert_allclose(got["offset"], expected["offset"], rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(got["scale"], expected["scale"], rtol=1e-10)
 
 
 def test_parsed_shard_samples_give_the_same_features_as_their_columns(reference):

@@ -110,3 +110,15 @@ def test_too_few_samples_for_a_split_are_insufficient(stored):
     tiny = ShardRef("d1", refs[0].key, refs[0].sha256, 0, 1)
     with pytest.raises(InsufficientData):
         DataPlan(ShardSource([tiny], blobs.__getitem__), seed=0, val_fraction=0.5, shuffle_buffer_samples=10)
+
+
+def test_the_snr_band_value_is_the_median_over_receivers_with_a_finite_snr():
+    from heimdall.training.data import finite_median
+
+    rng = np.random.default_rng(0)
+    values = rng.normal(10.0, 5.0, size=(500, 7))
+    values[rng.random(values.shape) < 0.3] = np.nan
+    values[3] = np.nan
+    values[4, :2] = np.inf
+    expected = [np.median(row[np.isfinite(row)]) if np.isfinite(row).any() else np.nan for row in values]
+    np.testing.assert_allclose(finite_median(values), expected, equal_nan=True)
