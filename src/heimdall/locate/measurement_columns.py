@@ -21,7 +21,6 @@ from heimdall.errors import InvalidInput
 from heimdall.locate.measurement_set import MeasurementSet, Receivers
 
 PER_RECEIVER = ("rss_power_dbm", "rss_sigma_db", "toa_s", "toa_sigma_s", "aoa_bearing_deg", "aoa_sigma_deg")
-PER_PAIR = ("tdoa_receiver", "tdoa_reference", "tdoa_s", "tdoa_sigma_s")
 # The (N, R) column that says whether a receiver measured each modality (TDoA: see ``tdoa_receiver``).
 VALUE_COLUMN = {"rss": "rss_power_dbm", "toa": "toa_s", "aoa": "aoa_bearing_deg"}
 # Per-receiver modalities: (modality, MeasurementSet value and sigma fields, column value and sigma).

@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,10 +110,6 @@ class ShardReader:
 
     def read(self, ref: ShardRef) -> SampleBatch:
         return read_verified_shard(self._fetch(ref.key), ref)
-
-    def batches(self, refs: Iterable[ShardRef]) -> Iterator[SampleBatch]:
-        for ref in refs:
-            yield self.read(ref)
 
 
 def write_iq_shard(batch: SampleBatch) -> bytes:

@@ -65,17 +65,23 @@ class DataPlan:
     def __init__(self, source: SampleSource, *, seed: int, val_fraction: float, shuffle_buffer_samples: int) -> None:
         self.source = source
         self.seed = seed
+        self.val_fraction = val_fraction
         self.shuffle_buffer_samples = shuffle_buffer_samples
-        val = [validation_rows(ref, seed, val_fraction) for ref in source.refs]
-        self.train_rows = [np.flatnonzero(~v) for v in val]
-        self.val_rows = [np.flatnonzero(v) for v in val]
-        self.n_train = sum(r.size for r in self.train_rows)
-        self.n_val = sum(r.size for r in self.val_rows)
+        # Counts only: a shard's rows are hashed again when it is read, so the plan holds O(shards).
+        val_counts = [int(validation_rows(ref, seed, val_fraction).sum()) for ref in source.refs]
+        self.train_counts = np.array([ref.count - v for ref, v in zip(source.refs, val_counts, strict=True)])
+        self.n_train = int(self.train_counts.sum())
+        self.n_val = int(sum(val_counts))
         if not self.n_train or not self.n_val:
             raise InsufficientData(f"{self.n_train + self.n_val} samples leave an empty train or validation split")
 
     def batches_per_epoch(self, batch_size: int) -> int:
         return math.ceil(self.n_train / batch_size)
+
+    def rows(self, index: int, *, validation: bool) -> NDArray[np.intp]:
+        """The shard's rows in the training (or validation) split."""
+        val = validation_rows(self.source.refs[index], self.seed, self.val_fraction)
+        return np.flatnonzero(val if validation else ~val)
 
     def fit(self, on_shard: Callable[[int, int], None] | None = None) -> tuple[ReceiverLayout, FeatureNormalization]:
         """One pass over every shard: the layout (its receivers, the modalities any sample uses) and the
@@ -87,7 +93,7 @@ class DataPlan:
             data = self.source.read(index)
             used.update(m for m, n in data.measurements.counts().items() if n.any())
             batch = featurize(data, provisional)
-            train = batch.take(self.train_rows[index])
+            train = batch.take(self.rows(index, validation=False))
             fit.add(train.features, train.targets_en_m)
             if on_shard is not None:
                 on_shard(index + 1, len(self.source.refs))
@@ -108,19 +114,19 @@ class DataPlan:
         return rebatch(parts, batch_size)
 
     def validation_batches(self, layout: ReceiverLayout, batch_size: int) -> Iterator[FeatureBatch]:
-        parts = ((featurize(self.source.read(i).take(rows), layout), None)
-                 for i, rows in enumerate(self.val_rows) if rows.size)
+        parts = ((featurize(self.source.read(i).take(self.rows(i, validation=True)), layout), None)
+                 for i, count in enumerate(self.train_counts) if count < self.source.refs[i].count)
         return rebatch(parts, batch_size)
 
     def _windows(self, epoch: int) -> list[tuple[list[int], int, int]]:
         """(shard indices, first sample's position in the epoch, training samples) per window."""
-        order = np.random.default_rng([self.seed, epoch]).permutation(len(self.train_rows))
+        order = np.random.default_rng([self.seed, epoch]).permutation(len(self.train_counts))
         windows: list[tuple[list[int], int, int]] = []
         shards: list[int] = []
         start = held = 0
         for index in order.tolist():
             shards.append(index)
-            held += self.train_rows[index].size
+            held += int(self.train_counts[index])
             if held >= self.shuffle_buffer_samples:
                 windows.append((shards, start, held))
                 shards, start, held = [], start + held, 0
@@ -131,8 +137,8 @@ class DataPlan:
     def _window(self, layout: ReceiverLayout, epoch: int, w: int, shards: list[int],
                 *, skip: int) -> tuple[FeatureBatch, NDArray[np.intp]]:
         """A window's training samples and the order to read them in (its shuffle, less ``skip``)."""
-        parts = [featurize(self.source.read(i).take(self.train_rows[i]), layout)
-                 for i in shards if self.train_rows[i].size]
+        parts = [featurize(self.source.read(i).take(self.rows(i, validation=False)), layout)
+                 for i in shards if self.train_counts[i]]
         if not parts:
             return _empty(layout), np.zeros(0, dtype=np.intp)
         window = concatenate_batches(parts)
