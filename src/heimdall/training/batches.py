@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from heimdall.errors import InsufficientData
+from heimdall.errors import InsufficientData, InvalidInput, NoModelAvailable
 from heimdall.nn.features import FEATURE_CHANNELS, build_features, targets_en_m
 from heimdall.nn.layout import MODALITIES, ReceiverLayout, layout_from_receivers
 from heimdall.nn.normalization import FeatureNormalization, NormalizationFit
@@ -92,7 +92,11 @@ class DataPlan:
         for index in range(len(self.source.refs)):
             data = self.source.read(index)
             used.update(m for m, n in data.measurements.counts().items() if n.any())
-            batch = featurize(data, provisional)
+            try:
+                batch = featurize(data, provisional)
+            except NoModelAvailable as exc:  # the layout is every receiver there is: the shard disagrees
+                raise InvalidInput(f"shard {self.source.refs[index].key} does not fit its dataset's receivers: "
+                                   f"{exc.message}", field="dataset_ids") from exc
             train = batch.take(self.rows(index, validation=False))
             fit.add(train.features, train.targets_en_m)
             if on_shard is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 
 import numpy as np
@@ -122,3 +123,19 @@ def test_the_snr_band_value_is_the_median_over_receivers_with_a_finite_snr():
     values[4, :2] = np.inf
     expected = [np.median(row[np.isfinite(row)]) if np.isfinite(row).any() else np.nan for row in values]
     np.testing.assert_allclose(finite_median(values), expected, equal_nan=True)
+
+
+def test_a_shard_with_receivers_its_dataset_lacks_is_refused(stored):
+    from heimdall.synth import read_shard
+
+    blobs, refs = stored
+    batch = read_shard(blobs[refs[1].key])
+    meta = {**batch.meta, "receivers": [*batch.meta["receivers"][:-1], {**batch.meta["receivers"][-1], "id": "stray"}]}
+    data = write_shard(dataclasses.replace(batch, meta=meta))
+    changed = dict(blobs)
+    changed[refs[1].key] = data
+    odd = [refs[0], dataclasses.replace(refs[1], sha256=hashlib.sha256(data).hexdigest())]
+    plan = DataPlan(ShardSource(odd, changed.__getitem__), seed=3, val_fraction=0.2, shuffle_buffer_samples=100)
+    with pytest.raises(InvalidInput, match="does not fit its dataset's receivers") as info:
+        plan.fit()
+    assert info.value.code == "invalid_input"
