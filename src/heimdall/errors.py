@@ -6,7 +6,9 @@ and the HTTP status the API answers with. Third-party exceptions are translated 
 
     HeimdallError (500, "internal")
     ├── InvalidInput (422, "invalid_input")          bad values, impossible configs, corrupt files
-    │   └── InsufficientData (422, "insufficient_data")  fewer measurements than unknowns
+    │   ├── InsufficientData (422, "insufficient_data")  fewer measurements than unknowns
+    │   ├── CorruptShard (422, "corrupt_shard")      a dataset shard that fails its sha256, schema or length
+    │   └── IncompatibleCheckpoint (422, "incompatible_checkpoint")  resume or warm start that does not fit
     ├── NotFound (404, "not_found")
     ├── Conflict (409, "conflict")                   forbidden state transition, name clash
     │   └── NoModelAvailable (409, "no_model")       method "neural" without a fitting deployed model
@@ -15,6 +17,9 @@ and the HTTP status the API answers with. Third-party exceptions are translated 
     ├── BudgetExceeded (503, "budget_exceeded")      a localization ran past its time budget
     ├── Cancelled (503, "cancelled")                 work stopped: the client left or the server is stopping
     ├── StorageError (503, "storage_error")          database or blob store failed
+    ├── TrainingFailed (422, "training_failed")      a training run that cannot go on
+    │   └── TrainingDiverged (422, "training_diverged")  non-finite loss or gradient; keeps the last good checkpoint
+    ├── OnnxExportMismatch (500, "onnx_export_mismatch")  an ONNX export that answers unlike its network
     └── ReceiverFailed (502, "receiver_failed")      a real receiver refused, dropped or spoke garbage
         └── ReceiverRefused (heimdall.receivers.states: carries a RefusalReason)
 """
@@ -93,6 +98,42 @@ class Cancelled(HeimdallError):
 class StorageError(HeimdallError):
     code = "storage_error"
     http_status = 503
+
+
+class CorruptShard(InvalidInput):
+    """A dataset shard whose bytes fail their sha256, are not a readable shard, or hold other samples
+    than its entry says. Corrupt files are bad input (422), not a storage outage: retrying won't help."""
+
+    code = "corrupt_shard"
+
+
+class IncompatibleCheckpoint(InvalidInput):
+    """A checkpoint that cannot continue here: other samples, another config, a finished run, a warm
+    start of another network shape or receiver layout."""
+
+    code = "incompatible_checkpoint"
+
+
+class TrainingFailed(HeimdallError):
+    code = "training_failed"
+    http_status = 422
+
+
+class TrainingDiverged(TrainingFailed):
+    """The loss or gradient went non-finite; ``last_checkpoint`` holds the last good state (or None)."""
+
+    code = "training_diverged"
+
+    def __init__(self, message: str, *, last_checkpoint: bytes | None = None, details: Any = None) -> None:
+        super().__init__(message, details=details)
+        self.last_checkpoint = last_checkpoint
+
+
+class OnnxExportMismatch(HeimdallError):
+    """The exported ONNX file does not answer like the PyTorch network it came from (a bug: 500)."""
+
+    code = "onnx_export_mismatch"
+    http_status = 500
 
 
 class ReceiverFailed(HeimdallError):

@@ -21,6 +21,7 @@ import numpy as np
 from heimdall.bench.localization import Estimator
 from heimdall.errors import NoModelAvailable
 from heimdall.geo import geodetic_to_ecef
+from heimdall.locate.measurement_set import parse_measurement_set
 from heimdall.locate.result import CONFIDENCES, Ellipse, ellipse
 
 NEURAL_PREFIX = "neural:"
@@ -108,7 +109,7 @@ class NeuralLocator:
         mapping = self._maps.get(key)
         if mapping is None:
             mapping = self._maps[key] = receiver_id_map(receivers, self.predictor.layout)
-        return estimate_from_result(self.predictor.predict(rename_receivers(doc, mapping)))
+        return estimate_from_result(self.predictor.predict(parse_measurement_set(rename_receivers(doc, mapping))))
 
 
 def neural_estimator(onnx_bytes: bytes, label: str) -> Estimator:

@@ -1,7 +1,8 @@
 """Fixed-size feature tensors from CONTRACT section 4.1 measurement sets (numpy only, no torch).
 
 One row per receiver slot of a ``ReceiverLayout`` (absent receivers are padded with ``present = 0``),
-one column per entry of ``FEATURE_CHANNELS``. These are the *raw* features: the network (and the ONNX
+one column per entry of ``FEATURE_CHANNELS``. Built from columns (``MeasurementColumns``: a shard's, or
+parsed ``MeasurementSet``s stacked), every set of a batch at once: no Python loop over samples. These are the *raw* features: the network (and the ONNX
 graph exported from it) applies the ``FeatureNormalization`` itself, so training and inference share
 exactly this code and these numbers.
 
@@ -19,15 +20,15 @@ Channel meanings (lengths in metres, times turned into lengths with c):
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from heimdall.errors import InsufficientData, InvalidInput, NoModelAvailable
 from heimdall.geo import SPEED_OF_LIGHT_M_S, geodetic_to_ecef
+from heimdall.locate.measurement_columns import MeasurementColumns, stack_sets
+from heimdall.locate.measurement_set import MeasurementSet, Receivers
 from heimdall.nn.layout import MODALITIES, ReceiverLayout
 
 FEATURE_CHANNELS = (
@@ -60,173 +61,179 @@ def channel_gate_index() -> tuple[int, ...]:
     return tuple(CH[CHANNEL_GATE[name]] for name in FEATURE_CHANNELS)
 
 
-def build_features(measurement_sets: Sequence[Mapping[str, Any]], layout: ReceiverLayout) -> NDArray[np.float32]:
-    """Raw features, shape (N, R, C), float32, for measurement sets that fit ``layout``.
+def build_features(measurements: Sequence[MeasurementSet] | MeasurementColumns,
+                   layout: ReceiverLayout) -> NDArray[np.float32]:
+    """Raw features, shape (N, R, C), float32, of parsed measurement sets or of columns (a shard's).
 
-    Raises ``InvalidInput`` for malformed sets, ``InsufficientData`` for a set without measurements and
-    ``NoModelAvailable`` when a set does not fit the layout (unknown receiver, moved receiver, a
-    modality the layout lacks).
+    Raises ``NoModelAvailable`` when a set does not fit the layout (unknown receiver, moved receiver, a
+    modality the layout lacks), ``InsufficientData`` for a set without measurements and
+    ``InvalidInput`` for values no parsed set can hold (columns read from a damaged shard).
     """
-    out = np.zeros((len(measurement_sets), layout.max_receivers, len(FEATURE_CHANNELS)), dtype=np.float64)
-    slots = layout.slot_of()
-    enu_m = layout.receivers_enu_m()
-    ecef_m = geodetic_to_ecef(np.asarray(layout.lat_deg), np.asarray(layout.lon_deg), np.asarray(layout.alt_m))
-    for n, ms in enumerate(measurement_sets):
-        _fill_sample(out[n], ms, layout, slots, enu_m, ecef_m)
-    return out.astype(np.float32)
+    columns = on_layout(measurements, layout)
+    _check_modalities(columns, layout)
+    raw = np.zeros((len(columns), layout.max_receivers, len(FEATURE_CHANNELS)))
+    raw[..., CH["present"]] = columns.present
+    raw[..., CH["east_m"]:CH["up_m"] + 1] = np.where(columns.present[..., None], layout.receivers_enu_m(), 0.0)
+    _fill_rss(raw, columns)
+    _fill_toa(raw, columns)
+    _fill_tdoa(raw, columns)
+    _fill_aoa(raw, columns)
+    return raw.astype(np.float32)
 
 
-def targets_en_m(truths: Sequence[Mapping[str, Any]], layout: ReceiverLayout) -> NDArray[np.float64]:
+def targets_en_m(lat_deg: ArrayLike, lon_deg: ArrayLike, alt_m: ArrayLike,
+                 layout: ReceiverLayout) -> NDArray[np.float64]:
     """(N, 2) east/north metres of the true positions about the layout centre."""
-    try:
-        lat = np.array([float(t["lat"]) for t in truths])
-        lon = np.array([float(t["lon"]) for t in truths])
-        alt = np.array([float(t.get("alt_m") or 0.0) for t in truths])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput(f"each truth needs numeric 'lat' and 'lon': {exc!r}", field="truth") from exc
+    lat, lon, alt = (np.asarray(v, dtype=float) for v in (lat_deg, lon_deg, alt_m))
     if not (np.all(np.isfinite(lat)) and np.all(np.isfinite(lon)) and np.all(np.isfinite(alt))):
         raise InvalidInput("truth positions must be finite", field="truth")
     return layout.geodetic_to_en_m(lat, lon, alt)
 
 
-def modality_counts(ms: Mapping[str, Any]) -> dict[str, int]:
-    return {m: len(ms.get(m) or []) for m in MODALITIES}
+# ------------------------------------------------------------------------------------- the layout
 
 
-def _fill_sample(
-    row: NDArray, ms: Mapping[str, Any], layout: ReceiverLayout, slots: dict[str, int],
-    enu_m: NDArray, ecef_m: NDArray,
-) -> None:
-    if not isinstance(ms, Mapping):
-        raise InvalidInput("a measurement set must be a JSON object")
-    present = _receiver_slots(ms, layout, slots, ecef_m)
-    idx = np.fromiter(present.values(), dtype=int)
-    row[idx, CH["present"]] = 1.0
-    row[idx, CH["east_m"]:CH["up_m"] + 1] = enu_m[idx]
-    used = [m for m in MODALITIES if ms.get(m)]
-    if not used:
-        raise InsufficientData("the measurement set has no rss, toa, tdoa or aoa measurements")
-    missing = [m for m in used if m not in layout.modalities]
+def on_layout(measurements: Sequence[MeasurementSet] | MeasurementColumns,
+              layout: ReceiverLayout) -> MeasurementColumns:
+    """The sets as columns over the layout's receiver slots; ``NoModelAvailable`` for a receiver the
+    layout does not know, or knows more than ``position_tolerance_m`` away."""
+    if isinstance(measurements, MeasurementColumns):
+        (index,) = _slots([measurements.receivers], layout)
+        if np.array_equal(index, np.arange(layout.max_receivers)):
+            return measurements
+        return measurements.on_receivers(index, layout.receivers())
+    return stack_sets(measurements, layout.receivers(), _slots([ms.receivers for ms in measurements], layout))
+
+
+def _slots(receiver_lists: Sequence[Receivers], layout: ReceiverLayout) -> list[NDArray[np.intp]]:
+    slot_of = layout.slot_of()
+    index = []
+    for receivers in receiver_lists:
+        unknown = [rid for rid in receivers.ids if rid not in slot_of]
+        if unknown:
+            raise NoModelAvailable(f"receiver {unknown[0]!r} is not in the network's receiver layout",
+                                   details={"receiver": unknown[0]})
+        index.append(np.array([slot_of[rid] for rid in receivers.ids], dtype=np.intp))
+    if not index:
+        return index
+    # One vectorised distance check over every receiver of every set.
+    position = [np.concatenate([getattr(rx, name) for rx in receiver_lists]) for name in ("lat_deg", "lon_deg", "alt_m")]
+    slots = np.concatenate(index)
+    layout_ecef = geodetic_to_ecef(np.asarray(layout.lat_deg), np.asarray(layout.lon_deg), np.asarray(layout.alt_m))
+    moved_m = np.linalg.norm(geodetic_to_ecef(*position) - layout_ecef[slots], axis=-1)
+    worst = int(np.argmax(moved_m))
+    if moved_m[worst] > layout.position_tolerance_m:
+        rid = layout.receiver_ids[slots[worst]]
+        raise NoModelAvailable(f"receiver {rid!r} is {moved_m[worst]:.0f} m from where the network knows it",
+                               details={"receiver": rid})
+    return index
+
+
+def _check_modalities(columns: MeasurementColumns, layout: ReceiverLayout) -> None:
+    counts = columns.counts()
+    empty = np.flatnonzero(sum(counts.values()) == 0)
+    if empty.size:
+        raise InsufficientData("the measurement set has no rss, toa, tdoa or aoa measurements",
+                               details={"row": int(empty[0])})
+    missing = [m for m in MODALITIES if counts[m].any() and m not in layout.modalities]
     if missing:
         raise NoModelAvailable(
             f"the network was not trained on {', '.join(missing)} (it knows {', '.join(layout.modalities)})",
             details={"modalities": missing},
         )
-    for modality in used:
-        entries = ms[modality]
-        if not isinstance(entries, list):
-            raise InvalidInput(f"'{modality}' must be a list", field=modality)
-        _FILLERS[modality](row, entries, present)
 
 
-def _receiver_slots(
-    ms: Mapping[str, Any], layout: ReceiverLayout, slots: dict[str, int], ecef_m: NDArray
-) -> dict[str, int]:
-    receivers = ms.get("receivers")
-    if not isinstance(receivers, list) or not receivers:
-        raise InvalidInput("a measurement set needs a non-empty 'receivers' list", field="receivers")
-    present: dict[str, int] = {}
-    positions = np.empty((len(receivers), 3))
-    for i, rx in enumerate(receivers):
-        if not isinstance(rx, Mapping) or not isinstance(rx.get("id"), str):
-            raise InvalidInput("each receiver needs a string 'id'", field=f"receivers[{i}].id")
-        rid = rx["id"]
-        if rid in present:
-            raise InvalidInput(f"receiver {rid!r} is listed twice", field=f"receivers[{i}].id")
-        if rid not in slots:
-            raise NoModelAvailable(f"receiver {rid!r} is not in the network's receiver layout", details={"receiver": rid})
-        positions[i] = [_number(rx, key, f"receivers[{i}]", default=0.0 if key == "alt_m" else None)
-                        for key in ("lat", "lon", "alt_m")]
-        present[rid] = slots[rid]
-    moved_m = np.linalg.norm(
-        geodetic_to_ecef(positions[:, 0], positions[:, 1], positions[:, 2]) - ecef_m[list(present.values())], axis=-1
-    )
-    if np.any(moved_m > layout.position_tolerance_m):
-        worst = int(np.argmax(moved_m))
-        rid = receivers[worst]["id"]
-        raise NoModelAvailable(
-            f"receiver {rid!r} is {moved_m[worst]:.0f} m from where the network knows it", details={"receiver": rid}
-        )
-    return present
+# -------------------------------------------------------------------------------------- the values
 
 
-def _number(entry: Mapping[str, Any], key: str, where: str, *, default: float | None = None,
-            positive: bool = False) -> float:
-    value = entry.get(key, default) if isinstance(entry, Mapping) else None
-    if value is None and default is not None:
-        value = default
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-        raise InvalidInput(f"{where}.{key} must be a finite number", field=f"{where}.{key}")
-    if positive and value <= 0:
-        raise InvalidInput(f"{where}.{key} must be > 0", field=f"{where}.{key}")
-    return float(value)
+def _measured(value: NDArray[np.float64], sigma: NDArray[np.float64], name: str) -> NDArray[np.bool_]:
+    """Where ``value`` is measured (not NaN); every measured value must be finite with a positive sigma."""
+    on: NDArray[np.bool_] = ~np.isnan(value)
+    if np.any(on & ~(np.isfinite(value) & np.isfinite(sigma) & (sigma > 0))):
+        raise InvalidInput(f"{name} values must be finite with a finite sigma > 0", field=name)
+    return on
 
 
-def _slot(entry: Any, key: str, present: dict[str, int], where: str) -> int:
-    rid = entry.get(key) if isinstance(entry, Mapping) else None
-    if rid not in present:
-        raise InvalidInput(f"{where}.{key} {rid!r} is not one of the set's receivers", field=f"{where}.{key}")
-    return present[rid]
+def _centred(value: NDArray[np.float64], on: NDArray[np.bool_]) -> NDArray[np.float64]:
+    """``value`` minus its mean over the measured entries of each set (0 where not measured)."""
+    kept = np.where(on, value, 0.0)
+    mean = kept.sum(axis=1, keepdims=True) / np.maximum(on.sum(axis=1, keepdims=True), 1)
+    return np.where(on, kept - mean, 0.0)
 
 
-def _unique_slots(entries: list, modality: str, present: dict[str, int]) -> NDArray[np.int_]:
-    idx = np.array([_slot(e, "receiver", present, f"{modality}[{i}]") for i, e in enumerate(entries)], dtype=int)
-    if len(np.unique(idx)) != len(idx):
-        raise InvalidInput(f"a receiver has two {modality} measurements", field=modality)
-    return idx
+def _log(value: NDArray[np.float64], on: NDArray[np.bool_]) -> NDArray[np.float64]:
+    return np.where(on, np.log(np.where(on, value, 1.0)), 0.0)
 
 
-def _values(entries: list, modality: str, key: str, *, positive: bool = False) -> NDArray[np.float64]:
-    return np.array([_number(e, key, f"{modality}[{i}]", positive=positive) for i, e in enumerate(entries)])
+def _fill_rss(raw: NDArray[np.float64], c: MeasurementColumns) -> None:
+    on = _measured(c.rss_power_dbm, c.rss_sigma_db, "rss")
+    raw[..., CH["rss_mask"]] = on
+    raw[..., CH["power_dbm"]] = np.where(on, c.rss_power_dbm, 0.0)
+    raw[..., CH["power_rel_db"]] = _centred(c.rss_power_dbm, on)
+    raw[..., CH["log_sigma_db"]] = _log(c.rss_sigma_db, on)
 
 
-def _fill_rss(row: NDArray, entries: list, present: dict[str, int]) -> None:
-    idx = _unique_slots(entries, "rss", present)
-    power_dbm = _values(entries, "rss", "power_dbm")
-    row[idx, CH["rss_mask"]] = 1.0
-    row[idx, CH["power_dbm"]] = power_dbm
-    row[idx, CH["power_rel_db"]] = power_dbm - power_dbm.mean()
-    row[idx, CH["log_sigma_db"]] = np.log(_values(entries, "rss", "sigma_db", positive=True))
+def _fill_toa(raw: NDArray[np.float64], c: MeasurementColumns) -> None:
+    on = _measured(c.toa_s, c.toa_sigma_s, "toa")
+    raw[..., CH["toa_mask"]] = on
+    # Centre in float64 seconds first: toa_s may carry a large common offset.
+    raw[..., CH["toa_m"]] = _centred(c.toa_s, on) * SPEED_OF_LIGHT_M_S
+    raw[..., CH["log_toa_sigma_m"]] = _log(c.toa_sigma_s * SPEED_OF_LIGHT_M_S, on)
 
 
-def _fill_toa(row: NDArray, entries: list, present: dict[str, int]) -> None:
-    idx = _unique_slots(entries, "toa", present)
-    toa_s = _values(entries, "toa", "toa_s")
-    row[idx, CH["toa_mask"]] = 1.0
-    # Subtract in float64 seconds first: toa_s may carry a large common offset.
-    row[idx, CH["toa_m"]] = (toa_s - toa_s.mean()) * SPEED_OF_LIGHT_M_S
-    row[idx, CH["log_toa_sigma_m"]] = np.log(_values(entries, "toa", "sigma_s", positive=True) * SPEED_OF_LIGHT_M_S)
+def _fill_aoa(raw: NDArray[np.float64], c: MeasurementColumns) -> None:
+    on = _measured(c.aoa_bearing_deg, c.aoa_sigma_deg, "aoa")
+    bearing_rad = np.radians(np.where(on, c.aoa_bearing_deg, 0.0))
+    raw[..., CH["aoa_mask"]] = on
+    raw[..., CH["aoa_sin"]] = np.where(on, np.sin(bearing_rad), 0.0)
+    raw[..., CH["aoa_cos"]] = np.where(on, np.cos(bearing_rad), 0.0)
+    raw[..., CH["log_aoa_sigma_deg"]] = _log(c.aoa_sigma_deg, on)
 
 
-def _fill_tdoa(row: NDArray, entries: list, present: dict[str, int]) -> None:
-    rx = np.array([_slot(e, "receiver", present, f"tdoa[{i}]") for i, e in enumerate(entries)], dtype=int)
-    ref = np.array([_slot(e, "reference", present, f"tdoa[{i}]") for i, e in enumerate(entries)], dtype=int)
-    if np.any(rx == ref):
+def _fill_tdoa(raw: NDArray[np.float64], c: MeasurementColumns) -> None:
+    """Zero-mean pseudo-ranges by weighted least squares over each set's pairs, all sets at once.
+
+    With the pairs' incidence matrix A (+1 receiver, -1 reference) and weights W = 1/sigma^2, the
+    pseudo-ranges solve the graph Laplacian system A^T W A x = A^T W tdoa. A connected set of pairs
+    leaves only the common offset free; adding a multiple of 1 1^T over the set's receivers pins it
+    to zero mean, which is the minimum-norm solution.
+    """
+    pair = c.tdoa_receiver >= 0
+    if not pair.any():
+        return
+    if np.any(pair & ((c.tdoa_reference < 0) | (c.tdoa_reference == c.tdoa_receiver))):
         raise InvalidInput("a tdoa pair needs two different receivers", field="tdoa")
-    tdoa_m = _values(entries, "tdoa", "tdoa_s") * SPEED_OF_LIGHT_M_S
-    sigma_m = _values(entries, "tdoa", "sigma_s", positive=True) * SPEED_OF_LIGHT_M_S
-    nodes, local = np.unique(np.concatenate([rx, ref]), return_inverse=True)
-    design = np.zeros((len(entries), len(nodes)))
-    design[np.arange(len(entries)), local[: len(entries)]] = 1.0
-    design[np.arange(len(entries)), local[len(entries):]] -= 1.0
-    # Minimum-norm weighted least squares: the free common offset comes out as zero mean.
-    pseudo_m, _, rank, _ = np.linalg.lstsq(design / sigma_m[:, None], tdoa_m / sigma_m, rcond=None)
-    if rank != len(nodes) - 1:
+    if np.any(pair & np.isnan(c.tdoa_s)):
+        raise InvalidInput("tdoa values must be finite with a finite sigma > 0", field="tdoa")
+    _measured(np.where(pair, c.tdoa_s, np.nan), np.where(pair, c.tdoa_sigma_s, 1.0), "tdoa")
+    n, p = pair.shape
+    r = raw.shape[1]
+    rows, cols = np.arange(n)[:, None], np.arange(p)[None, :]
+    incidence = np.zeros((n, p, r))
+    incidence[rows, cols, np.maximum(c.tdoa_receiver, 0)] = pair
+    incidence[rows, cols, np.maximum(c.tdoa_reference, 0)] -= pair
+    tdoa_m = np.where(pair, c.tdoa_s, 0.0) * SPEED_OF_LIGHT_M_S
+    weight = np.where(pair, (np.where(pair, c.tdoa_sigma_s, 1.0) * SPEED_OF_LIGHT_M_S) ** -2.0, 0.0)
+    laplacian = np.einsum("npi,np,npj->nij", incidence, weight, incidence)
+    nodes = np.any(incidence != 0, axis=1)
+    _check_connected(laplacian, nodes)
+    k = np.maximum(nodes.sum(axis=1), 1)
+    information = np.einsum("nii->ni", laplacian)
+    pin = (information.sum(axis=1) / k**2)[:, None, None] * (nodes[:, :, None] & nodes[:, None, :])
+    system = laplacian + pin + np.eye(r) * ~nodes[:, :, None]
+    rhs = np.einsum("npi,np->ni", incidence, weight * tdoa_m)
+    pseudo_m = np.linalg.solve(system, rhs[..., None])[..., 0]
+    mean_m = np.where(nodes, pseudo_m, 0.0).sum(axis=1, keepdims=True) / k[:, None]
+    raw[..., CH["tdoa_mask"]] = nodes
+    raw[..., CH["tdoa_m"]] = np.where(nodes, pseudo_m - mean_m, 0.0)
+    raw[..., CH["log_tdoa_sigma_m"]] = np.where(nodes, -0.5 * np.log(np.where(nodes, information, 1.0)), 0.0)
+
+
+def _check_connected(laplacian: NDArray[np.float64], nodes: NDArray[np.bool_]) -> None:
+    """Every pair of receivers a set's TDoA pairs name must be linked through its pairs."""
+    r = laplacian.shape[-1]
+    reach = ((laplacian != 0) | np.eye(r, dtype=bool)).astype(np.float32)
+    for _ in range(max(int(np.ceil(np.log2(max(r - 1, 1)))), 0)):
+        reach = np.minimum(reach @ reach, 1.0)  # paths twice as long each time
+    if np.any(nodes[:, :, None] & nodes[:, None, :] & (reach == 0)):
         raise InvalidInput("the tdoa pairs must link all the receivers they name", field="tdoa")
-    information = np.zeros(len(nodes))
-    np.add.at(information, local, np.concatenate([sigma_m, sigma_m]) ** -2.0)
-    row[nodes, CH["tdoa_mask"]] = 1.0
-    row[nodes, CH["tdoa_m"]] = pseudo_m - pseudo_m.mean()
-    row[nodes, CH["log_tdoa_sigma_m"]] = -0.5 * np.log(information)
-
-
-def _fill_aoa(row: NDArray, entries: list, present: dict[str, int]) -> None:
-    idx = _unique_slots(entries, "aoa", present)
-    bearing_rad = np.radians(_values(entries, "aoa", "bearing_deg"))
-    row[idx, CH["aoa_mask"]] = 1.0
-    row[idx, CH["aoa_sin"]] = np.sin(bearing_rad)
-    row[idx, CH["aoa_cos"]] = np.cos(bearing_rad)
-    row[idx, CH["log_aoa_sigma_deg"]] = np.log(_values(entries, "aoa", "sigma_deg", positive=True))
-
-
-_FILLERS = {"rss": _fill_rss, "toa": _fill_toa, "tdoa": _fill_tdoa, "aoa": _fill_aoa}

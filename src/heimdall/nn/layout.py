@@ -15,6 +15,7 @@ from numpy.typing import NDArray
 
 from heimdall.errors import InvalidInput
 from heimdall.geo import ecef_to_geodetic, enu_to_geodetic, geodetic_to_ecef, geodetic_to_enu
+from heimdall.locate.measurement_set import MeasurementSet, Receivers
 
 MODALITIES = ("rss", "toa", "tdoa", "aoa")
 _MEAN_EARTH_RADIUS_M = 6_371_000.0
@@ -39,6 +40,10 @@ class ReceiverLayout:
     def slot_of(self) -> dict[str, int]:
         return {rid: i for i, rid in enumerate(self.receiver_ids)}
 
+    def receivers(self) -> Receivers:
+        return Receivers(ids=self.receiver_ids, lat_deg=np.asarray(self.lat_deg), lon_deg=np.asarray(self.lon_deg),
+                         alt_m=np.asarray(self.alt_m))
+
     def receivers_enu_m(self) -> NDArray[np.float64]:
         """(R, 3) east/north/up of each receiver about the layout centre."""
         return geodetic_to_enu(
@@ -51,7 +56,7 @@ class ReceiverLayout:
         enu = geodetic_to_enu(lat_deg, lon_deg, alt_m, self.centre_lat_deg, self.centre_lon_deg, self.centre_alt_m)
         return np.asarray(enu)[..., :2]
 
-    def en_to_geodetic(self, en_m: Any, alt_m: Any = 0.0) -> tuple[NDArray, NDArray]:
+    def en_to_geodetic(self, en_m: Any, alt_m: Any = 0.0) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Inverse of ``geodetic_to_en_m`` for a point at altitude ``alt_m``: (lat_deg, lon_deg).
 
         The up coordinate that puts the point at ``alt_m`` is first guessed from the Earth's curvature,
@@ -100,45 +105,45 @@ class ReceiverLayout:
 
 
 def layout_from_measurement_sets(
-    measurement_sets: Iterable[Mapping[str, Any]], *, position_tolerance_m: float = 100.0
+    measurement_sets: Iterable[MeasurementSet], *, position_tolerance_m: float = 100.0
 ) -> ReceiverLayout:
-    """The union of receivers and modalities over measurement sets, centred on the receivers' centroid.
+    """The union of receivers and modalities over parsed measurement sets (see ``layout_from_receivers``)."""
+    sets = list(measurement_sets)
+    modalities = {m for ms in sets for m, n in ms.counts().items() if n}
+    receivers = union_receivers((ms.receivers for ms in sets), position_tolerance_m=position_tolerance_m)
+    return layout_from_receivers(receivers, modalities, position_tolerance_m=position_tolerance_m)
 
-    Receivers are ordered by id so the same set of receivers always gives the same layout.
-    """
-    positions: dict[str, tuple[float, float, float]] = {}
-    modalities: set[str] = set()
-    for ms in measurement_sets:
-        for rx in _receiver_entries(ms):
-            try:
-                pos = (float(rx["lat"]), float(rx["lon"]), float(rx.get("alt_m") or 0.0))
-            except (TypeError, ValueError) as exc:
-                raise InvalidInput(f"receiver {rx['id']!r} needs numeric lat/lon/alt_m", field="receivers") from exc
-            previous = positions.setdefault(str(rx["id"]), pos)
-            if _distance_m(previous, pos) > position_tolerance_m:
-                raise InvalidInput(f"receiver {rx['id']!r} moves between samples", field="receivers")
-        modalities.update(m for m in MODALITIES if ms.get(m))
-    if not positions:
+
+def layout_from_receivers(receivers: Receivers, modalities: Iterable[str], *,
+                          position_tolerance_m: float = 100.0) -> ReceiverLayout:
+    """A layout of these receivers, ordered by id (the same receivers always give the same layout) and
+    centred on their ECEF centroid, for the given modalities (kept in ``MODALITIES`` order)."""
+    if not len(receivers):
         raise InvalidInput("no receivers in the samples", field="receivers")
-    ids = tuple(sorted(positions))
-    lat, lon, alt = (np.array([positions[i][k] for i in ids]) for k in range(3))
+    order = np.argsort(np.array(receivers.ids, dtype=object), kind="stable")
+    ids = tuple(receivers.ids[i] for i in order)
+    lat, lon, alt = receivers.lat_deg[order], receivers.lon_deg[order], receivers.alt_m[order]
     c_lat, c_lon, _ = ecef_to_geodetic(geodetic_to_ecef(lat, lon, alt).mean(axis=0))
+    wanted = set(modalities)
     return ReceiverLayout(
         receiver_ids=ids, lat_deg=tuple(lat.tolist()), lon_deg=tuple(lon.tolist()), alt_m=tuple(alt.tolist()),
         centre_lat_deg=float(c_lat), centre_lon_deg=float(c_lon), centre_alt_m=float(alt.mean()),
-        modalities=tuple(m for m in MODALITIES if m in modalities), position_tolerance_m=position_tolerance_m,
+        modalities=tuple(m for m in MODALITIES if m in wanted), position_tolerance_m=position_tolerance_m,
     )
 
 
-def _receiver_entries(ms: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    receivers = ms.get("receivers") if isinstance(ms, Mapping) else None
-    if not isinstance(receivers, list) or not receivers:
-        raise InvalidInput("a measurement set needs a non-empty 'receivers' list", field="receivers")
-    for rx in receivers:
-        if not isinstance(rx, Mapping) or "id" not in rx or "lat" not in rx or "lon" not in rx:
-            raise InvalidInput("each receiver needs 'id', 'lat' and 'lon'", field="receivers")
-    return receivers
-
-
-def _distance_m(a: tuple[float, float, float], b: tuple[float, float, float]) -> float:
-    return float(np.linalg.norm(geodetic_to_ecef(*a) - geodetic_to_ecef(*b)))
+def union_receivers(receiver_lists: Iterable[Receivers], *, position_tolerance_m: float = 100.0) -> Receivers:
+    """Every receiver of the lists once, where it first appears; InvalidInput if one moves further than
+    ``position_tolerance_m`` from list to list."""
+    ecef: dict[str, NDArray[np.float64]] = {}
+    geodetic: dict[str, tuple[float, float, float]] = {}
+    for receivers in receiver_lists:
+        here = geodetic_to_ecef(receivers.lat_deg, receivers.lon_deg, receivers.alt_m).reshape(-1, 3)
+        for i, rid in enumerate(receivers.ids):
+            if rid not in ecef:
+                ecef[rid] = here[i]
+                geodetic[rid] = (float(receivers.lat_deg[i]), float(receivers.lon_deg[i]), float(receivers.alt_m[i]))
+            elif np.linalg.norm(here[i] - ecef[rid]) > position_tolerance_m:
+                raise InvalidInput(f"receiver {rid!r} moves between samples", field="receivers")
+    positions = np.array([geodetic[rid] for rid in geodetic]).reshape(-1, 3)
+    return Receivers(ids=tuple(geodetic), lat_deg=positions[:, 0], lon_deg=positions[:, 1], alt_m=positions[:, 2])

@@ -25,6 +25,7 @@ from torch import Tensor, nn
 
 from heimdall.nn.config import NetworkConfig
 from heimdall.nn.features import CH, FEATURE_CHANNELS, channel_gate_index
+from heimdall.nn.layout import ReceiverLayout
 from heimdall.nn.normalization import FeatureNormalization
 from heimdall.nn.refine import PhysicsRefiner
 
@@ -32,6 +33,8 @@ LOG_SIGMA_MIN = -9.0  # in length-scale units: ~2.5 m at a 20 km scale
 LOG_SIGMA_MAX = 4.0
 _MASKED = -1e4  # large enough to vanish in softmax/max, small enough to stay finite in float32
 _LOG_2PI = math.log(2.0 * math.pi)
+# (log_weights (N, K), mean (N, K, 2), log_sigma (N, K, 2), offdiag (N, K)), in length-scale units.
+MixtureParams = tuple[Tensor, Tensor, Tensor, Tensor]
 
 
 def _mlp(n_in: int, n_hidden: int, n_layers: int, dropout: float) -> nn.Sequential:
@@ -91,7 +94,7 @@ class SetLocalizer(nn.Module):
         """-> (log_weights (N, K), mean (N, K, 2), log_sigma (N, K, 2), offdiag (N, K)), refined if configured."""
         return self.coarse_and_refined(raw)[1]
 
-    def coarse_and_refined(self, raw: Tensor) -> tuple[tuple[Tensor, ...], tuple[Tensor, ...]]:
+    def coarse_and_refined(self, raw: Tensor) -> tuple[MixtureParams, MixtureParams]:
         """The head's own mixture and the physics-refined one (the same object without refinement)."""
         coarse = self._head(raw)
         if self.refiner is None:
@@ -111,6 +114,16 @@ class SetLocalizer(nn.Module):
         log_weights = p[..., 0].log_softmax(dim=-1)
         log_sigma = p[..., 3:5].clamp(LOG_SIGMA_MIN, LOG_SIGMA_MAX)
         return log_weights, p[..., 1:3], log_sigma, p[..., 5]
+
+
+def build_network(config: NetworkConfig, layout: ReceiverLayout, normalization: FeatureNormalization) -> SetLocalizer:
+    """The one place a network is made, for training and for loading a checkpoint alike.
+
+    The transmitter is placed at altitude 0 m (the predictor's default), i.e. ``-centre_alt_m`` about
+    the layout centre; refinement layers exist only where the layout has a timing modality.
+    """
+    return SetLocalizer(config, normalization, source_up_m=-layout.centre_alt_m,
+                        timing=bool({"toa", "tdoa"} & set(layout.modalities)))
 
 
 def mixture_nll(params: tuple[Tensor, Tensor, Tensor, Tensor], target: Tensor) -> Tensor:

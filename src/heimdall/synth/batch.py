@@ -1,6 +1,7 @@
 """A batch of simulated samples, held column-wise (numpy arrays) and turned into the per-sample
 dicts of the dataset format (``sample_id``, ``truth``, ``measurement_set``, ``snr_db``, ``gdop``)
-only on demand, so generation and shard writing never build Python objects per sample."""
+only on demand, so generation and shard writing never build Python objects per sample. Training
+reads the columns themselves (``measurement_columns``), never the dicts."""
 
 from __future__ import annotations
 
@@ -10,6 +11,9 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
+
+from heimdall.locate.measurement_columns import MeasurementColumns
+from heimdall.locate.measurement_set import Receivers
 
 # Per-sample scalars and per-sample-per-receiver matrices, in shard column order.
 SCALAR_COLUMNS = (
@@ -67,6 +71,29 @@ class SampleBatch:
 
     def sample(self, index: int) -> dict[str, Any]:
         return self.slice(index, index + 1).to_dicts()[0]
+
+    def receivers(self) -> Receivers:
+        rx = self.meta["receivers"]
+        return Receivers(ids=tuple(str(r["id"]) for r in rx), lat_deg=np.array([float(r["lat"]) for r in rx]),
+                         lon_deg=np.array([float(r["lon"]) for r in rx]),
+                         alt_m=np.array([float(r.get("alt_m") or 0.0) for r in rx]))
+
+    def measurement_columns(self) -> MeasurementColumns:
+        """The batch's measurement sets as columns (every set lists every receiver, as ``to_dicts`` does).
+
+        TDoA: one pair per receiver with a value, against the sample's ``tdoa_reference``.
+        """
+        n, r = self.rss_power_dbm.shape
+        paired = ~np.isnan(self.tdoa_s)
+        reference = np.broadcast_to(np.asarray(self.tdoa_reference, dtype=np.intp)[:, None], (n, r))
+        return MeasurementColumns(
+            receivers=self.receivers(), present=np.ones((n, r), dtype=bool),
+            rss_power_dbm=self.rss_power_dbm, rss_sigma_db=self.rss_sigma_db,
+            toa_s=self.toa_s, toa_sigma_s=self.toa_sigma_s,
+            tdoa_receiver=np.where(paired, np.arange(r, dtype=np.intp)[None, :], -1),
+            tdoa_reference=np.where(paired, reference, -1), tdoa_s=self.tdoa_s, tdoa_sigma_s=self.tdoa_sigma_s,
+            aoa_bearing_deg=self.aoa_bearing_deg, aoa_sigma_deg=self.aoa_sigma_deg,
+        )
 
 
 def _present(values: list[float]) -> list[int]:

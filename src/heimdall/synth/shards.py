@@ -3,17 +3,26 @@
 Measurement columns are fixed-size lists over the receivers; the shared part of every
 measurement set (receivers, frequency, propagation, search area) lives once in the schema metadata
 under ``heimdall``. Same batch -> same bytes.
+
+Reading stored shards goes through one reader: ``read_verified_shard(data, ref)`` (or a
+``ShardReader`` that fetches each ``ShardRef``'s bytes) checks the sha256 the dataset recorded, the
+schema and that the shard holds exactly the samples its entry names, and raises one error,
+``CorruptShard``, for any of these.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 
-from heimdall.errors import InvalidInput
+from heimdall.errors import CorruptShard, InvalidInput
 from heimdall.synth.batch import MATRIX_COLUMNS, SCALAR_COLUMNS, SampleBatch
 
 META_KEY = b"heimdall"
@@ -39,19 +48,68 @@ def write_shard(batch: SampleBatch) -> bytes:
 
 
 def read_shard(data: bytes) -> SampleBatch:
+    """Decode shard bytes; ``CorruptShard`` if they are not a complete shard of this schema."""
     try:
         table = pa.ipc.open_stream(pa.py_buffer(data)).read_all()
         meta = json.loads(table.schema.metadata[META_KEY])
-    except (pa.ArrowInvalid, KeyError, TypeError, ValueError) as exc:
-        raise InvalidInput("not a Heimdall dataset shard", field="shard") from exc
-    n_rx = len(meta["receivers"])
-    values: dict = {"meta": meta}
-    for name in SCALAR_COLUMNS:
-        values[name] = table.column(name).to_numpy()
-    for name in MATRIX_COLUMNS:
-        flat = table.column(name).combine_chunks().flatten().to_numpy(zero_copy_only=False)
-        values[name] = flat.reshape(-1, n_rx)
+        n_rx = len(meta["receivers"])
+    except (pa.ArrowException, KeyError, TypeError, ValueError) as exc:
+        raise CorruptShard("not a Heimdall dataset shard (unreadable or truncated)", field="shard") from exc
+    missing = [name for name in (*SCALAR_COLUMNS, *MATRIX_COLUMNS) if name not in table.schema.names]
+    if missing:
+        raise CorruptShard(f"the shard lacks the column(s) {', '.join(missing)}", field="shard")
+    values: dict[str, Any] = {"meta": meta}
+    try:
+        for name in SCALAR_COLUMNS:
+            values[name] = table.column(name).to_numpy()
+        for name in MATRIX_COLUMNS:
+            flat = table.column(name).combine_chunks().flatten().to_numpy(zero_copy_only=False)
+            values[name] = np.asarray(flat, dtype=np.float64).reshape(-1, n_rx)
+    except (pa.ArrowException, TypeError, ValueError) as exc:
+        raise CorruptShard(f"the shard's columns do not fit its {n_rx} receivers: {exc}", field="shard") from exc
+    if any(len(values[name]) != table.num_rows for name in MATRIX_COLUMNS):
+        raise CorruptShard(f"the shard's columns do not fit its {n_rx} receivers", field="shard")
     return SampleBatch(**values)
+
+
+@dataclass(frozen=True)
+class ShardRef:
+    """One stored shard: where its bytes are (``key``), what they hash to, which samples it holds.
+
+    ``source`` names the dataset; a sample's identity is (source, sample index).
+    """
+
+    source: str
+    key: str
+    sha256: str
+    start_index: int
+    count: int
+
+
+def read_verified_shard(data: bytes, ref: ShardRef) -> SampleBatch:
+    """The batch of shard bytes, after checking them against ``ref``: ``CorruptShard`` if the sha256,
+    the schema or the samples held (count and ids) differ from what the dataset recorded."""
+    if hashlib.sha256(data).hexdigest() != ref.sha256:
+        raise CorruptShard(f"shard {ref.key} does not match its sha256 (corrupt)",
+                           field="shard", details={"key": ref.key})
+    batch = read_shard(data)
+    expected = np.arange(ref.start_index, ref.start_index + ref.count)
+    if len(batch) != ref.count or not np.array_equal(batch.sample_id, expected):
+        raise CorruptShard(f"shard {ref.key} holds {len(batch)} samples, not samples "
+                           f"{ref.start_index}..{ref.start_index + ref.count - 1}", field="shard",
+                           details={"key": ref.key})
+    return batch
+
+
+class ShardReader:
+    """Reads ``ShardRef``s through ``fetch(key) -> bytes`` (a blob store's ``get_bytes``, a file read),
+    each one checked by ``read_verified_shard``; nothing is kept between reads."""
+
+    def __init__(self, fetch: Callable[[str], bytes]) -> None:
+        self._fetch = fetch
+
+    def read(self, ref: ShardRef) -> SampleBatch:
+        return read_verified_shard(self._fetch(ref.key), ref)
 
 
 def write_iq_shard(batch: SampleBatch) -> bytes:

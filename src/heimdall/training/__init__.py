@@ -1,8 +1,10 @@
 """Training the neural localizer (needs the ``train`` extra: torch, onnx).
 
-Public surface, imported lazily so that ``heimdall.training.config`` stays torch-free:
-``train``, ``TrainingHooks``, ``TrainingResult``, ``TrainingDiverged``, ``TrainingConfig``,
-``load_checkpoint``, ``checkpoint_summary``, ``network_from_checkpoint``, ``export_onnx``.
+Public surface, imported lazily so that ``heimdall.training.config`` and ``heimdall.training.data``
+stay torch-free: ``train``, ``TrainingHooks``, ``TrainingResult``, ``FaultPlan``, ``TrainingConfig``,
+``ShardSource``, ``MemorySource``, ``load_checkpoint``, ``checkpoint_summary``,
+``network_from_checkpoint``, ``warm_start_checkpoint``, ``export_onnx``; ``TrainingDiverged`` is
+``heimdall.errors.TrainingDiverged``.
 """
 
 from __future__ import annotations
@@ -14,18 +16,22 @@ _EXPORTS = {
     "train": "heimdall.training.loop",
     "TrainingHooks": "heimdall.training.loop",
     "TrainingResult": "heimdall.training.loop",
-    "TrainingDiverged": "heimdall.training.loop",
-    "load_checkpoint": "heimdall.training.loop",
-    "checkpoint_summary": "heimdall.training.loop",
-    "network_from_checkpoint": "heimdall.training.loop",
-    "split_by_id": "heimdall.training.data",
+    "FaultPlan": "heimdall.training.loop",
+    "TrainingDiverged": "heimdall.errors",
+    "load_checkpoint": "heimdall.training.checkpoints",
+    "checkpoint_summary": "heimdall.training.checkpoints",
+    "network_from_checkpoint": "heimdall.training.checkpoints",
+    "warm_start_checkpoint": "heimdall.training.warm_start",
+    "ShardSource": "heimdall.training.data",
+    "MemorySource": "heimdall.training.data",
     "TrainingConfig": "heimdall.training.config",
     "export_onnx": "heimdall.training.export",
 }
 
 __all__ = [
-    "TrainingConfig", "TrainingDiverged", "TrainingHooks", "TrainingResult", "checkpoint_summary", "export_onnx",
-    "load_checkpoint", "network_from_checkpoint", "split_by_id", "train",
+    "FaultPlan", "MemorySource", "ShardSource", "TrainingConfig", "TrainingDiverged", "TrainingHooks",
+    "TrainingResult", "checkpoint_summary", "export_onnx", "load_checkpoint", "network_from_checkpoint", "train",
+    "warm_start_checkpoint",
 ]
 
 

@@ -75,14 +75,14 @@ def train_scenario(
 
 def judge(predictor: OnnxPredictor, name: str, trials: int, classical_trials: int, seed: int) -> dict[str, Any]:
     tests = scenario_samples(name, trials, np.random.default_rng(seed), id_prefix="test-")
-    sets = [t["measurement_set"] for t in tests]
+    sets = [parse_measurement_set(t["measurement_set"]) for t in tests]
     truth = np.array([[t["truth"]["lat"], t["truth"]["lon"]] for t in tests])
     results = predictor.predict_batch(sets)
     error_m = _error_m(np.array([[r["lat"], r["lon"]] for r in results]), truth)
     cov = np.array([r["covariance_enu_m2"] for r in results])
     d = _offset_en_m(truth, np.array([[r["lat"], r["lon"]] for r in results]))
     mahalanobis2 = np.einsum("ni,nij,nj->n", d, np.linalg.inv(cov), d)
-    bound = np.array([bound_median_m(crlb_enu_m2(parse_measurement_set(s), la, lo)) for s, (la, lo) in zip(sets, truth)])
+    bound = np.array([bound_median_m(crlb_enu_m2(s, la, lo)) for s, (la, lo) in zip(sets, truth)])
     report = {
         "name": name, "trials": trials,
         "median_error_m": float(np.median(error_m)), "p95_error_m": float(np.quantile(error_m, 0.95)),
@@ -91,7 +91,7 @@ def judge(predictor: OnnxPredictor, name: str, trials: int, classical_trials: in
     }
     report["ratio_to_crlb"] = report["median_error_m"] / report["crlb_median_m"]
     if classical_trials:
-        classical = [locate(parse_measurement_set(s), with_posterior=False) for s in sets[:classical_trials]]
+        classical = [locate(s, with_posterior=False) for s in sets[:classical_trials]]
         c_err = _error_m(np.array([[c.lat, c.lon] for c in classical]), truth[:classical_trials])
         report["classical_trials"] = classical_trials
         report["classical_median_error_m"] = float(np.median(c_err))
@@ -100,16 +100,18 @@ def judge(predictor: OnnxPredictor, name: str, trials: int, classical_trials: in
 
 
 def latency(predictor: OnnxPredictor, name: str, seed: int) -> dict[str, float]:
-    sets = [s["measurement_set"] for s in scenario_samples(name, 512, np.random.default_rng(seed))]
+    docs = [s["measurement_set"] for s in scenario_samples(name, 512, np.random.default_rng(seed))]
+    sets = [parse_measurement_set(doc) for doc in docs]
     features = build_features(sets, predictor.layout)
     one = features[:1]
     for _ in range(50):
         predictor.predict_features(one)
     onnx_ms = _timed_ms(lambda: predictor.predict_features(one), 2000)
-    full_ms = _timed_ms(lambda: predictor.predict(sets[0]), 500)
+    full_ms = _timed_ms(lambda: predictor.predict(parse_measurement_set(docs[0])), 500)
     big = np.repeat(features, 16, axis=0)  # 8192 rows
     batched_s = min(_timed_ms(lambda: predictor.predict_features(big), 3, reduce=np.min) for _ in range(3)) / 1e3
-    end_to_end_s = _timed_ms(lambda: predictor.predict_batch(sets), 3, reduce=np.min) / 1e3
+    end_to_end_s = _timed_ms(lambda: predictor.predict_batch([parse_measurement_set(d) for d in docs]), 3,
+                             reduce=np.min) / 1e3
     return {
         "onnx_batch1_ms_p50": float(np.median(onnx_ms)), "onnx_batch1_ms_p95": float(np.quantile(onnx_ms, 0.95)),
         "predict_batch1_ms_p50": float(np.median(full_ms)),

@@ -22,6 +22,9 @@ class TrainingConfig:
     Learning rate: linear warm-up over ``warmup_fraction`` of all steps, then cosine decay to
     ``min_lr_fraction * learning_rate``. Early stopping after ``early_stopping_patience`` epochs
     without a val-loss improvement of at least ``early_stopping_min_delta`` (None: never).
+    Data order: shards shuffled per epoch, samples shuffled within windows of at least
+    ``shuffle_buffer_samples`` training samples (``heimdall.training.batches``); the window is what
+    training holds in memory at once.
     """
 
     schema_version: int = TRAINING_SCHEMA_VERSION
@@ -38,6 +41,7 @@ class TrainingConfig:
     early_stopping_min_delta: float = 1e-4
     pause_check_every: int = 4
     eval_batch_size: int = 4096
+    shuffle_buffer_samples: int = 65_536
     network: NetworkConfig = field(default_factory=NetworkConfig)
 
     def __post_init__(self) -> None:
@@ -49,6 +53,7 @@ class TrainingConfig:
         _require(self.batch_size >= 1, "batch_size", "must be >= 1")
         _require(self.eval_batch_size >= 1, "eval_batch_size", "must be >= 1")
         _require(self.pause_check_every >= 1, "pause_check_every", "must be >= 1")
+        _require(self.shuffle_buffer_samples >= 1, "shuffle_buffer_samples", "must be >= 1")
         _require(self.learning_rate > 0, "learning_rate", "must be > 0")
         _require(self.weight_decay >= 0, "weight_decay", "must be >= 0")
         _require(0 <= self.warmup_fraction < 1, "warmup_fraction", "must be in [0, 1)")

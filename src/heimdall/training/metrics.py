@@ -17,7 +17,7 @@ SNR_BANDS_DB = ((-math.inf, 10.0, "lt10db"), (10.0, 20.0, "10to20db"), (20.0, ma
 
 def localization_metrics(
     predicted_en_m: NDArray, covariance_en_m2: NDArray, truth_en_m: NDArray, nll_m: NDArray,
-    *, gdop: Sequence[float | None] | None = None, snr_db: Sequence[float | None] | None = None,
+    *, gdop: Sequence[float | None] | NDArray | None = None, snr_db: Sequence[float | None] | NDArray | None = None,
 ) -> dict[str, Any]:
     """Errors in metres, coverage of the 68/95 % ellipses, mean NLL (nats, metres) and band medians."""
     error = np.asarray(predicted_en_m, dtype=float) - np.asarray(truth_en_m, dtype=float)
@@ -40,10 +40,10 @@ def localization_metrics(
 
 
 def banded_medians(
-    error_m: NDArray, values: Sequence[float | None], bands: Sequence[tuple[float, float, str]]
+    error_m: NDArray, values: Sequence[float | None] | NDArray, bands: Sequence[tuple[float, float, str]]
 ) -> dict[str, dict[str, float | int]]:
-    """Median error per band of ``values`` (entries that are None are left out): {band: {n, median_error_m}}."""
-    v = np.array([np.nan if x is None else float(x) for x in values])
+    """Median error per band of ``values`` (None or NaN entries are left out): {band: {n, median_error_m}}."""
+    v = np.asarray(values, dtype=float)  # None becomes NaN
     out: dict[str, dict[str, float | int]] = {}
     for low, high, label in bands:
         chosen = (v >= low) & (v < high)

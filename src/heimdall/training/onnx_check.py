@@ -1,20 +1,21 @@
 """A checked ONNX export, used by training jobs before they register a model.
 
 ``export_checked_onnx`` exports the checkpoint's best network and runs the same random inputs through
-PyTorch and ONNX Runtime; a file whose answers differ is never registered.
+PyTorch and ONNX Runtime; a file whose answers differ is never registered. (Warm starts:
+``heimdall.training.warm_start_checkpoint``.)
 
 Import this module only where torch is installed (the ``train`` extra): it is never on the serving path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from heimdall.errors import HeimdallError
+from heimdall.errors import OnnxExportMismatch
 from heimdall.nn.features import CH, CHANNEL_KIND, FEATURE_CHANNELS, channel_gate_index
 
 CHECK_SAMPLES = 64
@@ -23,22 +24,18 @@ MEAN_TOLERANCE = 1e-4
 RELATIVE_TOLERANCE = 1e-3
 
 
-class OnnxExportMismatch(HeimdallError):
-    """The exported ONNX file does not answer like the PyTorch network it came from."""
+def export_checked_onnx(checkpoint: bytes, *, seed: int = 0,
+                        export: Callable[[bytes], bytes] | None = None) -> bytes:
+    """ONNX bytes of the checkpoint's best weights, checked against PyTorch on random raw features.
 
-    code = "onnx_export_mismatch"
-    http_status = 500
-
-
-def export_checked_onnx(checkpoint: bytes, *, seed: int = 0) -> bytes:
-    """ONNX bytes of the checkpoint's best weights, checked against PyTorch on random raw features."""
+    ``export`` replaces ``heimdall.training.export_onnx`` (a seam for tests of the check itself)."""
     import torch
 
     from heimdall.inference import OnnxPredictor
     from heimdall.nn.network import MetricLocalizer
     from heimdall.training import export_onnx, load_checkpoint, network_from_checkpoint
 
-    onnx_bytes = export_onnx(checkpoint)
+    onnx_bytes = (export or export_onnx)(checkpoint)
     payload = load_checkpoint(checkpoint)
     features = random_features(payload["normalization"], len(payload["layout"]["receivers"]),
                                np.random.default_rng(seed), CHECK_SAMPLES)

@@ -61,10 +61,11 @@ class TrainingPlatform:
         return dataset_id
 
     def sample_sets(self, dataset_id: str, count: int = 3) -> list[dict[str, Any]]:
-        from heimdall.services.models.training_data import describe_datasets, load_samples
+        from heimdall.services.datasets.shards import load_batch
+        from heimdall.services.models.training_data import describe_datasets
 
-        samples = load_samples(self.blobs, describe_datasets(self.session_factory, [dataset_id]))
-        return [s["measurement_set"] for s in samples[:count]]
+        (info,) = describe_datasets(self.session_factory, [dataset_id])
+        return [s["measurement_set"] for s in load_batch(self.blobs, info.shards[0]).to_dicts()[:count]]
 
     def other_network(self) -> str:
         return self.platform.networks.create({"name": f"other-{next(_names)}"})["id"]

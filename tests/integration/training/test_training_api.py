@@ -60,19 +60,14 @@ def test_bad_training_requests(client, platform, tiny, expect_error):
     assert client.get("/jobs", params={"kind": "training"}).json()["total"] == 0
 
 
-def test_a_nan_loss_fails_the_job_with_its_reason_and_keeps_the_last_good_checkpoint(client, platform, tiny,
-                                                                                  monkeypatch):
-    from heimdall.training import checkpoint_summary, loop
+def test_a_nan_loss_fails_the_job_with_its_reason_and_keeps_the_last_good_checkpoint(client, platform, tiny):
+    from heimdall.services.models.training import TRAINING_KIND
+    from heimdall.training import checkpoint_summary
 
-    real, calls = loop.mixture_nll, []
-
-    def poisoned_in_the_second_epoch(params, target):
-        calls.append(1)
-        value = real(params, target)
-        return value * float("nan") if len(calls) > 8 else value  # 5 batches + 1 validation pass per epoch
-
-    monkeypatch.setattr(loop, "mixture_nll", poisoned_in_the_second_epoch)
-    job = _train(client, [platform.dataset()], tiny, epochs=3)
+    # The fault plan rides in the job's params: only an in-process caller can put it there.
+    params, _ = platform.training.check({"name": "poisoned", "dataset_ids": [platform.dataset()], **tiny, "epochs": 3})
+    created = platform.jobs.create(TRAINING_KIND, {**params, "faults": {"nan_loss_from_epoch": 2}}, name="poisoned")
+    job = client.get(f"/jobs/{created['id']}").json()
     assert job["status"] == "failed" and "diverged" in job["reason"] and "last good checkpoint" in job["reason"]
     assert job["checkpoint_key"]
     kept = checkpoint_summary(platform.blobs.get_bytes(job["checkpoint_key"]))

@@ -10,6 +10,7 @@ import pytest
 from heimdall.errors import InvalidInput, NoModelAvailable
 from heimdall.inference import OnnxPredictor, ellipses_from_covariance
 from heimdall.inference.regions import rotate_en_covariance
+from heimdall.locate import parse_measurement_set
 from heimdall.nn.features import CH, build_features
 
 RESULT_KEYS = {"lat", "lon", "alt_m", "covariance_enu_m2", "ellipses", "method", "used", "outliers", "gdop",
@@ -24,7 +25,7 @@ def test_onnx_matches_pytorch_on_random_inputs(trained):
 
     checkpoint, onnx_bytes, samples = trained
     predictor = OnnxPredictor(onnx_bytes)
-    real = build_features([s["measurement_set"] for s in samples[:32]], predictor.layout)
+    real = build_features([parse_measurement_set(s["measurement_set"]) for s in samples[:32]], predictor.layout)
     rng = np.random.default_rng(0)
     noisy = real * rng.uniform(0.5, 1.5, size=real.shape).astype(np.float32)
     noisy[..., CH["present"]] = rng.uniform(size=real.shape[:2]) < 0.8
@@ -40,7 +41,7 @@ def test_onnx_matches_pytorch_on_random_inputs(trained):
 def test_predict_gives_contract_results(trained):
     _, onnx_bytes, samples = trained
     predictor = OnnxPredictor(onnx_bytes)
-    sets = [s["measurement_set"] for s in samples[:5]]
+    sets = [parse_measurement_set(s["measurement_set"]) for s in samples[:5]]
     batch = predictor.predict_batch(sets)
     single = predictor.predict(sets[2])
     assert set(single) == RESULT_KEYS and single["method"] == "neural+refined"
@@ -66,14 +67,20 @@ def test_sets_the_network_does_not_fit_are_refused(trained):
     stranger = copy.deepcopy(ms)
     stranger["receivers"].append({"id": "kiwi-far-away", "lat": 50.0, "lon": 9.0, "alt_m": 0.0})
     with pytest.raises(NoModelAvailable, match="kiwi-far-away"):
-        predictor.predict(stranger)
+        predictor.predict(parse_measurement_set(stranger))
     tdoa = copy.deepcopy(ms)
     tdoa["tdoa"] = [{"receiver": "rx1", "reference": "rx0", "tdoa_s": 1e-6, "sigma_s": 2e-7}]
     with pytest.raises(NoModelAvailable, match="tdoa") as info:
-        predictor.predict(tdoa)
+        predictor.predict(parse_measurement_set(tdoa))
     assert info.value.code == "no_model" and info.value.http_status == 409
-    with pytest.raises(InvalidInput, match="transmitter_alt_m"):
-        predictor.predict({**ms, "transmitter_alt_m": "high"})
+
+
+def test_the_transmitter_altitude_comes_from_the_set(trained):
+    _, onnx_bytes, samples = trained
+    predictor = OnnxPredictor(onnx_bytes)
+    ms = samples[0]["measurement_set"]
+    ground, high = (predictor.predict(parse_measurement_set({**ms, "transmitter_alt_m": alt})) for alt in (0.0, 900.0))
+    assert ground["lat"] != high["lat"] and ground["lat"] == pytest.approx(high["lat"], abs=1e-3)
 
 
 def test_files_that_are_not_neural_localizers_are_invalid(tmp_path):
@@ -99,8 +106,10 @@ def test_inference_never_imports_torch(trained, tmp_path):
         import json, sys
         from pathlib import Path
         from heimdall.inference import OnnxPredictor
+        from heimdall.locate import parse_measurement_set
         predictor = OnnxPredictor(Path({str(tmp_path / 'net.onnx')!r}).read_bytes())
-        result = predictor.predict(json.loads(Path({str(tmp_path / 'set.json')!r}).read_text()))
+        ms = parse_measurement_set(json.loads(Path({str(tmp_path / 'set.json')!r}).read_text()))
+        result = predictor.predict(ms)
         print(json.dumps({{"torch": "torch" in sys.modules, "method": result["method"]}}))
     """)
     done = subprocess.run([sys.executable, "-c", script], check=False, capture_output=True, text=True, timeout=120)

@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 
 from heimdall.bench.scenarios import SCENARIOS
+from heimdall.locate import parse_measurement_set
 from heimdall.nn.layout import layout_from_measurement_sets
 from heimdall.training.scenario_samples import scenario_samples
 
@@ -15,5 +16,5 @@ def fused_samples():
 def all_modality_layout():
     """A layout that knows every modality (union over the scenarios)."""
     rng = np.random.default_rng(3)
-    sets = [s["measurement_set"] for name in SCENARIOS for s in scenario_samples(name, 2, rng)]
+    sets = [parse_measurement_set(s["measurement_set"]) for name in SCENARIOS for s in scenario_samples(name, 2, rng)]
     return layout_from_measurement_sets(sets)

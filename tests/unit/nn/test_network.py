@@ -7,7 +7,7 @@ from scipy.stats import multivariate_normal
 
 from heimdall.errors import InvalidInput
 from heimdall.nn.config import NetworkConfig
-from heimdall.nn.features import CH, build_features, targets_en_m
+from heimdall.nn.features import CH
 from heimdall.nn.network import (
     MetricLocalizer,
     SetLocalizer,
@@ -16,12 +16,15 @@ from heimdall.nn.network import (
     moment_match,
 )
 from heimdall.nn.normalization import fit_normalization
+from heimdall.training.batches import featurize
+from heimdall.training.data import MemorySource
 
 
 @pytest.fixture(scope="module")
 def network_and_inputs(fused_samples, all_modality_layout):
-    x = build_features([s["measurement_set"] for s in fused_samples], all_modality_layout)
-    norm = fit_normalization(x, targets_en_m([s["truth"] for s in fused_samples], all_modality_layout))
+    batch = featurize(MemorySource(fused_samples).read(0), all_modality_layout)
+    x = batch.features
+    norm = fit_normalization(x, batch.targets_en_m)
     torch.manual_seed(0)
     net = SetLocalizer(NetworkConfig(hidden_size=16, attention_heads=2, mixture_components=3), norm).eval()
     return net, torch.from_numpy(x)

@@ -6,11 +6,12 @@ import torch
 
 from heimdall.errors import InvalidInput
 from heimdall.nn.config import NETWORK_SCHEMA_VERSION, NetworkConfig
-from heimdall.nn.features import build_features, targets_en_m
-from heimdall.nn.layout import layout_from_measurement_sets
+from heimdall.nn.layout import layout_from_receivers
 from heimdall.nn.network import LOG_SIGMA_MAX, LOG_SIGMA_MIN, SetLocalizer, component_covariances
 from heimdall.nn.normalization import fit_normalization
 from heimdall.nn.refine import PhysicsRefiner
+from heimdall.training.batches import featurize
+from heimdall.training.data import MemorySource
 from heimdall.training.scenario_samples import scenario_samples
 
 SCALE_M = 15_000.0
@@ -19,9 +20,10 @@ BOUNDS = (LOG_SIGMA_MIN, LOG_SIGMA_MAX)
 
 def _problem(name: str, n: int, start_error_m: float, seed: int = 1):
     samples = scenario_samples(name, n, np.random.default_rng(seed))
-    sets = [s["measurement_set"] for s in samples]
-    layout = layout_from_measurement_sets(sets)
-    truth_m = targets_en_m([s["truth"] for s in samples], layout)
+    data = MemorySource(samples).read(0)
+    layout = layout_from_receivers(data.measurements.receivers, ("toa", "tdoa"))
+    batch = featurize(data, layout)
+    truth_m = batch.targets_en_m
     start_m = truth_m + np.random.default_rng(seed + 1).normal(0.0, start_error_m, truth_m.shape)
     params = (
         torch.zeros(n, 1, dtype=torch.float32),
@@ -29,7 +31,7 @@ def _problem(name: str, n: int, start_error_m: float, seed: int = 1):
         torch.full((n, 1, 2), float(np.log(start_error_m / SCALE_M)), dtype=torch.float32),
         torch.zeros(n, 1, dtype=torch.float32),
     )
-    return torch.from_numpy(build_features(sets, layout)), params, truth_m, layout
+    return torch.from_numpy(batch.features), params, truth_m, layout
 
 
 @pytest.mark.parametrize("name", ["toa-voice-20db", "tdoa-pairs"])
@@ -58,9 +60,10 @@ def test_a_wrong_basin_loses_its_mixture_weight():
 
 def test_sets_without_timing_keep_the_head_unchanged_and_gradients_flow(all_modality_layout):
     samples = scenario_samples("rss-8db", 16, np.random.default_rng(4)) + scenario_samples(
-        "toa-voice-20db", 16, np.random.default_rng(5))
-    x = build_features([s["measurement_set"] for s in samples], all_modality_layout)
-    norm = fit_normalization(x, targets_en_m([s["truth"] for s in samples], all_modality_layout))
+        "toa-voice-20db", 16, np.random.default_rng(5), id_prefix="t")
+    batch = featurize(MemorySource(samples).read(0), all_modality_layout)
+    x = batch.features
+    norm = fit_normalization(x, batch.targets_en_m)
     torch.manual_seed(0)
     net = SetLocalizer(NetworkConfig(hidden_size=16, attention_heads=2, mixture_components=2), norm)
     coarse, refined = net.coarse_and_refined(torch.from_numpy(x))
@@ -85,8 +88,9 @@ def test_refine_steps_config_versions():
 
 
 def test_a_version_1_network_has_no_refiner(fused_samples, all_modality_layout):
-    x = build_features([s["measurement_set"] for s in fused_samples], all_modality_layout)
-    norm = fit_normalization(x, targets_en_m([s["truth"] for s in fused_samples], all_modality_layout))
+    batch = featurize(MemorySource(fused_samples).read(0), all_modality_layout)
+    x = batch.features
+    norm = fit_normalization(x, batch.targets_en_m)
     old = NetworkConfig.from_dict({"schema_version": 1, "hidden_size": 16, "attention_heads": 2})
     net = SetLocalizer(old, norm)
     assert net.refiner is None and not any(k.startswith("refiner") for k in net.state_dict())

@@ -11,6 +11,7 @@ import pytest
 
 from heimdall.errors import InvalidInput
 from heimdall.inference import OnnxPredictor
+from heimdall.locate import parse_measurement_set
 from heimdall.services.models.bundle import (
     BUNDLE_VERSION,
     export_bundle,
@@ -55,7 +56,7 @@ def test_export_then_import_gives_the_same_predictions(registry, registered, tra
     assert imported["origin"]["id"] == registered["id"] and imported["network_id"] == network_ids[0]
     assert imported["dataset_ids"] == ["d1"] and imported["layout"] == registered["layout"]
     assert registry.checkpoint_bytes(imported["id"]) == trained.checkpoint
-    sets = [s["measurement_set"] for s in trained.samples[:20]]
+    sets = [parse_measurement_set(s["measurement_set"]) for s in trained.samples[:20]]
     before = OnnxPredictor(registry.onnx_bytes(registered["id"])).predict_batch(sets)
     after = OnnxPredictor(registry.onnx_bytes(imported["id"])).predict_batch(sets)
     np.testing.assert_array_equal([[r["lat"], r["lon"]] for r in before], [[r["lat"], r["lon"]] for r in after])

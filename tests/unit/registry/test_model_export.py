@@ -7,10 +7,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from heimdall.errors import InvalidInput
+from heimdall.errors import IncompatibleCheckpoint, OnnxExportMismatch
 from heimdall.nn.features import CH, FEATURE_CHANNELS, channel_gate_index
-from heimdall.training.onnx_check import OnnxExportMismatch, export_checked_onnx, random_features
-from heimdall.training.warm_start import warm_start_checkpoint
+from heimdall.training.onnx_check import export_checked_onnx, random_features
 
 
 def test_random_features_look_like_built_ones(trained):
@@ -25,21 +24,18 @@ def test_random_features_look_like_built_ones(trained):
     assert np.all(x[..., CH["rss_mask"]] <= x[..., CH["present"]])
 
 
-def test_an_export_that_answers_differently_is_refused(trained, trained_other, monkeypatch):
-    from heimdall.training import export as export_module
-
+def test_an_export_that_answers_differently_is_refused(trained, trained_other):
     assert export_checked_onnx(trained.checkpoint)  # the real export passes its own check
-    monkeypatch.setattr(export_module, "export_onnx", lambda _checkpoint: trained_other.onnx)
     with pytest.raises(OnnxExportMismatch, match="differs") as info:
-        export_checked_onnx(trained.checkpoint)
-    assert info.value.details["max_mean_difference_m"] > 0
+        export_checked_onnx(trained.checkpoint, export=lambda _checkpoint: trained_other.onnx)
+    assert info.value.details["max_mean_difference_m"] > 0 and info.value.http_status == 500
 
 
 def test_a_warm_start_begins_from_the_parents_best_weights(trained):
     import torch
 
     from heimdall.nn.config import NetworkConfig
-    from heimdall.training import TrainingConfig, load_checkpoint, train
+    from heimdall.training import TrainingConfig, load_checkpoint, train, warm_start_checkpoint
     from heimdall.training.scenario_samples import scenario_samples
 
     parent = load_checkpoint(trained.checkpoint)
@@ -53,8 +49,8 @@ def test_a_warm_start_begins_from_the_parents_best_weights(trained):
     finished = train(None, samples, resume_from=warm_start_checkpoint(config, samples, trained.checkpoint))
     assert finished.status == "completed" and finished.epochs_completed == 1
     other_shape = dataclasses.replace(config, network=NetworkConfig(hidden_size=8, attention_heads=2))
-    with pytest.raises(InvalidInput, match="network shape"):
+    with pytest.raises(IncompatibleCheckpoint, match="network shape"):
         warm_start_checkpoint(other_shape, samples, trained.checkpoint)
     elsewhere = scenario_samples("aoa-3deg", 60, np.random.default_rng(6))
-    with pytest.raises(InvalidInput, match="layout"):
+    with pytest.raises(IncompatibleCheckpoint, match="layout"):
         warm_start_checkpoint(config, elsewhere, trained.checkpoint)

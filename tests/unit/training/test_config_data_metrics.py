@@ -3,10 +3,11 @@ import math
 import numpy as np
 import pytest
 
-from heimdall.errors import InsufficientData, InvalidInput
+from heimdall.errors import InvalidInput
 from heimdall.geo import geodetic_to_enu
+from heimdall.synth import ShardRef
 from heimdall.training.config import TrainingConfig
-from heimdall.training.data import split_by_id
+from heimdall.training.data import MemorySource, split_unit, validation_rows
 from heimdall.training.metrics import banded_medians, localization_metrics
 from heimdall.training.scenario_samples import scenario_samples
 
@@ -19,7 +20,8 @@ def test_toy_yaml_is_a_valid_versioned_config(toy_config):
 @pytest.mark.parametrize(
     "bad",
     [{"epochs": 0}, {"learning_rate": -1.0}, {"val_fraction": 1.0}, {"schema_version": 2}, {"optimizer": "sgd"},
-     {"grad_clip_norm": 0.0}, {"network": {"hidden_size": -3}}, {"epochs": "ten"}, {"early_stopping_patience": 0}],
+     {"grad_clip_norm": 0.0}, {"network": {"hidden_size": -3}}, {"epochs": "ten"}, {"early_stopping_patience": 0},
+     {"shuffle_buffer_samples": 0}],
 )
 def test_bad_training_configs_are_invalid_input(bad):
     with pytest.raises(InvalidInput):
@@ -35,23 +37,34 @@ def test_unreadable_yaml_is_invalid_input(tmp_path):
         TrainingConfig.from_yaml(tmp_path / "missing.yaml")
 
 
-def test_split_is_by_id_seeded_and_stable_as_the_dataset_grows():
-    samples = [{"sample_id": f"id{i}"} for i in range(400)]
-    train, val = split_by_id(samples, 0.25, seed=1)
-    assert len(train) + len(val) == 400 and 60 < len(val) < 140
-    _, grown_val = split_by_id(samples + [{"sample_id": f"new{i}"} for i in range(50)], 0.25, seed=1)
-    assert {s["sample_id"] for s in val} <= {s["sample_id"] for s in grown_val}
-    _, other_val = split_by_id(samples, 0.25, seed=2)
-    assert {s["sample_id"] for s in other_val} != {s["sample_id"] for s in val}
+def test_split_is_by_identity_seeded_uniform_and_stable_as_the_dataset_grows():
+    first = ShardRef("dataset-a", "k0", "", 0, 400)
+    val = validation_rows(first, seed=1, val_fraction=0.25)
+    assert val.shape == (400,) and 60 < val.sum() < 140
+    grown = validation_rows(ShardRef("dataset-a", "k", "", 0, 450), seed=1, val_fraction=0.25)
+    np.testing.assert_array_equal(grown[:400], val)  # a sample keeps its side
+    later = validation_rows(ShardRef("dataset-a", "k1", "", 200, 200), seed=1, val_fraction=0.25)
+    np.testing.assert_array_equal(later, val[200:])  # the side depends on the sample, not on the shard
+    assert not np.array_equal(validation_rows(first, seed=2, val_fraction=0.25), val)
+    assert not np.array_equal(validation_rows(ShardRef("dataset-b", "k", "", 0, 400), 1, 0.25), val)
+    u = split_unit(0, "big", np.arange(200_000))
+    assert 0.0 <= u.min() and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.005
+    assert np.histogram(u, bins=10, range=(0, 1))[0].min() > 19_000  # uniform deciles
 
 
-def test_split_errors():
+def test_sample_dicts_are_checked_when_wrapped():
+    sample = scenario_samples("aoa-3deg", 1, np.random.default_rng(0))[0]
     with pytest.raises(InvalidInput, match="unique"):
-        split_by_id([{"sample_id": "a"}, {"sample_id": "a"}], 0.5, 0)
+        MemorySource([sample, sample])
     with pytest.raises(InvalidInput, match="sample_id"):
-        split_by_id([{"id": "a"}], 0.5, 0)
-    with pytest.raises(InsufficientData):
-        split_by_id([{"sample_id": "only"}], 0.5, 0)
+        MemorySource([{**sample, "sample_id": 7}])
+    with pytest.raises(InvalidInput, match="measurement_set"):
+        MemorySource([{"sample_id": "a", "truth": sample["truth"]}])
+    with pytest.raises(InvalidInput, match="truth"):
+        MemorySource([{**sample, "truth": {"lat": "north"}}])
+    source = MemorySource([{**sample, "gdop": 2.5, "meta": {"snr_db": {"rx0": 10.0, "rx1": 20.0, "rx2": None}}}])
+    data = source.read(0)
+    assert data.gdop.tolist() == [2.5] and data.snr_db.tolist() == [15.0]
 
 
 def test_calibrated_gaussian_errors_give_nominal_coverage():

@@ -6,10 +6,11 @@ import onnxruntime as ort
 import torch
 
 from heimdall.nn.config import NetworkConfig
-from heimdall.nn.features import build_features, targets_en_m
 from heimdall.nn.layout import ReceiverLayout
 from heimdall.nn.network import MetricLocalizer
-from heimdall.training import export_onnx, load_checkpoint, loop, train
+from heimdall.training import export_onnx, load_checkpoint, network_from_checkpoint, train
+from heimdall.training.batches import featurize
+from heimdall.training.data import MemorySource
 from heimdall.training.scenario_samples import scenario_samples
 
 
@@ -25,14 +26,15 @@ def test_toa_training_with_refinement_reaches_timing_precision_and_exports(toy_c
     payload = load_checkpoint(result.checkpoint)
     tests = scenario_samples("toa-voice-20db", 40, np.random.default_rng(32))
     layout = ReceiverLayout.from_dict(payload["layout"])
-    x = build_features([t["measurement_set"] for t in tests], layout)
+    batch = featurize(MemorySource(tests).read(0), layout)
+    x = batch.features
     with torch.no_grad():
-        expected = MetricLocalizer(loop.network_from_checkpoint(result.checkpoint))(torch.from_numpy(x))
+        expected = MetricLocalizer(network_from_checkpoint(result.checkpoint))(torch.from_numpy(x))
     session = ort.InferenceSession(export_onnx(result.checkpoint), providers=["CPUExecutionProvider"])
     mean_m, cov_m2 = session.run(["mean_en_m", "covariance_en_m2"], {"features": x})
     np.testing.assert_allclose(mean_m, expected[0].numpy(), rtol=1e-5, atol=0.05)
     np.testing.assert_allclose(cov_m2, expected[1].numpy(), rtol=1e-3, atol=1e-3 * float(expected[1].abs().max()))
-    error_m = np.linalg.norm(mean_m - targets_en_m([t["truth"] for t in tests], layout), axis=1)
+    error_m = np.linalg.norm(mean_m - batch.targets_en_m, axis=1)
     assert np.median(error_m) < 150.0
 
 
@@ -45,7 +47,7 @@ def test_a_version_1_checkpoint_still_loads_without_refinement(toy_config, sampl
     buffer = io.BytesIO()
     torch.save(payload, buffer)
     old = buffer.getvalue()
-    net = loop.network_from_checkpoint(old)
+    net = network_from_checkpoint(old)
     assert net.refiner is None and net.config.refine_steps == 0
     session = ort.InferenceSession(export_onnx(old), providers=["CPUExecutionProvider"])
     assert next(o.name for o in session.get_outputs()) == "mean_en_m"
@@ -54,5 +56,5 @@ def test_a_version_1_checkpoint_still_loads_without_refinement(toy_config, sampl
 def test_a_layout_without_timing_builds_no_refinement(toy_config, samples):
     config = dataclasses.replace(toy_config, epochs=1, network=NetworkConfig(hidden_size=16, attention_heads=2))
     result = train(config, samples)  # rss-8db, default refine_steps
-    net = loop.network_from_checkpoint(result.checkpoint)
+    net = network_from_checkpoint(result.checkpoint)
     assert net.config.refine_steps > 0 and net.refiner is None

@@ -21,9 +21,11 @@ from heimdall.store.blob import BlobStore
 from heimdall.store.db import utcnow
 from heimdall.synth import (
     SampleBatch,
+    ShardRef,
     dataset_statistics,
     read_iq_shard,
     read_shard,
+    read_verified_shard,
     validate_samples,
     write_iq_shard,
     write_shard,
@@ -61,11 +63,10 @@ def shard_keys(shard: Mapping[str, Any]) -> list[str]:
 
 
 def load_batch(blobs: BlobStore, shard: Mapping[str, Any]) -> SampleBatch:
-    """One shard as a batch, its sha256 checked; InvalidInput if it is corrupt, NotFound if missing."""
-    data = blobs.get_bytes(shard["key"])
-    if _sha256(data) != shard["sha256"]:
-        raise InvalidInput(f"shard {shard['key']} is corrupt (sha256 mismatch)", field="shard")
-    return read_shard(data)
+    """One shard as a batch, checked by the one shard reader: CorruptShard (an InvalidInput) if it is
+    corrupt, NotFound if missing."""
+    ref = ShardRef("", shard["key"], shard["sha256"], shard["start_index"], shard["count"])
+    return read_verified_shard(blobs.get_bytes(shard["key"]), ref)
 
 
 def load_iq(blobs: BlobStore, shard: Mapping[str, Any]) -> dict[str, np.ndarray] | None:

@@ -31,7 +31,7 @@ from typing import Any
 
 from heimdall.errors import HeimdallError, InvalidInput, NoModelAvailable
 from heimdall.inference import OnnxPredictor
-from heimdall.locate.measurement_set import MODALITIES, MeasurementSet, measurement_set_to_dict
+from heimdall.locate.measurement_set import MODALITIES, MeasurementSet
 from heimdall.services.localizations import classical_predictor
 from heimdall.services.models.registry import ModelRegistry
 
@@ -71,14 +71,14 @@ class ModelServing:
                 "no deployed model: deploy one (POST /api/v1/models/{id}/deploy) or use method 'classical'",
                 field="method",
             )
-        return self._first_fitting(deployed, measurement_set_to_dict(ms), explicit=True)
+        return self._first_fitting(deployed, ms, explicit=True)
 
     def auto(self, ms: MeasurementSet) -> dict[str, Any]:
         deployed = self._registry.deployed()
         if not deployed:
             return self._classical(ms)
         try:
-            result = self._first_fitting(deployed, measurement_set_to_dict(ms), explicit=False)
+            result = self._first_fitting(deployed, ms, explicit=False)
         except (NoModelAvailable, InvalidInput):
             return self._classical(ms)
         neural_m = result["registered_model"].get("validation_median_error_m")
@@ -90,7 +90,7 @@ class ModelServing:
             return {**result, "method_choice": {**choice, "chosen": "neural"}}
         return {**self._classical(ms), "method_choice": {**choice, "chosen": "classical"}}
 
-    def _first_fitting(self, deployed: list[dict[str, Any]], doc: dict[str, Any], *, explicit: bool) -> dict[str, Any]:
+    def _first_fitting(self, deployed: list[dict[str, Any]], ms: MeasurementSet, *, explicit: bool) -> dict[str, Any]:
         """The result of the best fitting deployed model (smallest validation median error first)."""
         ranked = sorted(deployed, key=lambda m: (_or_inf(m["median_error_m"]), m["id"]))
         predictors = self._predictors(deployed)
@@ -100,7 +100,7 @@ class ModelServing:
             if predictor is None:
                 continue
             try:
-                result = predictor.predict(doc)
+                result = predictor.predict(ms)
             except NoModelAvailable as exc:
                 refusals.append({"model_id": model["id"], "reason": exc.message})
                 continue

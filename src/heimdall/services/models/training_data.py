@@ -1,30 +1,28 @@
-"""Training data: check the datasets a training job names and load all their samples.
+"""Training data: check the datasets a training job names and hand their shards to training.
 
 Datasets are rows of ``datasets`` (``heimdall.store.tables.datasets``) whose ``shards`` list the
 Arrow blobs (``heimdall.synth.read_shard``) committed so far. Training reads only ``ready``
 datasets: a dataset still generating or expanding would change under the run, and a resumed run
 needs exactly the samples it started with.
 
-Samples come out in the training format of ``heimdall.training`` (docs/neural.md): ``sample_id`` is
-made unique across datasets (``<dataset id>:<index>``), and the simulator's per-receiver ``snr_db``
-map becomes one number, the median over the receivers, for the per-SNR-band error metrics.
+``training_source`` gives ``heimdall.training.ShardSource``: training streams the shards from the
+blob store one at a time, each checked against its recorded sha256 (docs/neural.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import Conflict, InvalidInput, NotFound, StorageError
-from heimdall.services.models.registry import sha256_hex
 from heimdall.store.blob import BlobStore
 from heimdall.store.tables.datasets import DatasetRow
-from heimdall.synth import read_shard
+from heimdall.synth import ShardRef
+from heimdall.training.data import ShardSource
 
 MAX_DATASETS = 50
 
@@ -79,38 +77,14 @@ def _info(row: DatasetRow) -> DatasetInfo:
                        shards=tuple(row.shards))
 
 
-def load_samples(blobs: BlobStore, datasets: Sequence[DatasetInfo],
-                 between_shards: Callable[[int, int], None] | None = None) -> list[dict[str, Any]]:
-    """Every sample of every dataset, in order; ``between_shards(done, total)`` after each shard."""
-    total = sum(len(d.shards) for d in datasets)
-    samples: list[dict[str, Any]] = []
-    done = 0
-    for dataset in datasets:
-        for shard in dataset.shards:
-            samples.extend(_shard_samples(blobs, dataset.id, shard))
-            done += 1
-            if between_shards is not None:
-                between_shards(done, total)
-    return samples
+def training_source(blobs: BlobStore, datasets: Sequence[DatasetInfo]) -> ShardSource:
+    """Every shard of every dataset, in order, as one training source (read lazily, verified on read)."""
+    return ShardSource([_ref(d.id, shard) for d in datasets for shard in d.shards], blobs.get_bytes)
 
 
-def _shard_samples(blobs: BlobStore, dataset_id: str, shard: dict[str, Any]) -> list[dict[str, Any]]:
-    key = shard.get("key") if isinstance(shard, dict) else None
-    if not isinstance(key, str):
-        raise StorageError(f"dataset {dataset_id} lists a shard without a blob key")
-    data = blobs.get_bytes(key)
-    expected = shard.get("sha256")
-    if isinstance(expected, str) and expected != sha256_hex(data):
-        raise StorageError(f"shard {key} of dataset {dataset_id} does not match its sha256 (corrupt)")
-    return [training_sample(dataset_id, sample) for sample in read_shard(data).to_dicts()]
-
-
-def training_sample(dataset_id: str, sample: dict[str, Any]) -> dict[str, Any]:
-    """A dataset sample as training reads it (unique string id, one SNR number)."""
-    out = {**sample, "sample_id": f"{dataset_id}:{sample['sample_id']}"}
-    snr = sample.get("snr_db")
-    if isinstance(snr, dict):
-        values = np.array([v for v in snr.values() if isinstance(v, int | float)], dtype=float)
-        values = values[np.isfinite(values)]
-        out["snr_db"] = float(np.median(values)) if values.size else None
-    return out
+def _ref(dataset_id: str, shard: Any) -> ShardRef:
+    try:
+        return ShardRef(dataset_id, str(shard["key"]), str(shard["sha256"]), int(shard["start_index"]),
+                        int(shard["count"]))
+    except (KeyError, TypeError, ValueError) as exc:
+        raise StorageError(f"dataset {dataset_id} lists a shard without its key, sha256 or count") from exc

@@ -1,12 +1,14 @@
 """``training``: train a neural localizer on datasets, then register its best network as a model.
 
 Params (made by ``heimdall.services.models.training.training_params``): ``name``, ``dataset_ids``,
-``config`` (a TrainingConfig dict), ``warm_start_model_id`` (or None), ``network_id``.
+``config`` (a TrainingConfig dict), ``warm_start_model_id`` (or None), ``network_id``, and, only from
+in-process callers (tests), ``faults`` (a ``heimdall.training.FaultPlan`` dict).
 
-Steps: load every sample of the datasets (a pause or cancel is honoured between shards) -> train with
-the loop's hooks wired to the job (progress per batch, throttled by the context; one metrics row and
-``job.metrics`` event per epoch; a checkpoint every epoch and on pause; pause/cancel asked every
-``pause_check_every`` batches) -> export the best weights to ONNX, checked against PyTorch -> register
+Steps: train on the datasets' shards, streamed (a new run first reads every shard once for its
+statistics, ``phase: "load"``, honouring pause or cancel between shards), with the loop's hooks wired
+to the job (progress per batch, throttled by the context; one metrics row and ``job.metrics`` event
+per epoch; a checkpoint every epoch and on pause; pause/cancel asked every ``pause_check_every``
+batches) -> export the best weights to ONNX, checked against PyTorch -> register
 the model (``model.registered`` on ``models``). A resumed job continues from its checkpoint at the
 exact batch; a job restarted after training finished goes straight to registering, and one restarted
 after registering finds its model (registering is idempotent per job). A non-finite loss fails the job
@@ -19,19 +21,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from heimdall.errors import HeimdallError, InvalidInput
+from heimdall.errors import InvalidInput, TrainingFailed
 from heimdall.jobs.context import JobContext, JobPaused
 from heimdall.jobs.registry import job_kind
 from heimdall.services.common import finite_json
 from heimdall.services.models.registry import ModelRegistry, Provenance
 from heimdall.services.models.training import TRAINING_KIND, training_config_from
-from heimdall.services.models.training_data import DatasetInfo, describe_datasets, load_samples
+from heimdall.services.models.training_data import DatasetInfo, describe_datasets, training_source
 from heimdall.training.availability import require_torch
-
-
-class TrainingFailed(HeimdallError):
-    code = "training_failed"
-    http_status = 422
+from heimdall.training.data import SampleSource
 
 
 @job_kind(TRAINING_KIND, queue="gpu")
@@ -42,10 +40,10 @@ def run_training(ctx: JobContext) -> dict[str, Any]:
     if existing is not None:
         return _result(existing)
     datasets = describe_datasets(ctx.session_factory, params["dataset_ids"])
-    samples = load_samples(ctx.blobs, datasets, between_shards=lambda done, total: _loading(ctx, done, total))
+    source = training_source(ctx.blobs, datasets)
     checkpoint = ctx.load_checkpoint()
     if checkpoint is None or not _finished(checkpoint):
-        checkpoint = _train(ctx, params, samples, checkpoint, registry)
+        checkpoint = _train(ctx, params, source, checkpoint, registry)
     return _result(_register(ctx, registry, params, datasets, checkpoint))
 
 
@@ -72,7 +70,7 @@ def _finished(checkpoint: bytes) -> bool:
     return _training().checkpoint_summary(checkpoint)["status"] == "completed"
 
 
-def _train(ctx: JobContext, params: dict[str, Any], samples: list[dict[str, Any]], checkpoint: bytes | None,
+def _train(ctx: JobContext, params: dict[str, Any], source: SampleSource, checkpoint: bytes | None,
            registry: ModelRegistry) -> bytes:
     training = _training()
     config = params["config"]
@@ -81,14 +79,16 @@ def _train(ctx: JobContext, params: dict[str, Any], samples: list[dict[str, Any]
         on_epoch=lambda epoch, metrics: ctx.metrics(epoch, finite_json(metrics)),
         save_checkpoint=ctx.save_checkpoint,
         should_pause=lambda: _pause_requested(ctx),
+        on_prepare=lambda done, total: _loading(ctx, done, total),
     )
+    # Deliberate faults: only an in-process caller can put them in the params (tests); no request can.
+    faults = training.FaultPlan.from_dict(params.get("faults"))
     if checkpoint is None and params.get("warm_start_model_id"):
-        from heimdall.training.warm_start import warm_start_checkpoint
-
         parent = registry.checkpoint_bytes(params["warm_start_model_id"])
-        checkpoint = warm_start_checkpoint(config, samples, parent)
+        checkpoint = training.warm_start_checkpoint(config, source, parent)
     try:
-        result = training.train(None if checkpoint is not None else config, samples, hooks, resume_from=checkpoint)
+        result = training.train(None if checkpoint is not None else config, source, hooks, resume_from=checkpoint,
+                                faults=faults)
     except training.TrainingDiverged as exc:
         kept = "the last good checkpoint is kept" if exc.last_checkpoint else "no epoch had completed"
         raise TrainingFailed(f"training diverged: {exc.message}; {kept}", details=exc.details) from exc
