@@ -22,7 +22,7 @@ def test_consistent_segments_give_the_whole_record_delay_and_a_calibrated_sigma(
         whole = gcc_delay(a, b, FS, max_delay_s=3e-3)
         assert found is not None and found.accepted.size == 6
         assert found.delay_s == pytest.approx(whole.delay_s, abs=0.3 * whole.sigma_s)
-        assert found.model_sigma_s == pytest.approx(whole.sigma_s, rel=0.1)
+        assert found.model_sigma_s == pytest.approx(whole.sigma_s, rel=0.3)  # both estimates, from 6x coarser spectra
         errors.append(found.delay_s * FS - 9.41)
         sigmas.append(found.sigma_s * FS)
         ratios.append(found.scatter_ratio)

@@ -112,7 +112,8 @@ def correlate_pairs(spectra: CrossSpectra, mode: str, lag_limits: NDArray[np.int
     model: SignalNoise = floor
     if error_model == "coherence":
         model = coherence_model(spectra, delay_samples, power_a, power_b)
-    variance = delay_variance(spectra, weight, model, derivatives, phat=mode == "phat", fallback=sampled * size)
+    variance = delay_variance(spectra, weight, model, derivatives, phat=mode == "phat", fallback=sampled * size,
+                              expected_curvature=error_model == "coherence")
     ratio = np.array([peak_ratio(w, p) for w, p in zip(windows, peaks, strict=True)])
     return Peaks(delay_samples, np.sqrt(variance), ratio, windows, peaks, weight * model.coherent)
 

@@ -24,8 +24,7 @@ from heimdall.rf.measure.spectral_model import CrossSpectra
 
 SEGMENT_S = 1.0
 MIN_SEGMENTS, MAX_SEGMENTS = 4, 12
-Z_REJECT = 4.0  # |z| beyond 4 (robust scale) has probability ~6e-5 per Gaussian segment
-_MEDIAN_CHI2_1 = 0.4549  # median of a chi-square with 1 degree of freedom
+Z_REJECT = 4.0  # |z| beyond 4 has probability ~6e-5 per Gaussian segment
 TIMING_BINS = 128  # frequency bins of the coarse timing spectrum handed to the propagation model
 
 
@@ -81,23 +80,23 @@ def segmented_delays(aligned: NDArray, sample_rate_hz: float, *, max_delay_s: fl
 
 def _combine(pairs: CrossSpectra, block: slice, per_segment: Peaks, weighting: str, lag: int,
              sample_rate_hz: float) -> SegmentedDelay:
-    """Reject inconsistent segments (two rounds) and correlate the sum of the accepted ones."""
+    """Reject inconsistent segments and correlate the sum of the accepted ones."""
     delays = per_segment.delay_samples[block]
     sigmas = per_segment.sigma_samples[block]
     accepted = np.isfinite(sigmas)
     if accepted.sum() < 2:
         accepted[:] = True
-    # rejection against the segments' median, not their sum: a strong interferer in one segment can
-    # own the sum's peak and would make every other segment look inconsistent
-    for _ in range(2):
-        finite = np.isfinite(sigmas) & accepted
-        typical = float(np.median(sigmas[finite])) if finite.any() else np.inf
-        z = _z_scores(delays, sigmas, float(np.median(delays[accepted])), typical)
-        scale = max(1.0, float(np.sqrt(np.median(z[accepted] ** 2) / _MEDIAN_CHI2_1)))
-        keep = np.isfinite(sigmas) & (np.abs(z) <= Z_REJECT * scale)
-        if keep.sum() < 2 or np.array_equal(keep, accepted):
-            break
-        accepted = keep
+    # rejection against the segments' median, not their sum (a strong interferer in one segment can
+    # own the sum's peak), and against their own robust spread as well as their sigmas: where a
+    # segment holds little signal its first-order sigma is no guide. Only a minority may go (at most
+    # a quarter): when half the segments disagree with the other half, no majority says which is right
+    centre = float(np.median(delays[accepted]))
+    spread = 1.4826 * float(np.median(np.abs(delays[accepted] - centre)))
+    finite = np.isfinite(sigmas) & accepted
+    typical = max(float(np.median(sigmas[finite])) if finite.any() else np.inf, spread)
+    z = np.abs(_z_scores(delays, sigmas, centre, typical))
+    worst = np.argsort(np.where(accepted, -z, np.inf))[: delays.size // 4]
+    accepted[worst[z[worst] > Z_REJECT]] = False
     summed = _correlate_sum(pairs, block, accepted, weighting, lag)
     # the summed record's sigma scaled to one segment is the steadier floor once the segments are chosen
     typical = float(summed.sigma_samples[0]) * np.sqrt(accepted.sum())

@@ -138,11 +138,13 @@ def weights(mode: str, cross: NDArray[np.complex128], model: SignalNoise) -> NDA
 
 def delay_variance(spectra: CrossSpectra, weight: NDArray[np.float64], model: SignalNoise,
                    derivatives: tuple[NDArray, NDArray, NDArray], *, phat: bool,
-                   fallback: NDArray[np.float64]) -> NDArray[np.float64]:
+                   fallback: NDArray[np.float64], expected_curvature: bool = False) -> NDArray[np.float64]:
     """First-order variance of the |R| peak: noise of the slope over the peak's curvature, measured on
-    the peak itself. (At a few dB of SNR per segment with noise filling a band the signal does not,
-    that curvature carries the noise's too, and single segments' sigmas scatter by a factor of ~2-5
-    about their truth; their mean stays right, which the segments' consistency check relies on.)"""
+    the peak itself. That curvature carries the noise's too: at a few dB of SNR per segment single
+    sigmas scatter by a factor of ~2-5 about their truth (their mean stays right), and a narrow
+    signal's flat peak can come out sharp by chance. With ``expected_curvature`` the variance is
+    at least the one with the signal's own curvature, sum W |G| (w - w_c)^2 from the model's
+    coherent cross power (the CRLB-style value, steady from record to record)."""
     r0, r1, r2 = derivatives
     magnitude = np.abs(r0)
     safe = np.where(magnitude == 0, 1.0, magnitude)
@@ -162,6 +164,9 @@ def delay_variance(spectra: CrossSpectra, weight: NDArray[np.float64], model: Si
     numerator = np.maximum(numerator, 1e-12 * np.sum(spectra.omega[None, :] ** 2 * np.abs(spread), axis=-1))
     # zero-padded bins are not independent: the sums count each independent bin `oversampling` times
     total = spectra.oversampling * numerator + _edge_variance(spectra, weight, model)
+    if expected_curvature:
+        signal = np.sum(weight * model.coherent * (spectra.omega[None, :] - centroid[:, None]) ** 2, axis=-1)
+        curvature = np.where(signal > 0, np.maximum(curvature, -signal), curvature)
     bad = (magnitude == 0) | (curvature >= 0)
     return np.where(bad, np.inf, total / np.where(bad, -1.0, curvature) ** 2)
 
