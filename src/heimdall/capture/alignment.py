@@ -89,13 +89,16 @@ def resample_onto(recording: TimedIQ, grid: CommonGrid) -> NDArray[np.complex64]
     value = _convolve(windows, _kernel(distance), span, block)
     derivative = _convolve(windows, (_kernel(distance + 1e-4) - _kernel(distance - 1e-4)) / 2e-4, span, block)
     drift = (np.arange(block) - (block - 1) / 2.0) * slope  # position beyond the block's centre shift
-    return (value + drift[None, :] * derivative).astype(np.complex64).reshape(-1)[: grid.num_samples]
+    out: NDArray[np.complex64] = (value + drift[None, :] * derivative).astype(np.complex64).reshape(-1)
+    return out[: grid.num_samples]
 
 
-def _convolve(windows: NDArray[np.complex64], kernels: NDArray[np.float64], span: int, block: int) -> NDArray:
+def _convolve(windows: NDArray[np.complex64], kernels: NDArray[np.float64], span: int,
+              block: int) -> NDArray[np.complex128]:
     """sum_t window[i + t] kernel[t] for each block's ``block`` outputs (FFT of the windows given)."""
     spectrum = sfft.fft(kernels[:, ::-1].astype(np.float32), windows.shape[1], axis=1)
-    return sfft.ifft(windows * spectrum, axis=1)[:, span - block: span]
+    out: NDArray[np.complex128] = sfft.ifft(windows * spectrum, axis=1)[:, span - block: span]
+    return out
 
 
 def _kernel(distance: NDArray[np.float64]) -> NDArray[np.float64]:

@@ -80,12 +80,12 @@ def main(seeds: int, duration_s: float, names: tuple[str, ...], speed_runs: int,
         runs = [run_trial(SCENARIOS[name], seed, duration_s) for seed in range(seeds)]
         trials += [asdict(t) for t in runs]
         summaries.append(scenario_summary(runs))
-        if not as_json:
-            s = summaries[-1]
-            click.echo(f"{name:26s} median {s['median_error_m']:10.1f} m  bound {s['bound_median_m']:10.1f} m  "
-                       f"ratio {s['ratio']:5.2f}  cov68 {s['coverage_68']:.2f}  cov95 {s['coverage_95']:.2f}  "
-                       f"p95 {s['p95_error_m']:10.1f} m  compute {s['median_compute_s']:.2f} s")
-    report = {"scenarios": summaries, "dcf77": dcf77_fixture(), "speed": speed(speed_runs), "trials": trials}
+        s = summaries[-1]
+        # progress on stderr under --json, so that a long run shows (and keeps) what it has
+        click.echo(f"{name:26s} median {s['median_error_m']:10.1f} m  bound {s['bound_median_m']:10.1f} m  "
+                   f"ratio {s['ratio']:5.2f}  cov68 {s['coverage_68']:.2f}  cov95 {s['coverage_95']:.2f}  "
+                   f"p95 {s['p95_error_m']:10.1f} m  compute {s['median_compute_s']:.2f} s", err=as_json)
+    report: dict[str, Any] = {"scenarios": summaries, "dcf77": dcf77_fixture(), "speed": speed(speed_runs), "trials": trials}
     if as_json:
         click.echo(json.dumps(report))
         return

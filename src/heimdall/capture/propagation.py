@@ -171,7 +171,8 @@ def ground_wave_sigma_s(frequency_hz: float, distance_m: ArrayLike) -> NDArray[n
     if frequency_hz >= GROUND_WAVE_MAX_FREQUENCY_HZ:
         return np.zeros(d.shape)
     delays = np.stack([secondary_delay_s(frequency_hz, d, sigma, eps) for sigma, eps in GROUND_CLASSES])
-    return np.sqrt(np.mean(delays**2, axis=0))
+    rms: NDArray[np.float64] = np.sqrt(np.mean(delays**2, axis=0))
+    return rms
 
 
 def secondary_delay_s(frequency_hz: float, distance_m: ArrayLike, conductivity_s_m: float,
@@ -184,7 +185,8 @@ def secondary_delay_s(frequency_hz: float, distance_m: ArrayLike, conductivity_s
     eta = permittivity - 1j * 60.0 * conductivity_s_m * wavelength
     w = -1j * (np.pi * d / wavelength) * (eta - 1.0) / eta**2
     attenuation = 1.0 - 1j * np.sqrt(np.pi * w) * wofz(-np.sqrt(w))
-    return -np.angle(attenuation) / (2.0 * np.pi * frequency_hz)
+    delay: NDArray[np.float64] = -np.angle(attenuation) / (2.0 * np.pi * frequency_hz)
+    return delay
 
 
 def solar_elevation_deg(when_utc: datetime, lat_deg: float, lon_deg: float) -> float:

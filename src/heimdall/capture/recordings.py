@@ -112,7 +112,8 @@ class RecordingAnalysis:
         (its noise is in every pair, but how much of each pair's it is, one pair cannot tell)."""
         variance = np.array([0.0] + [d.sigma_s**2 / 2.0 for d in self.delays[1:] if d is not None])
         variance[0] = variance[1:].mean()
-        return np.sqrt(variance)
+        noise: NDArray[np.float64] = np.sqrt(variance)
+        return noise
 
     def _timing_spectrum(self, index: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """What sets this receiver's delays: its pair's timing spectrum (the reference: all pairs')."""

@@ -86,5 +86,5 @@ def run_trial(scenario: Scenario, seed: int, duration_s: float | None = None) ->
     mahalanobis = float(np.sqrt(offset @ np.linalg.solve(covariance, offset)))
     bound = crlb_enu_m2(parse_measurement_set(analysis.measurement_set(truth)), truth[0], truth[1])
     return Trial(scenario.name, seed, float(np.hypot(*offset)), float(bound_median_m(bound)),
-                 result.ellipses[0].contains(*offset), result.ellipses[1].contains(*offset), mahalanobis,
+                 bool(result.ellipses[0].contains(*offset)), bool(result.ellipses[1].contains(*offset)), mahalanobis,
                  analysed - start, located - analysed)

@@ -20,6 +20,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -73,7 +74,7 @@ class Truth:
 @dataclass(frozen=True)
 class SyntheticCapture:
     paths: list[Path]
-    receivers: dict[str, dict[str, float]]
+    receivers: dict[str, dict[str, Any]]  # receivers.json's entries by id
     truth: Truth
 
 
@@ -98,7 +99,8 @@ def synthesise(scenario: Scenario, seed: int, folder: Path) -> SyntheticCapture:
         arrival_s = distance / SPEED_OF_LIGHT_M_S + extra
         path, stamp_errors[station] = _write_receiver(scenario, station, source, arrival_s, hops, rng, folder)
         paths.append(path)
-    receivers = {sid: {"id": sid, "lat": lat, "lon": lon, "alt_m": 0.0} for sid, lat, lon in scenario.receivers}
+    receivers: dict[str, dict[str, Any]] = {sid: {"id": sid, "lat": lat, "lon": lon, "alt_m": 0.0}
+                                            for sid, lat, lon in scenario.receivers}
     (folder / "receivers.json").write_text(json.dumps({"receivers": list(receivers.values())}))
     return SyntheticCapture(paths, receivers, Truth(transmitter, delays, stamp_errors, echoes))
 
@@ -155,7 +157,7 @@ def _write_receiver(scenario: Scenario, station: str, source: TimedIQ, arrival_s
     return path, float(np.mean(errors[1:]))
 
 
-def _gnss_stamps(samples: int, rate_hz: float, rng: np.random.Generator) -> tuple[NDArray, NDArray]:
+def _gnss_stamps(samples: int, rate_hz: float, rng: np.random.Generator) -> tuple[NDArray[np.float64], NDArray[np.uint8]]:
     """Per block: the stamp's error (a common offset plus a fresh one per fix) and its solution age."""
     block_time = np.arange(0, samples, SAMPLES_PER_BLOCK) / rate_hz + rng.uniform(0.0, FIX_INTERVAL_S)
     fix = np.floor(block_time / FIX_INTERVAL_S).astype(int)

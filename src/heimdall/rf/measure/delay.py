@@ -48,7 +48,7 @@ class DelayEstimate:
 
 
 def gcc_delay(
-    iq_a: NDArray, iq_b: NDArray, sample_rate_hz: float, *, max_delay_s: float | None = None,
+    iq_a: NDArray[np.complexfloating], iq_b: NDArray[np.complexfloating], sample_rate_hz: float, *, max_delay_s: float | None = None,
     phat: bool = False, weighting: Weighting | None = None, error_model: ErrorModel = "coherence",
 ) -> DelayEstimate:
     """Delay of ``iq_b`` relative to ``iq_a`` (both sampled on the same time grid), in seconds.

@@ -46,7 +46,7 @@ class BatchDelayEstimate:
 
 
 def gcc_delays_against_reference(
-    iq_matrix: NDArray, sample_rate_hz: float, *, reference: int = 0, max_delay_s: ArrayLike | None = None,
+    iq_matrix: NDArray[np.complexfloating], sample_rate_hz: float, *, reference: int = 0, max_delay_s: ArrayLike | None = None,
     weighting: str = "ml", max_frequency_offset_hz: float = 0.0, error_model: ErrorModel = "floor",
 ) -> BatchDelayEstimate:
     """Delay of every row of ``iq_matrix`` (R, N) relative to row ``reference``.
@@ -87,7 +87,7 @@ def gcc_delays_against_reference(
     return BatchDelayEstimate(out["delay"], out["sigma"], out["ratio"], resolved, offsets_hz)
 
 
-def _check_matrix(iq_matrix: NDArray, sample_rate_hz: float, reference: int) -> NDArray[np.complexfloating]:
+def _check_matrix(iq_matrix: NDArray[np.complexfloating], sample_rate_hz: float, reference: int) -> NDArray[np.complexfloating]:
     """The matrix as complex (single precision kept: it is cast while written into the FFT buffer)."""
     iq = np.asarray(iq_matrix)
     if iq.ndim != 2 or iq.shape[0] < 2 or iq.shape[1] < 16:
@@ -128,7 +128,7 @@ def _relative_offsets_hz(spectra: NDArray[np.complexfloating], reference: int, m
     right = window[rows, np.minimum(peak + 1, shifts.size - 1)]
     denominator = left - 2.0 * centre + right
     fraction = np.where(denominator < 0, 0.5 * (left - right) / np.where(denominator < 0, denominator, -1.0), 0.0)
-    offsets = (shifts[peak] + np.clip(fraction, -0.5, 0.5)) * sample_rate_hz / size
+    offsets: NDArray[np.float64] = (shifts[peak] + np.clip(fraction, -0.5, 0.5)) * sample_rate_hz / size
     offsets[reference] = 0.0
     return offsets
 

@@ -13,7 +13,7 @@ from heimdall.rf.measure.power import check_iq
 _CARRIER_SHARE = 0.1  # a line holding this share of the signal power is taken as the carrier
 
 
-def frequency_offset_hz(iq: NDArray, sample_rate_hz: float) -> float:
+def frequency_offset_hz(iq: NDArray[np.complexfloating], sample_rate_hz: float) -> float:
     """Frequency of the signal in ``iq`` relative to 0 Hz, in Hz, from one Hann-windowed spectrum of
     the whole record.
 

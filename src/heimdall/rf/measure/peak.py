@@ -22,7 +22,7 @@ _OCTAVES = 64  # magnitude classes: octaves under a row's largest bin; the last 
 
 def refine_peaks(weighted: NDArray[np.complex128], omega: NDArray[np.float64], lags: NDArray[np.float64],
                  start: NDArray[np.float64], samples: int | None = None,
-                 ) -> tuple[NDArray[np.float64], tuple[NDArray, NDArray, NDArray]]:
+                 ) -> tuple[NDArray[np.float64], tuple[NDArray[np.complex128], NDArray[np.complex128], NDArray[np.complex128]]]:
     """Newton steps on |R(tau)|^2 / t(tau)^2 from each row's integer peak ``lags`` plus ``start`` (a
     parabolic pre-fit within half a sample: one or two Newton steps fewer), kept within one sample of
     the integer peak. Returns the delays in samples and (R, R', R'') there, per row.
@@ -79,7 +79,8 @@ def _moments(terms: NDArray[np.complex128], omega: NDArray[np.float64]) -> NDArr
     """(R, R', R'') per row: sum_k Y_k (1, j w_k, -w_k^2). einsum, not matmul: BLAS would thread it
     (CPU oversubscribed next to worker processes) and its summation order follows the thread count."""
     kernel = np.stack([np.ones_like(omega), omega, omega**2], axis=1) * np.array([1.0, 1j, -1.0])
-    return np.einsum("pk,kj->pj", terms, kernel)
+    moments: NDArray[np.complex128] = np.einsum("pk,kj->pj", terms, kernel)
+    return moments
 
 
 def _kept_bins(base: NDArray[np.complex128], omega: NDArray[np.float64],
@@ -103,7 +104,8 @@ def _kept_bins(base: NDArray[np.complex128], omega: NDArray[np.float64],
     dropped = np.cumsum(flat[:, ::-1], axis=1)[:, ::-1]  # share of leaving out octave o and all weaker ones
     affordable = dropped <= DROPPED_CURVATURE_SHARE * share.sum(axis=1, keepdims=True)
     first_dropped = np.where(affordable.any(axis=1), np.argmax(affordable, axis=1), _OCTAVES)
-    return octave < first_dropped[:, None]
+    kept: NDArray[np.bool_] = octave < first_dropped[:, None]
+    return kept
 
 
 def parabolic_offsets(windows: list[NDArray[np.float64]], peaks: NDArray[np.int64],

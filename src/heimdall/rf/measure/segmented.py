@@ -49,7 +49,7 @@ def segment_count(samples: int, lag_limit: int, sample_rate_hz: float) -> int:
     return wanted if longest >= wanted else (longest if longest >= MIN_SEGMENTS else 1)
 
 
-def segmented_delays(aligned: NDArray, sample_rate_hz: float, *, max_delay_s: float, reference: int = 0,
+def segmented_delays(aligned: NDArray[np.complexfloating], sample_rate_hz: float, *, max_delay_s: float, reference: int = 0,
                      weighting: str = "plain") -> list[SegmentedDelay | None]:
     """Delay of every row of ``aligned`` (R, N: one time grid) against row ``reference`` (None for
     it), each searched within +-``max_delay_s``."""
@@ -136,6 +136,6 @@ def _timing_spectrum(weight: NDArray[np.float64], omega: NDArray[np.float64],
     frequency_hz = omega * sample_rate_hz / (2.0 * np.pi)
     edges = np.linspace(-sample_rate_hz / 2.0, sample_rate_hz / 2.0, TIMING_BINS + 1)
     index = np.clip(np.searchsorted(edges, frequency_hz, side="right") - 1, 0, TIMING_BINS - 1)
-    binned = np.bincount(index, weights=np.abs(weight), minlength=TIMING_BINS)
+    binned = np.bincount(index, weights=np.abs(weight), minlength=TIMING_BINS).astype(np.float64)
     total = binned.sum()
     return 0.5 * (edges[1:] + edges[:-1]), binned / total if total > 0 else binned

@@ -112,7 +112,7 @@ def coherence_model(spectra: CrossSpectra, delay_samples: NDArray[np.float64], p
     return SignalNoise(coherent, 0.5 * incoherent / spectra.segments[:, None])
 
 
-def _smoothed_power(power: NDArray[np.float64], spectra: CrossSpectra) -> tuple[NDArray, NDArray]:
+def _smoothed_power(power: NDArray[np.float64], spectra: CrossSpectra) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Power averaged over neighbouring bins and its noise floor per row (low percentile of the
     smoothed power, chi-square de-biased for the independent bins and segments averaged)."""
     width = spectra.smoothing_width
@@ -131,13 +131,14 @@ def weights(mode: str, cross: NDArray[np.complex128], model: SignalNoise) -> NDA
         return np.ones(cross.shape)
     if mode == "phat":
         magnitude = np.abs(cross)
-        return 1.0 / np.maximum(magnitude, 1e-12 * magnitude.max(axis=-1, keepdims=True) + 1e-300)
+        whitening: NDArray[np.float64] = 1.0 / np.maximum(magnitude, 1e-12 * magnitude.max(axis=-1, keepdims=True) + 1e-300)
+        return whitening
     # Hannan-Thomson / Eckart: gamma^2 / ((1 - gamma^2) |G_ab|) with the model's smooth spectra
     return model.coherent / np.maximum(2.0 * model.perpendicular, 1e-300)
 
 
 def delay_variance(spectra: CrossSpectra, weight: NDArray[np.float64], model: SignalNoise,
-                   derivatives: tuple[NDArray, NDArray, NDArray], *, phat: bool,
+                   derivatives: tuple[NDArray[np.complex128], NDArray[np.complex128], NDArray[np.complex128]], *, phat: bool,
                    fallback: NDArray[np.float64], expected_curvature: bool = False) -> NDArray[np.float64]:
     """First-order variance of the |R| peak: noise of the slope over the peak's curvature, measured on
     the peak itself. That curvature carries the noise's too: at a few dB of SNR per segment single
@@ -180,4 +181,5 @@ def _edge_variance(spectra: CrossSpectra, weight: NDArray[np.float64], model: Si
     power_a = np.sum(weight * spectra.power_a, axis=-1)
     power_b = np.sum(weight * spectra.power_b, axis=-1)
     coherent = np.sum(weight * model.coherent, axis=-1)
-    return (power_a * power_b + coherent**2) / (4.0 * spectra.segments * spectra.independent_bins**2)
+    edge: NDArray[np.float64] = (power_a * power_b + coherent**2) / (4.0 * spectra.segments * spectra.independent_bins**2)
+    return edge
