@@ -174,6 +174,7 @@ def _pair_diagnostics(reference: str, receiver: str, delay: SegmentedDelay) -> d
     scatter = delay.scatter_ratio if np.isfinite(delay.scatter_ratio) else None
     return {"receiver": receiver, "reference": reference, "delay_s": delay.delay_s,
             "noise_sigma_s": delay.sigma_s, "model_sigma_s": delay.model_sigma_s, "peak_ratio": ratio,
+            "weighting": delay.weighting,
             "segments": int(delay.accepted.size), "segments_accepted": int(delay.accepted.sum()),
             "segment_scatter_ratio": scatter}
 

@@ -35,7 +35,7 @@ from heimdall.rf.measure.spectral_model import (
     weights,
 )
 
-Weighting = Literal["plain", "phat", "ml"]
+Weighting = Literal["plain", "phat", "ml", "band"]
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def gcc_delay(
 
 
 def check_weighting(mode: str, error_model: str) -> str:
-    if mode not in ("plain", "phat", "ml"):
+    if mode not in ("plain", "phat", "ml", "band"):
         raise InvalidInput(f"unknown GCC weighting {mode!r}", field="weighting")
     if error_model not in ("coherence", "floor"):
         raise InvalidInput(f"unknown delay error model {error_model!r}", field="error_model")
@@ -100,22 +100,48 @@ def correlate_pairs(spectra: CrossSpectra, mode: str, lag_limits: NDArray[np.int
     """Weighted correlation of every pair (row), its peak within +-lag_limits[p], refined, and the
     error model; all pairs at once (one inverse FFT, array Newton steps)."""
     floor, power_a, power_b = floor_model(spectra)
-    weight = weights(mode, spectra.cross, floor)
+    weight = weights("plain" if mode == "band" else mode, spectra.cross, floor)
+    windows, peaks = _sampled_peaks(weight * spectra.cross, lag_limits)
+    if mode == "band":
+        # plain weighting within the signal's band: bins whose coherence (at the plain peak's lag)
+        # does not stand out of its own noise only add wiggles to the correlation
+        rough = coherence_model(spectra, (peaks - lag_limits).astype(float), power_a, power_b)
+        # within both receivers' passbands: a window's leakage carries the signal into the stop band,
+        # coherently, tens of dB down, where it would pass for signal
+        band = (rough.coherent > 0) & _passband(power_a) & _passband(power_b)
+        # a row with no coherent bin at all (noise only, or too short to tell) stays plain
+        weight = np.where(band.any(axis=1, keepdims=True), band, True).astype(float)
+        windows, peaks = _sampled_peaks(weight * spectra.cross, lag_limits)
     weighted = weight * spectra.cross
-    magnitude = np.abs(sfft.ifft(weighted, axis=-1))
     size = spectra.cross.shape[-1]
-    windows = [row[np.arange(-limit, limit + 1) % size] for row, limit in zip(magnitude, lag_limits, strict=True)]
-    peaks = np.array([int(np.argmax(window)) for window in windows])
     sampled = np.array([sampled_curvature(w, p) for w, p in zip(windows, peaks, strict=True)])
     delay_samples, derivatives = refine_peaks(weighted, spectra.omega, (peaks - lag_limits).astype(float),
-                                              parabolic_offsets(windows, peaks, sampled), spectra.independent_bins)
+                                              parabolic_offsets(windows, peaks, sampled),
+                                              None if spectra.extension else spectra.independent_bins)
     model: SignalNoise = floor
     if error_model == "coherence":
-        model = coherence_model(spectra, delay_samples, power_a, power_b)
+        model = coherence_model(spectra, delay_samples, power_a, power_b, strict=mode != "band")
     variance = delay_variance(spectra, weight, model, derivatives, phat=mode == "phat", fallback=sampled * size,
                               expected_curvature=error_model == "coherence")
     ratio = np.array([peak_ratio(w, p) for w, p in zip(windows, peaks, strict=True)])
     return Peaks(delay_samples, np.sqrt(variance), ratio, windows, peaks, weight * model.coherent)
+
+
+def _passband(power: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Bins within 30 dB of a row's 90th-percentile power: a receiver's passband (a Kiwi's stop band
+    fills half its 12 kHz, so the median, which ``power.live_bins`` uses, can lie in the skirt)."""
+    level = np.quantile(power[:, :: max(1, power.shape[1] // 4096)], 0.9, axis=1, keepdims=True)
+    passband: NDArray[np.bool_] = power > 1e-3 * level
+    return passband
+
+
+def _sampled_peaks(weighted: NDArray[np.complex128],
+                   lag_limits: NDArray[np.int64]) -> tuple[list[NDArray[np.float64]], NDArray[np.int64]]:
+    """|correlation| within each row's +-lag window (one inverse FFT for all rows) and its argmax."""
+    magnitude = np.abs(sfft.ifft(weighted, axis=-1))
+    size = weighted.shape[-1]
+    windows = [row[np.arange(-limit, limit + 1) % size] for row, limit in zip(magnitude, lag_limits, strict=True)]
+    return windows, np.array([int(np.argmax(window)) for window in windows])
 
 
 def _lag_limit(size_a: int, size_b: int, max_delay_s: float | None, sample_rate_hz: float) -> int:

@@ -21,6 +21,7 @@ from scipy import fft as sfft
 from heimdall.errors import InvalidInput
 from heimdall.rf.measure.delay import Peaks, check_weighting, correlate_pairs
 from heimdall.rf.measure.spectral_model import CrossSpectra
+from heimdall.rf.phasor import unit_phasor
 
 SEGMENT_S = 1.0
 MIN_SEGMENTS, MAX_SEGMENTS = 4, 12
@@ -40,42 +41,70 @@ class SegmentedDelay:
     accepted: NDArray[np.bool_]  # (K,)
     timing_frequency_hz: NDArray[np.float64]  # (TIMING_BINS,) centre of each coarse bin
     timing_weight: NDArray[np.float64]  # (TIMING_BINS,) share of weighting x coherent power: what sets the delay
+    weighting: str = "plain"
 
 
 def segment_count(samples: int, lag_limit: int, sample_rate_hz: float) -> int:
     """About one segment per second, 4 to 12, each at least 16 search windows long (1: too short)."""
-    wanted = int(np.clip(samples / sample_rate_hz // SEGMENT_S, MIN_SEGMENTS, MAX_SEGMENTS))
+    wanted = int(np.clip(round(samples / sample_rate_hz / SEGMENT_S), MIN_SEGMENTS, MAX_SEGMENTS))
     longest = samples // max(64, 16 * (2 * lag_limit + 1))
     return wanted if longest >= wanted else (longest if longest >= MIN_SEGMENTS else 1)
 
 
-def segmented_delays(aligned: NDArray[np.complexfloating], sample_rate_hz: float, *, max_delay_s: float, reference: int = 0,
-                     weighting: str = "plain") -> list[SegmentedDelay | None]:
+def segmented_delays(aligned: NDArray[np.complexfloating], sample_rate_hz: float, *, max_delay_s: float,
+                     reference: int = 0, weighting: str = "auto") -> list[SegmentedDelay | None]:
     """Delay of every row of ``aligned`` (R, N: one time grid) against row ``reference`` (None for
-    it), each searched within +-``max_delay_s``."""
+    it), each searched within +-``max_delay_s``.
+
+    ``weighting``: any of ``gcc_delay``'s, or ``"auto"``: per pair, whichever of ``"plain"`` and
+    ``"band"`` ends with the smaller sigma after the segments' check. Plain correlation keeps every
+    bin, so a spread spectrum too weak per bin to stand out (DCF77's phase modulation at the noisy
+    DF0KL) still adds up; but a narrow signal in a wide band correlates mostly noise, whose wiggles
+    then decide the peak (50 Hz in a Kiwi's 6 kHz: ~9x the CRLB, and a first-order sigma 4x short).
+    ``"band"`` keeps only the bins whose coherence stands out: at the CRLB there, and on DCF77 10-14
+    us worse with segments that disagree (Birge ratio ~3.5). The segments' own evidence chooses."""
     iq = np.asarray(aligned)
     if iq.ndim != 2 or iq.shape[0] < 2 or iq.shape[1] < 64 or not np.all(np.isfinite(iq)):
         raise InvalidInput("aligned recordings must be (rows >= 2, samples >= 64) of finite samples")
-    check_weighting(weighting, "coherence")
+    if weighting != "auto":
+        check_weighting(weighting, "coherence")
     if not (sample_rate_hz > 0 and max_delay_s > 0):
         raise InvalidInput("sample_rate_hz and max_delay_s must be positive")
     rows, n = iq.shape
-    lag = int(min(np.ceil(max_delay_s * sample_rate_hz), n // 4))
-    count = segment_count(n, lag, sample_rate_hz)
-    length = n // count
-    size = sfft.next_fast_len(length + lag + 1)
-    # (R, K, size): each receiver's segments once, the reference's shared by every pair
-    spectra = sfft.fft(iq[:, : count * length].reshape(rows, count, length), size, axis=-1)
-    omega = 2.0 * np.pi * sfft.fftfreq(size)
+    lag = int(min(np.ceil(max_delay_s * sample_rate_hz), n // 8))
+    count = segment_count(n - 2 * lag, lag, sample_rate_hz)
     others = [r for r in range(rows) if r != reference]
-    pairs = CrossSpectra.of_spectra(np.tile(spectra[reference], (len(others), 1)),
-                                    spectra[others].reshape(-1, size), omega, length)
-    per_segment = correlate_pairs(pairs, weighting, np.full(len(others) * count, lag), "coherence")
+    pairs = _segment_spectra(iq, reference, others, lag, count)
     out: list[SegmentedDelay | None] = [None] * rows
-    for index, row in enumerate(others):
-        block = slice(index * count, (index + 1) * count)
-        out[row] = _combine(pairs, block, per_segment, weighting, lag, sample_rate_hz)
+    for mode in ("plain", "band") if weighting == "auto" else (weighting,):
+        per_segment = correlate_pairs(pairs, mode, np.full(len(others) * count, lag), "coherence")
+        for index, row in enumerate(others):
+            block = slice(index * count, (index + 1) * count)
+            found = _combine(pairs, block, per_segment, mode, lag, sample_rate_hz)
+            current = out[row]
+            if current is None or found.sigma_s < current.sigma_s:
+                out[row] = found
     return out
+
+
+def _segment_spectra(iq: NDArray[np.complexfloating], reference: int, others: list[int], lag: int,
+                     count: int) -> CrossSpectra:
+    """Each pair's segment cross spectra, (len(others) * count) rows: the reference's segment of L
+    samples against the other's reaching ``lag`` samples further on both sides, so that every lag
+    within +-lag sums all L products (no taper towards the ends of the window, whatever the
+    weighting), shifted so that index tau holds lag tau."""
+    length = (iq.shape[1] - 2 * lag) // count
+    size = sfft.next_fast_len(length + 2 * lag + 1)
+    starts = lag + np.arange(count) * length
+    reference_fft = sfft.fft(iq[reference][starts[:, None] + np.arange(length)], size, axis=-1)  # (K, size)
+    extended = (starts - lag)[:, None] + np.arange(length + 2 * lag)
+    others_fft = sfft.fft(iq[others][:, extended], size, axis=-1).reshape(-1, size)  # (len(others) * K, size)
+    omega = 2.0 * np.pi * sfft.fftfreq(size)
+    cycles = np.arange(size) * lag % size / size  # exp(j omega lag), wrapped before the phasor
+    centred = others_fft * unit_phasor(2.0 * np.pi * cycles)
+    tiled = np.tile(reference_fft, (len(others), 1))
+    return CrossSpectra(np.conj(tiled) * centred, tiled.real**2 + tiled.imag**2,
+                        others_fft.real**2 + others_fft.imag**2, omega, length, np.ones(tiled.shape[0]), lag)
 
 
 def _combine(pairs: CrossSpectra, block: slice, per_segment: Peaks, weighting: str, lag: int,
@@ -110,7 +139,7 @@ def _combine(pairs: CrossSpectra, block: slice, per_segment: Peaks, weighting: s
         sigma_s=model_sigma * max(1.0, ratio if np.isfinite(ratio) else 1.0) / sample_rate_hz,
         model_sigma_s=model_sigma / sample_rate_hz, scatter_ratio=ratio, peak_ratio=float(summed.peak_ratio[0]),
         segment_delay_s=delays / sample_rate_hz, segment_sigma_s=sigmas / sample_rate_hz, accepted=accepted,
-        timing_frequency_hz=frequency_hz, timing_weight=weight,
+        timing_frequency_hz=frequency_hz, timing_weight=weight, weighting=weighting,
     )
 
 
@@ -126,7 +155,7 @@ def _correlate_sum(pairs: CrossSpectra, block: slice, accepted: NDArray[np.bool_
     chosen = np.flatnonzero(accepted) + block.start
     summed = CrossSpectra(pairs.cross[chosen].sum(axis=0)[None], pairs.power_a[chosen].sum(axis=0)[None],
                           pairs.power_b[chosen].sum(axis=0)[None], pairs.omega, pairs.independent_bins,
-                          np.array([float(chosen.size)]))
+                          np.array([float(chosen.size)]), pairs.extension)
     return correlate_pairs(summed, weighting, np.array([lag]), "coherence")
 
 

@@ -45,6 +45,7 @@ class CrossSpectra:
     omega: NDArray[np.float64]  # (K,) rad/sample
     independent_bins: int  # samples per segment; the FFT zero-pads them to K
     segments: NDArray[np.float64]  # (P,) segments summed in each row
+    extension: int = 0  # samples b's segments reach beyond a's on each side (0: one record each)
 
     @classmethod
     def of_spectra(cls, a: NDArray[np.complex128], b: NDArray[np.complex128], omega: NDArray[np.float64],
@@ -86,9 +87,12 @@ def floor_model(spectra: CrossSpectra) -> tuple[SignalNoise, NDArray[np.float64]
 
 
 def coherence_model(spectra: CrossSpectra, delay_samples: NDArray[np.float64], power_a: NDArray[np.float64],
-                    power_b: NDArray[np.float64]) -> SignalNoise:
+                    power_b: NDArray[np.float64], *, strict: bool = True) -> SignalNoise:
     """Signal and noise per bin from the smoothed spectra and the smoothed cross spectrum with the
-    measured delay removed (``power_*``: the smoothed power spectra)."""
+    measured delay removed (``power_*``: the smoothed power spectra). ``strict``: coherent power only
+    where it stands out of the noise of the whole spectrum's windows (about one false window); else
+    of one window's (3 sigma: for sums confined to a band already found, where the strict test would
+    drop the band's weaker edges)."""
     cycles = np.outer(delay_samples, spectra.omega / (2.0 * np.pi))  # wrapped before single precision
     derotated = spectra.cross * unit_phasor((2.0 * np.pi * (cycles - np.round(cycles))).astype(np.float32))
     width = spectra.smoothing_width
@@ -99,16 +103,23 @@ def coherence_model(spectra: CrossSpectra, delay_samples: NDArray[np.float64], p
     # noiseless pair); per bin it may come out negative, only the sums it enters must not
     m = np.maximum(spectra.averaged_bins * spectra.segments[:, None], 2.0)
     product = power_a * power_b
-    # at lag D only samples - |D| of a segment's samples meet their echo: the common signal's cross
-    # power is (1 - |D| / samples) of what the overlap holds, a known loss and not noise
-    overlap = np.maximum(1.0 - np.abs(delay_samples) / spectra.independent_bins, 0.5)[:, None]
+    # at lag D only samples - |D| of a segment's samples meet their echo (or, b extended on both
+    # sides, b has 2 x extension samples a does not): the common signal's cross power is that much
+    # less than the overlap holds, a known loss and not noise
+    if spectra.extension > 0:
+        length = spectra.independent_bins
+        overlap = np.full((delay_samples.size, 1), np.sqrt(length / (length + 2.0 * spectra.extension)))
+    else:
+        overlap = np.maximum(1.0 - np.abs(delay_samples) / spectra.independent_bins, 0.5)[:, None]
     matched = (cross.real**2 + cross.imag**2) / overlap**2
     incoherent = (product - matched) / (1.0 - 1.0 / m)
-    # |G|^2 estimated without bias, kept where it stands out of its own noise (std ~ Pa Pb / m for a
-    # noise-only bin): the square root of noise would add up to a large false coherent power across
-    # a band the signal does not fill
+    # |G|^2 estimated without bias, kept where it stands out of its own noise: for a noise-only bin
+    # m |G|^2 / (Pa Pb) is ~exponential, so over the spectrum's K / width independent windows a
+    # threshold of 1 + ln(K / width) leaves about one window falsely coherent (the square root of noise
+    # would add up to a large false coherent power across a band the signal does not fill)
     coherent_power = matched - incoherent / (m - 1.0)
-    coherent = np.where(coherent_power > 3.0 * product / m, np.sqrt(np.maximum(coherent_power, 0.0)), 0.0)
+    detection = 1.0 + np.log(max(spectra.omega.size / spectra.smoothing_width, 2.0)) if strict else 3.0
+    coherent = np.where(coherent_power > detection * product / m, np.sqrt(np.maximum(coherent_power, 0.0)), 0.0)
     return SignalNoise(coherent, 0.5 * incoherent / spectra.segments[:, None])
 
 
