@@ -117,7 +117,8 @@ def correlate_pairs(spectra: CrossSpectra, mode: str, lag_limits: NDArray[np.int
     sampled = np.array([sampled_curvature(w, p) for w, p in zip(windows, peaks, strict=True)])
     delay_samples, derivatives = refine_peaks(weighted, spectra.omega, (peaks - lag_limits).astype(float),
                                               parabolic_offsets(windows, peaks, sampled),
-                                              None if spectra.extension else spectra.independent_bins)
+                                              None if spectra.extension else spectra.independent_bins,
+                                              weights_are_information=mode == "ml")
     model: SignalNoise = floor
     if error_model == "coherence":
         model = coherence_model(spectra, delay_samples, power_a, power_b, strict=mode != "band")

@@ -17,11 +17,12 @@ from heimdall.rf.phasor import unit_phasor
 # bins left out of the Newton sums may hold at most this share of a row's timing information: coherent
 # bins all point at the same delay, so leaving some out changes only how much noise gets in, by < 0.1 %
 DROPPED_CURVATURE_SHARE = 1e-3
+ML_MIN_RELATIVE = 1e-6
 _OCTAVES = 64  # magnitude classes: octaves under a row's largest bin; the last also holds zeros
 
 
 def refine_peaks(weighted: NDArray[np.complex128], omega: NDArray[np.float64], lags: NDArray[np.float64],
-                 start: NDArray[np.float64], samples: int | None = None,
+                 start: NDArray[np.float64], samples: int | None = None, weights_are_information: bool = False,
                  ) -> tuple[NDArray[np.float64], tuple[NDArray[np.complex128], NDArray[np.complex128], NDArray[np.complex128]]]:
     """Newton steps on |R(tau)|^2 / t(tau)^2 from each row's integer peak ``lags`` plus ``start`` (a
     parabolic pre-fit within half a sample: one or two Newton steps fewer), kept within one sample of
@@ -30,18 +31,25 @@ def refine_peaks(weighted: NDArray[np.complex128], omega: NDArray[np.float64], l
     t(tau) = 1 - |tau| / samples: a record of ``samples`` samples has only ``samples - |tau|``
     products at lag tau, which pulls the peak of |R| towards zero lag by ~1 / ((samples - |tau|)
     kappa), kappa = -|R|''/|R| (0.1 us on 29 s of DCF77, ~100 Hz of timing bandwidth; 12x that on
-    2.4 s segments); dividing it out removes that bias. None: no taper (t = 1)."""
-    columns = np.flatnonzero(np.any(weighted != 0, axis=0))
+    2.4 s segments); dividing it out removes that bias. None: no taper (t = 1).
+
+    ``weights_are_information``: the weighting already scales each bin by its information (ML:
+    gamma^2 / (1 - gamma^2)), so a bin under ``ML_MIN_RELATIVE`` of a row's largest holds next to
+    none and is left out (commit e16064d's rule, the simulator's speed); otherwise bins go only while
+    they hold under ``DROPPED_CURVATURE_SHARE`` of the curvature."""
+    magnitude = np.abs(weighted)
+    if weights_are_information:
+        kept = magnitude > ML_MIN_RELATIVE * magnitude.max(axis=-1, keepdims=True)
+    else:
+        kept = _kept_bins(magnitude, omega)
+    columns = np.flatnonzero(kept.any(axis=0))
     omega = omega[columns]
     cycles = np.outer(lags, omega / (2.0 * np.pi))  # wrapped before single precision: 1e-6 rad
-    base = weighted[:, columns] * unit_phasor((2.0 * np.pi * (cycles - np.round(cycles))).astype(np.float32))
+    # each row keeps its own bins (zeros elsewhere): a pair gives the same delay alone or in a batch
+    base = np.where(kept[:, columns], weighted[:, columns], 0.0) * unit_phasor(
+        (2.0 * np.pi * (cycles - np.round(cycles))).astype(np.float32))
     offset = np.clip(np.asarray(start, dtype=float), -0.5, 0.5)
     values = _moments(base * unit_phasor(np.outer(offset, omega).astype(np.float32)), omega)
-    # the first evaluation used every bin; the later ones only those that can move a peak
-    kept = _kept_bins(base, omega, values)
-    columns = np.flatnonzero(kept.any(axis=0))
-    # each row keeps its own bins (zeros elsewhere): a pair gives the same delay alone or in a batch
-    base, omega = np.where(kept[:, columns], base[:, columns], 0.0), omega[columns]
     active = np.ones(lags.size, dtype=bool)
     for _ in range(8):
         slope, curvature = _tapered_derivatives(values, lags + offset, samples)
@@ -83,17 +91,16 @@ def _moments(terms: NDArray[np.complex128], omega: NDArray[np.float64]) -> NDArr
     return moments
 
 
-def _kept_bins(base: NDArray[np.complex128], omega: NDArray[np.float64],
-               values: NDArray[np.complex128]) -> NDArray[np.bool_]:
-    """(P, K) mask of the bins the Newton sums need: per row, the weakest bins (by octaves under the row's largest)
-    are left out only while together they hold under ``DROPPED_CURVATURE_SHARE`` of the row's
-    sum |Y_k| (w_k - w_c)^2, the most they could add to the peak's curvature, i.e. its timing
-    information (w_c: the correlation's own centroid, where a common phase rotation is no delay)."""
-    magnitude = np.abs(base)
-    r0, r1, _ = values.T
-    centroid = np.imag(r1 / np.where(r0 == 0, 1.0, r0))
+def _kept_bins(magnitude: NDArray[np.float64], omega: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """(P, K) mask of the bins the Newton sums need: per row, the weakest bins (by octaves under the
+    row's largest |Y|) are left out only while together they hold under ``DROPPED_CURVATURE_SHARE``
+    of the row's sum |Y_k| (w_k - w_c)^2, the most they could add to the peak's curvature, i.e. its
+    timing information (w_c: the |Y|-weighted centroid, where a common phase rotation is no delay).
+    (Ranking bins by their expected coherent power instead would leave out noise bins that the
+    weighting and the error model count: another estimator, with a sigma that no longer fits it.)"""
+    centroid = np.einsum("pk,k->p", magnitude, omega) / np.maximum(magnitude.sum(axis=1), 1e-300)  # no BLAS
     share = magnitude * (omega[None, :] - centroid[:, None]) ** 2
-    rows = base.shape[0]
+    rows = magnitude.shape[0]
     largest = np.maximum(magnitude.max(axis=1, keepdims=True), 1e-300)
     # the binary exponent of |Y| / largest (<= 1) straight from the float's bits (np.log2 and np.frexp
     # cost 20x more here): 1023 for the largest octave, 0 for zeros, which join the weakest class

@@ -132,8 +132,11 @@ def _smoothed_power(power: NDArray[np.float64], spectra: CrossSpectra) -> tuple[
     # gives the same percentile at a quarter of the partition cost
     sampled = smoothed[:, :: max(1, width // 4)]
     segments = spectra.segments if power.shape[0] == spectra.segments.size else spectra.segments[:1]
-    floors = np.concatenate([noise_densities(row[None], round(spectra.averaged_bins * s), _NOISE_PERCENTILE)
-                             for row, s in zip(sampled, segments, strict=True)])
+    if np.all(segments == segments[0]):  # the usual case: one call for all rows
+        floors = noise_densities(sampled, round(spectra.averaged_bins * segments[0]), _NOISE_PERCENTILE)
+    else:
+        floors = np.concatenate([noise_densities(row[None], round(spectra.averaged_bins * s), _NOISE_PERCENTILE)
+                                 for row, s in zip(sampled, segments, strict=True)])
     return smoothed, floors[:, None]
 
 
