@@ -55,6 +55,7 @@ bench: setup
 	$(BIN)/python -m heimdall.synth.bench
 	$(BIN)/python -m heimdall.events.bench
 	$(BIN)/python -m heimdall.training.bench
+	$(BIN)/python -m heimdall.capture.bench
 
 lint: setup
 	$(BIN)/ruff check src tests

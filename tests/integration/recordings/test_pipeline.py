@@ -9,7 +9,6 @@ import pytest
 
 from heimdall.capture.alignment import CommonGrid, TimedIQ, resample_onto
 from heimdall.capture.recordings import analyse_recordings, measurement_set_from_recordings
-from heimdall.capture.timing_errors import pairwise_sigmas_s, propagation_sigma_s
 from heimdall.errors import InvalidInput
 from heimdall.formats.sigmf_io import write_sigmf
 
@@ -70,22 +69,3 @@ def test_resampling_is_band_limited_and_accurate() -> None:
     out = resample_onto(TimedIQ("x", tone, 0, rate_hz, 1e6), grid)
     grid_t = 12_345_678e-9 + np.arange(grid.num_samples) / grid.sample_rate_hz
     assert np.max(np.abs(out - np.exp(2j * np.pi * 2500.0 * grid_t))) < 1e-3
-
-
-def test_all_pair_sigmas_carry_the_information_of_per_receiver_errors() -> None:
-    sigma = np.array([1.0, 2.0, 3.0, 1.5])
-    pair = pairwise_sigmas_s(sigma)
-    geometry = np.random.default_rng(0).standard_normal((4, 2))  # d arrival / d position, any
-    weights = 1 / sigma**2
-    projector = np.diag(weights) - np.outer(weights, weights) / weights.sum()  # emission time removed
-    exact = geometry.T @ projector @ geometry
-    pairs = sum(np.outer(geometry[i] - geometry[j], geometry[i] - geometry[j]) / pair[i, j] ** 2
-                for i in range(4) for j in range(i + 1, 4))
-    np.testing.assert_allclose(pairs, exact, rtol=1e-12)
-
-
-def test_propagation_error_grows_below_30_mhz() -> None:
-    vhf = propagation_sigma_s(145e6, 300e3)
-    lf = propagation_sigma_s(77.5e3, [300e3, 800e3])
-    assert vhf < 100e-9
-    assert 10e-6 < lf[1] < lf[0] < 60e-6  # unresolved sky wave: shorter paths, larger excess delay

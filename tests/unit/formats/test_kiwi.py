@@ -94,3 +94,14 @@ def test_plain_wav_and_bad_names_are_rejected(tmp_path: Path) -> None:
         read_kiwi_wav(other)
     with pytest.raises(InvalidInput, match="cannot read"):
         read_kiwi_wav(tmp_path / kiwi_file_name(START, 77500, "MISSING"))
+
+
+def test_stamps_read_without_samples_match_the_full_reader() -> None:
+    from heimdall.formats.kiwi import read_kiwi_stamps
+
+    full, stamps = read_kiwi_wav(F1JEK), read_kiwi_stamps(F1JEK)
+    np.testing.assert_array_equal(stamps.block_start_index, full.block_start_index)
+    np.testing.assert_array_equal(stamps.block_gps_s, full.block_gps_s)
+    np.testing.assert_array_equal(stamps.block_gps_solution, full.block_gps_solution)
+    assert stamps.samples == full.iq.size
+    assert set(np.unique(stamps.block_gps_solution)) <= set(range(6))  # a fresh fix every ~5 s

@@ -29,7 +29,8 @@ from numpy.typing import ArrayLike, NDArray
 from scipy import fft as sfft
 
 from heimdall.errors import InvalidInput
-from heimdall.rf.measure.delay import _Spectra, correlate_pairs
+from heimdall.rf.measure.delay import check_weighting, correlate_pairs
+from heimdall.rf.measure.spectral_model import CrossSpectra, ErrorModel
 from heimdall.rf.phasor import unit_phasor
 
 MIN_PEAK_RATIO = 3.0  # noise-only correlations (a DC-blocked carrier) peak at 1-1.5x their sidelobes
@@ -45,16 +46,18 @@ class BatchDelayEstimate:
 
 
 def gcc_delays_against_reference(
-    iq_matrix: NDArray, sample_rate_hz: float, *, reference: int = 0, max_delay_s: ArrayLike | None = None,
-    weighting: str = "ml", max_frequency_offset_hz: float = 0.0,
+    iq_matrix: NDArray[np.complexfloating], sample_rate_hz: float, *, reference: int = 0, max_delay_s: ArrayLike | None = None,
+    weighting: str = "ml", max_frequency_offset_hz: float = 0.0, error_model: ErrorModel = "floor",
 ) -> BatchDelayEstimate:
     """Delay of every row of ``iq_matrix`` (R, N) relative to row ``reference``.
 
     ``max_delay_s``: a scalar or one value per row (e.g. each baseline's light time plus clock
     margins). ``max_frequency_offset_hz``: the largest relative oscillator offset to search and
-    remove (0: none).
+    remove (0: none). ``error_model``: as ``gcc_delay``'s; ``"floor"`` by default, the white noise
+    of the simulator's captures (cheaper: no de-rotated cross spectrum).
     """
     iq = _check_matrix(iq_matrix, sample_rate_hz, reference)
+    check_weighting(weighting, error_model)
     n_rows, n = iq.shape
     limits = _lag_limits(n_rows, n, max_delay_s, sample_rate_hz)
     size = sfft.next_fast_len(n + int(limits.max()) + 1)
@@ -73,8 +76,8 @@ def gcc_delays_against_reference(
         padded[:, :n] = iq
     spectra = sfft.fft(padded, axis=1, overwrite_x=True)
     others = np.flatnonzero(np.arange(n_rows) != reference)
-    pairs = _Spectra(spectra[reference][None], spectra[others], 2.0 * np.pi * sfft.fftfreq(size), n)
-    found = correlate_pairs(pairs, weighting, limits[others])
+    pairs = CrossSpectra.of_spectra(spectra[reference][None], spectra[others], 2.0 * np.pi * sfft.fftfreq(size), n)
+    found = correlate_pairs(pairs, weighting, limits[others], error_model)
     out = {k: np.zeros(n_rows) for k in ("delay", "sigma", "ratio")}
     out["delay"][others], out["sigma"][others] = found.delay_samples / sample_rate_hz, found.sigma_samples / sample_rate_hz
     out["ratio"][others] = found.peak_ratio
@@ -84,7 +87,7 @@ def gcc_delays_against_reference(
     return BatchDelayEstimate(out["delay"], out["sigma"], out["ratio"], resolved, offsets_hz)
 
 
-def _check_matrix(iq_matrix: NDArray, sample_rate_hz: float, reference: int) -> NDArray[np.complexfloating]:
+def _check_matrix(iq_matrix: NDArray[np.complexfloating], sample_rate_hz: float, reference: int) -> NDArray[np.complexfloating]:
     """The matrix as complex (single precision kept: it is cast while written into the FFT buffer)."""
     iq = np.asarray(iq_matrix)
     if iq.ndim != 2 or iq.shape[0] < 2 or iq.shape[1] < 16:
@@ -125,7 +128,7 @@ def _relative_offsets_hz(spectra: NDArray[np.complexfloating], reference: int, m
     right = window[rows, np.minimum(peak + 1, shifts.size - 1)]
     denominator = left - 2.0 * centre + right
     fraction = np.where(denominator < 0, 0.5 * (left - right) / np.where(denominator < 0, denominator, -1.0), 0.0)
-    offsets = (shifts[peak] + np.clip(fraction, -0.5, 0.5)) * sample_rate_hz / size
+    offsets: NDArray[np.float64] = (shifts[peak] + np.clip(fraction, -0.5, 0.5)) * sample_rate_hz / size
     offsets[reference] = 0.0
     return offsets
 

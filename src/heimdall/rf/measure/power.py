@@ -36,7 +36,7 @@ class PowerEstimates:
     bandwidth_hz: NDArray[np.float64]
 
 
-def check_iq(iq: NDArray, name: str = "iq", min_samples: int = 16) -> NDArray[np.complex128]:
+def check_iq(iq: NDArray[np.generic], name: str = "iq", min_samples: int = 16) -> NDArray[np.complex128]:
     samples = np.asarray(iq)
     if samples.ndim != 1 or samples.size < min_samples:
         raise InvalidInput(f"{name} must be a 1-D array of at least {min_samples} samples", field=name)
@@ -45,7 +45,7 @@ def check_iq(iq: NDArray, name: str = "iq", min_samples: int = 16) -> NDArray[np
     return samples.astype(np.complex128, copy=False)
 
 
-def welch_psd(iq: NDArray, sample_rate_hz: float) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
+def welch_psd(iq: NDArray[np.complexfloating], sample_rate_hz: float) -> tuple[NDArray[np.float64], NDArray[np.float64], int]:
     """Centred two-sided Welch PSD (power per Hz; Hann window, 50 % overlap) along the last axis (one
     PSD per row of a matrix), its frequencies, and the number of averaged segments. Written out rather
     than scipy.signal.welch: importing scipy.signal costs more than a whole ``heimdall locate`` run."""
@@ -81,8 +81,9 @@ def noise_densities(psd: NDArray[np.float64], segments: int, percentile: float) 
     live = live_bins(psd)
     dof = 2 * max(segments, 1)
     correction = 2.0 * special.gammaincinv(dof / 2.0, percentile / 100.0) / dof  # chi2 quantile / dof
-    return np.array([_percentile(row[mask] if mask.any() else row, percentile)
-                     for row, mask in zip(psd, live, strict=True)]) / correction
+    floors: NDArray[np.float64] = np.array([_percentile(row[mask] if mask.any() else row, percentile)
+                                            for row, mask in zip(psd, live, strict=True)]) / correction
+    return floors
 
 
 def _percentile(values: NDArray[np.float64], percentile: float) -> float:
@@ -94,7 +95,7 @@ def _percentile(values: NDArray[np.float64], percentile: float) -> float:
     return float(part[low] + (part[high] - part[low]) * (position - low))
 
 
-def power_snr(iq: NDArray, sample_rate_hz: float, signal_bandwidth_hz: float | None = None) -> PowerEstimate:
+def power_snr(iq: NDArray[np.complexfloating], sample_rate_hz: float, signal_bandwidth_hz: float | None = None) -> PowerEstimate:
     """Power and SNR of complex baseband samples.
 
     The noise density is the median of the PSD outside ``+-signal_bandwidth_hz / 2`` around 0 Hz
@@ -107,7 +108,7 @@ def power_snr(iq: NDArray, sample_rate_hz: float, signal_bandwidth_hz: float | N
     return PowerEstimate(**{name: float(getattr(rows, name)[0]) for name in PowerEstimate.__dataclass_fields__})
 
 
-def power_snr_rows(iq_matrix: NDArray, sample_rate_hz: float,
+def power_snr_rows(iq_matrix: NDArray[np.complexfloating], sample_rate_hz: float,
                    signal_bandwidth_hz: float | None = None) -> PowerEstimates:
     """``power_snr`` of every row of ``iq_matrix`` (receivers, samples) at once: one Welch pass."""
     samples = np.asarray(iq_matrix)
