@@ -164,7 +164,7 @@ def _time_trials(docs: list[dict[str, Any]]) -> dict[str, float]:
 def run_scaling_benchmark(trials: int = DEFAULT_TRIALS, seed: int = 0,
                           receiver_counts: Sequence[int] = RECEIVER_COUNTS,
                           scenarios: Sequence[str] | None = None,
-                          progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                          progress: Callable[[int], object] | None = None) -> dict[str, Any]:
     """Rows per (scenario, receivers) and, per scenario, the growth exponents of p95 latency and CPU."""
     names = list(scenarios or SCALING_SCENARIOS)
     unknown = [n for n in names if n not in SCALING_SCENARIOS]

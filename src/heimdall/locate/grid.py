@@ -71,12 +71,12 @@ def grid_modes(log_density: NDArray[np.float64], max_modes: int, depth: float) -
     return [tuple(int(v) for v in np.unravel_index(k, log_density.shape)) for k in order[:max_modes]]
 
 
-def in_area(lat_deg: NDArray, lon_deg: NDArray, area: SearchArea) -> NDArray[np.bool_]:
+def in_area(lat_deg: NDArray[np.float64], lon_deg: NDArray[np.float64], area: SearchArea) -> NDArray[np.bool_]:
     return (lat_deg >= area.lat_min) & (lat_deg <= area.lat_max) & (lon_deg >= area.lon_min) & (lon_deg <= area.lon_max)
 
 
 def local_posterior(model: ResidualModel, frame: LocalFrame, cov_m2: NDArray[np.float64], area: SearchArea,
-                    points: int = 31, max_rounds: int = 6) -> tuple[NDArray, NDArray, float]:
+                    points: int = 31, max_rounds: int = 6) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
     """Posterior on a grid along ``cov_m2``'s axes: points (n, 2) in the frame, their weights (n,)
     and the finest grid spacing (m).
 

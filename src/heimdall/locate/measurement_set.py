@@ -127,7 +127,7 @@ class MeasurementSet:
         return 0.0 if self.transmitter_alt_m is None else float(self.transmitter_alt_m)
 
 
-def parse_measurement_set(doc: dict, *, check_unknowns: bool = True) -> MeasurementSet:
+def parse_measurement_set(doc: dict[str, Any], *, check_unknowns: bool = True) -> MeasurementSet:
     """Validate a measurement-set document and return it typed; raises InvalidInput / InsufficientData.
 
     ``check_unknowns=False`` skips the count of measurements against the position's unknowns, for

@@ -34,7 +34,7 @@ IQ_MAX_BATCH = 32  # 200 ms x 50 kHz x 7 receivers is ~0.6 MB per sample
 _SEARCH_MARGIN_SAMPLES = 10  # beyond the light time, so that a true peak near it still shows its main lobe
 
 
-def _fractional_delay(signal: NDArray, delays_samples: NDArray, keep: slice) -> NDArray[np.complex64]:
+def _fractional_delay(signal: NDArray[np.float64], delays_samples: NDArray[np.float64], keep: slice) -> NDArray[np.complex64]:
     """Delay one buffer by several fractional sample counts at once (exact for band-limited signals;
     circular over the buffer zero-padded to a fast FFT length) and return the ``keep`` columns. Single
     precision: its 1e-7 relative error is far below any simulated noise floor."""
@@ -45,7 +45,7 @@ def _fractional_delay(signal: NDArray, delays_samples: NDArray, keep: slice) -> 
     return sfft.ifft(spectrum[None, :] * unit_phasor(angle), axis=1)[:, keep]
 
 
-def apply_sample_clock_errors(rows: NDArray, clock_error_ppm: NDArray) -> NDArray[np.complex64]:
+def apply_sample_clock_errors(rows: NDArray[np.float64], clock_error_ppm: NDArray[np.float64]) -> NDArray[np.complex64]:
     """``rf.impairments.apply_sample_clock_error`` for every row at once, in single precision (linear
     interpolation, zero past the end). While the drift stays under one sample, sample k is read
     between k and its neighbour in the drift's direction: slices, no gather and no ``np.interp``."""
@@ -99,7 +99,7 @@ def synthesise_captures(scn: Scenario, batch: SampleBatch, i: int, rng: np.rando
     return captures, clock_error_s
 
 
-def extract(scn: Scenario, iq: NDArray, fs: float) -> dict[str, NDArray]:
+def extract(scn: Scenario, iq: NDArray[np.float64], fs: float) -> dict[str, NDArray[np.float64]]:
     """RSS and TDoA measured from one sample's captures, in the batch's column layout."""
     obs = scn.config.observation
     n_rx = iq.shape[0]
