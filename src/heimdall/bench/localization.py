@@ -29,10 +29,14 @@ QUICK_TRIALS = 60
 class PositionEstimate(Protocol):
     """What an estimator must return: a position, its CONTRACT 4.2 ellipses and rejected receivers."""
 
-    lat: float
-    lon: float
-    ellipses: Sequence[Any]  # each with .confidence and .contains(east_m, north_m)
-    outliers: Sequence[str]
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def ellipses(self) -> Sequence[Any]: ...  # each with .confidence and .contains(east_m, north_m)
+    @property
+    def outliers(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)

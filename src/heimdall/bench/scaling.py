@@ -137,7 +137,7 @@ def growth_exponent(receivers: Sequence[int], values: Sequence[float]) -> float:
 
 def step_exponents(receivers: Sequence[int], values: Sequence[float]) -> list[float]:
     """The local k between consecutive sizes: a fit over all sizes can hide a steep last step."""
-    pairs = zip(zip(receivers, values), zip(receivers[1:], values[1:]))
+    pairs = zip(zip(receivers, values, strict=False), zip(receivers[1:], values[1:], strict=False), strict=False)
     return [float(math.log(b / a) / math.log(m / n)) for (n, a), (m, b) in pairs]
 
 

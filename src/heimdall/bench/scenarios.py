@@ -71,14 +71,14 @@ def toa_entries(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon
     emission_s = rng.uniform(0.0, 1.0e-3)
     arrival = emission_s + _distances_m(receivers, ids, lat, lon) / SPEED_OF_LIGHT_M_S
     arrival = arrival + rng.normal(0.0, sigma_s, len(ids))
-    return [{"receiver": i, "toa_s": float(t), "sigma_s": sigma_s} for i, t in zip(ids, arrival)]
+    return [{"receiver": i, "toa_s": float(t), "sigma_s": sigma_s} for i, t in zip(ids, arrival, strict=False)]
 
 
 def tdoa_entries(receivers: list[dict[str, Any]], reference: str, ids: list[str], lat: float, lon: float,
                  rng: np.random.Generator, sigma_s: float = TDOA_SIGMA_S) -> list[dict[str, Any]]:
     d = _distances_m(receivers, [reference, *ids], lat, lon)
     tdoa = (d[1:] - d[0]) / SPEED_OF_LIGHT_M_S + rng.normal(0.0, sigma_s, len(ids))
-    return [{"receiver": i, "reference": reference, "tdoa_s": float(t), "sigma_s": sigma_s} for i, t in zip(ids, tdoa)]
+    return [{"receiver": i, "reference": reference, "tdoa_s": float(t), "sigma_s": sigma_s} for i, t in zip(ids, tdoa, strict=False)]
 
 
 def rss_entries(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon: float, rng: np.random.Generator,
@@ -88,7 +88,7 @@ def rss_entries(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon
     d = _distances_m(receivers, ids, lat, lon)
     power = eirp_dbm - fspl_d0 - 10.0 * RSS_EXPONENT * np.log10(d / RSS_REFERENCE_M)
     power = power + rng.normal(0.0, sigma_db, len(ids))
-    return [{"receiver": i, "power_dbm": float(p), "sigma_db": sigma_db} for i, p in zip(ids, power)]
+    return [{"receiver": i, "power_dbm": float(p), "sigma_db": sigma_db} for i, p in zip(ids, power, strict=False)]
 
 
 def aoa_entries(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon: float, rng: np.random.Generator,
@@ -97,7 +97,7 @@ def aoa_entries(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon
     true = np.array([float(bearing_deg(by_id[i]["lat"], by_id[i]["lon"], by_id[i]["alt_m"], lat, lon, TX_ALT_M))
                      for i in ids])
     measured = np.mod(true + rng.normal(0.0, sigma_deg, len(ids)), 360.0)
-    return [{"receiver": i, "bearing_deg": float(b), "sigma_deg": sigma_deg} for i, b in zip(ids, measured)]
+    return [{"receiver": i, "bearing_deg": float(b), "sigma_deg": sigma_deg} for i, b in zip(ids, measured, strict=False)]
 
 
 def network_search_area(receivers: list[dict[str, Any]]) -> dict[str, float]:
@@ -120,29 +120,29 @@ def _propagation() -> dict[str, Any]:
     return {"model": "log_distance", "path_loss_exponent": RSS_EXPONENT, "reference_distance_m": RSS_REFERENCE_M}
 
 
-def toa_voice_20db(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def toa_voice_20db(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "toa": toa_entries(rx, _ids(rx), lat, lon, rng)}
 
 
-def tdoa_pairs(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def tdoa_pairs(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "tdoa": tdoa_entries(rx, "rx0", _ids(rx)[1:], lat, lon, rng)}
 
 
-def rss_8db(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def rss_8db(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "rss": rss_entries(rx, _ids(rx), lat, lon, rng), "propagation": _propagation()}
 
 
-def aoa_3deg(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def aoa_3deg(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "aoa": aoa_entries(rx, _ids(rx), lat, lon, rng)}
 
 
-def fused(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def fused(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "toa": toa_entries(rx, ["rx0", "rx2", "rx4"], lat, lon, rng),
             "rss": rss_entries(rx, _ids(rx), lat, lon, rng), "propagation": _propagation(),
             "aoa": aoa_entries(rx, ["rx1", "rx5"], lat, lon, rng)}
 
 
-def outlier(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def outlier(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     doc = toa_voice_20db(rx, lat, lon, rng)
     for entry in doc["toa"]:
         if entry["receiver"] == OUTLIER_RECEIVER:
@@ -154,7 +154,7 @@ def outlier(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Gen
 class Scenario:
     name: str
     description: str
-    generate: Callable[[list[dict[str, Any]], float, float, np.random.Generator], dict]
+    generate: Callable[[list[dict[str, Any]], float, float, np.random.Generator], dict[str, Any]]
     min_trials: int = 500
 
 

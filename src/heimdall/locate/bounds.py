@@ -203,7 +203,7 @@ class ErrorMap:
                 "rms_error_m": [[None if np.isnan(v) else round(float(v), 3) for v in row] for row in finite]}
 
 
-def expected_error_map(receivers: list[dict[str, Any]], modalities: dict[str, dict], area: dict,
+def expected_error_map(receivers: list[dict[str, Any]], modalities: dict[str, dict[str, Any]], area: dict[str, Any],
                        resolution: int = 64, transmitter_alt_m: float = 0.0) -> ErrorMap:
     """RMS error bound (sqrt of the CRLB's trace) over a lat/lon grid, for the web app's pre-run map.
 
@@ -220,13 +220,13 @@ def expected_error_map(receivers: list[dict[str, Any]], modalities: dict[str, di
     return ErrorMap(lat, lon, rms_error_m(cov))
 
 
-def nominal_measurement_set(receivers: list[dict[str, Any]], modalities: dict[str, dict], area: dict,
+def nominal_measurement_set(receivers: list[dict[str, Any]], modalities: dict[str, dict[str, Any]], area: dict[str, Any],
                             transmitter_alt_m: float = 0.0) -> MeasurementSet:
     """The measurement set a pre-run bound is computed on (``modalities`` as in ``expected_error_map``)."""
     return parse_measurement_set(_nominal_document(receivers, modalities, area, transmitter_alt_m))
 
 
-def _nominal_document(receivers: list[dict[str, Any]], modalities: dict[str, dict], area: dict, alt_m: float) -> dict:
+def _nominal_document(receivers: list[dict[str, Any]], modalities: dict[str, dict[str, Any]], area: dict[str, Any], alt_m: float) -> dict[str, Any]:
     """A measurement set with placeholder values: only geometry and sigmas enter a bound."""
     from heimdall.errors import InvalidInput
 

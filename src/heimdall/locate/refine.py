@@ -47,10 +47,10 @@ def refine(model: ResidualModel, lat_deg: float, lon_deg: float, area: SearchAre
     lower, upper = _area_bounds(frame, area)
     lower, upper = np.minimum(lower, -1.0), np.maximum(upper, 1.0)
     en = levenberg_marquardt(lambda points: model.residuals(frame.to_ecef(points)), lower, upper)
-    lat, lon = frame.to_geodetic(en)
+    lat_fit, lon_fit = frame.to_geodetic(en)
     # the tangent-plane box encloses the lat/lon box; the prior's support is the latter
-    lat = float(np.clip(lat, area.lat_min, area.lat_max))
-    lon = float(np.clip(lon, area.lon_min, area.lon_max))
+    lat = float(np.clip(lat_fit, area.lat_min, area.lat_max))
+    lon = float(np.clip(lon_fit, area.lon_min, area.lon_max))
     return fisher_fit(model, lat, lon, tx_alt_m)
 
 

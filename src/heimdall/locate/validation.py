@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from heimdall.errors import InsufficientData, InvalidInput
@@ -190,7 +191,8 @@ def check_receiver_geometry(ms: Any) -> None:
     rx = ms.receivers
     ecef = geodetic_to_ecef(rx.lat_deg[used], rx.lon_deg[used], rx.alt_m[used])
     # a k-d tree, not the all-pairs distance matrix: O(R log R) for the largest networks allowed
-    pairs = cKDTree(ecef).query_pairs(SAME_POSITION_M, output_type="ndarray") if used.size > 1 else []
+    pairs: NDArray[np.intp] = (cKDTree(ecef).query_pairs(SAME_POSITION_M, output_type="ndarray") if used.size > 1
+                                else np.zeros((0, 2), dtype=np.intp))
     if len(pairs):
         gaps = np.linalg.norm(ecef[pairs[:, 0]] - ecef[pairs[:, 1]], axis=-1)
         i, j = pairs[np.argmin(gaps)]

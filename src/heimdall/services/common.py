@@ -12,10 +12,9 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-RowT = TypeVar("RowT")
-
-
 from heimdall.errors import Conflict, InvalidInput, NotFound
+
+RowT = TypeVar("RowT")
 
 # publish(topic, event, data): the event publisher of heimdall.events, or any stand-in with that shape.
 Publish = Callable[[str, str, dict[str, Any]], Any]

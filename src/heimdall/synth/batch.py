@@ -135,5 +135,6 @@ def concatenate(batches: list[SampleBatch]) -> SampleBatch:
     for name in (*SCALAR_COLUMNS, *MATRIX_COLUMNS):
         values[name] = np.concatenate([getattr(b, name) for b in batches])
     if batches[0].iq is not None:
-        values["iq"] = {k: np.concatenate([b.iq[k] for b in batches]) for k in batches[0].iq}
+        iqs = [b.iq for b in batches if b.iq is not None]
+        values["iq"] = {k: np.concatenate([iq[k] for iq in iqs]) for k in batches[0].iq}
     return SampleBatch(**values)

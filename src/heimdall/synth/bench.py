@@ -21,7 +21,7 @@ from heimdall.synth import generate, load_config, write_iq_shard, write_shard
 G7_CONFIG = Path(__file__).resolve().parents[3] / "configs" / "datasets" / "g7.yaml"
 
 
-def _config(overrides: dict[str, Any]) -> dict:
+def _config(overrides: dict[str, Any]) -> dict[str, Any]:
     base = load_config(G7_CONFIG).model_dump(mode="json") if G7_CONFIG.exists() else {}
     return {**base, **overrides}
 
@@ -50,7 +50,7 @@ def main(samples: int, iq_samples: int, streamed: int, as_json: bool) -> None:
     for batch in generate(_config({"num_samples": streamed})):
         write_shard(batch)
         n += len(batch)
-    result = {"streamed_samples": n, "peak_rss_mib_before_stream": rss_before,
+    result: dict[str, Any] = {"streamed_samples": n, "peak_rss_mib_before_stream": rss_before,
               "peak_rss_mib_after_stream": _peak_rss_mib()}
     result["measurement_samples_per_s"] = _rate(_config({}), samples, iq=False)
     result["measurement_samples_per_s_by_realism"] = {

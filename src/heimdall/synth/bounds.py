@@ -31,7 +31,7 @@ def geometry(tx_enu_m: NDArray[np.float64], rx_enu_m: NDArray[np.float64]) -> tu
     return diff[..., :2] / distance[..., None], distance, diff
 
 
-def horizontal_gdop(tx_enu_m: NDArray[np.float64], rx_enu_m: NDArray[np.float64], used: NDArray[np.float64]) -> NDArray[np.float64]:
+def horizontal_gdop(tx_enu_m: NDArray[np.float64], rx_enu_m: NDArray[np.float64], used: NDArray[np.bool_]) -> NDArray[np.float64]:
     """sqrt(trace) of the position block of (H^T H)^-1, H rows = [d range / d(e, n), 1]; NaN if < 3 used."""
     gradient, _, _ = geometry(tx_enu_m, rx_enu_m)
     rows = np.concatenate([gradient, np.ones(gradient.shape[:2] + (1,))], axis=-1)

@@ -26,7 +26,7 @@ def _baselines_s(batch: SampleBatch) -> NDArray[np.float64]:
     return slant_distance_m(ecef[:, None, :], ecef[None, :, :]) / SPEED_OF_LIGHT_M_S
 
 
-def _check(failures: NDArray[np.float64], checked: NDArray[np.float64]) -> dict[str, int]:
+def _check(failures: NDArray[np.bool_], checked: NDArray[np.bool_]) -> dict[str, int]:
     return {"checked": int(np.count_nonzero(checked)), "failures": int(np.count_nonzero(failures & checked))}
 
 
@@ -91,7 +91,7 @@ def _receivers_used(batch: SampleBatch) -> NDArray[np.float64]:
     return measured.sum(axis=1)
 
 
-def _quantile(edges: NDArray[np.float64], counts: NDArray[np.float64], q: float) -> float | None:
+def _quantile(edges: NDArray[np.float64], counts: NDArray[np.int64], q: float) -> float | None:
     total = counts.sum()
     if total == 0:
         return None
@@ -114,7 +114,7 @@ def dataset_statistics(batches: Iterable[SampleBatch]) -> dict[str, Any]:
         for name, v in values.items():
             counts[name] += np.histogram(np.nan_to_num(v, nan=np.inf), HISTOGRAM_EDGES[name])[0]
         kinds, k = np.unique(batch.signal_type, return_counts=True)
-        for kind, c in zip(kinds, k):
+        for kind, c in zip(kinds, k, strict=False):
             label = batch.meta["signal_types"][int(kind)]
             signal_counts[label] = signal_counts.get(label, 0) + int(c)
     histograms = {}
