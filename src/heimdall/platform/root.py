@@ -95,6 +95,7 @@ class Platform:
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
         left, and seed the demo network into an empty database (``demo_network``)."""
+        self.receiver_health.start()
         if self.jobs.executor is not None:
             self.jobs.executor.start()
         log.info("jobs recovered: %s", self.jobs.recover_on_start())
@@ -116,7 +117,9 @@ class Platform:
         return tasks
 
     def stop(self) -> None:
-        """Undo ``start``: running jobs are asked to pause (they resume at the next start)."""
+        """Undo ``start``: running jobs are asked to pause (they resume at the next start), a receiver
+        health round in flight asks no more receivers."""
+        self.receiver_health.stop()
         if self.jobs.executor is not None:
             self.jobs.executor.stop(EXECUTOR_STOP_TIMEOUT_S)
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -73,6 +74,14 @@ class ReceiverHealthService:
     def __init__(self, receivers: ReceiverService, policy: HealthPolicy) -> None:
         self._receivers = receivers
         self.policy = policy
+        self._stopping = threading.Event()  # set while the serving process shuts down
+
+    def start(self) -> None:
+        self._stopping.clear()
+
+    def stop(self) -> None:
+        """A round in flight finishes the requests it has started and asks no more receivers."""
+        self._stopping.set()
 
     async def create(self, fields: dict[str, Any]) -> dict[str, Any]:
         """Create a receiver; a kiwisdr/openwebrx one with a URL but no name or position is described by
@@ -81,7 +90,7 @@ class ReceiverHealthService:
             return await asyncio.to_thread(self._receivers.create, fields)
         probe = await self._probe_or_invalid(str(fields["kind"]), fields["url"])
         given = {key: value for key, value in fields.items() if value is not None}
-        merged = {**probe.info, **given}
+        merged = {**probe.info, **given, "url": probe.info["url"]}  # the URL as the probe normalised it
         if merged.get("lat") is None or merged.get("lon") is None:
             raise InvalidInput(f"the receiver at {fields['url']} publishes no position: give lat and lon", field="lat")
         health = self._stamped(probe.health, None)
@@ -135,6 +144,8 @@ class ReceiverHealthService:
             for index, target in enumerate(targets):
                 if index:
                     await asyncio.sleep(self.policy.host_gap_s)
+                if self._stopping.is_set():
+                    break
                 health = await self._observe(http, target)
                 try:
                     _, changed = await asyncio.to_thread(self._receivers.record_health, target["id"], health,

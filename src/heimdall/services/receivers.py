@@ -7,6 +7,7 @@ and TDoA only with GNSS timing (RF_NOTES section 1: without sample timestamps no
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
@@ -134,9 +135,9 @@ class ReceiverService:
             session.flush()
             session.expire_all()
             networks = []
-            for network in session.scalars(select(NetworkRow).where(NetworkRow.id.in_(network_ids))):
-                network.updated_at = utcnow()
-                networks.append(network_to_dict(network))
+            for network_row in session.scalars(select(NetworkRow).where(NetworkRow.id.in_(network_ids))):
+                network_row.updated_at = utcnow()
+                networks.append(network_to_dict(network_row))
         self._publish(TOPIC, "receiver.deleted", receiver)
         for network in networks:
             self._publish(NETWORKS_TOPIC, "network.updated", network)
@@ -170,7 +171,7 @@ class ReceiverService:
             self._publish(TOPIC, "receiver.updated", receiver)
         return receiver, is_change
 
-    def health_targets(self, kinds: tuple[str, ...]) -> list[dict[str, Any]]:
+    def health_targets(self, kinds: tuple[str, ...]) -> builtins.list[dict[str, Any]]:
         """Enabled receivers of ``kinds`` with a URL: id, kind, url and their last health."""
         query = select(ReceiverRow.id, ReceiverRow.kind, ReceiverRow.url, ReceiverRow.health).where(
             ReceiverRow.enabled.is_(True), ReceiverRow.kind.in_(kinds), ReceiverRow.url.is_not(None)

@@ -3,6 +3,8 @@ one ``receiver.updated`` per change and none without, a receiver that stops answ
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from heimdall.errors import InvalidInput
@@ -40,6 +42,9 @@ async def test_fields_given_win_over_fetched_ones(health_platform, fake_kiwi) ->
     assert receiver["enabled"] is False
     assert receiver["capabilities"] == ["rss"] and receiver["timing"] == "none"  # GNSS timestamps switched off
     assert "tdoa_ch=-1" in receiver["health"]["tdoa_reason"]
+    bare = await health_platform.receiver_health.create({"kind": "kiwisdr", "url": fake.url.removeprefix("http://"),
+                                                         "name": "bare"})
+    assert bare["url"] == fake.url  # host:port becomes the URL a browser opens
 
 
 async def test_a_kiwi_without_a_position_needs_one_given(health_platform, fake_kiwi) -> None:
@@ -119,6 +124,27 @@ async def test_recently_checked_receivers_are_skipped(make_platform, fake_kiwi) 
     assert "receiver-health" in names
     task = next(task for task in platform.periodic_tasks() if task.name == "receiver-health")
     assert task.interval_s == 600 and task.first_delay_s == 30.0
+
+
+async def test_a_stopping_process_asks_no_more_receivers(health_platform, fake_kiwi) -> None:
+    fake = await fake_kiwi()
+    service = health_platform.receiver_health
+    await service.create({"kind": "kiwisdr", "url": fake.url})
+    service.stop()
+    assert (await service.poll_round()).checked == 0
+    service.start()
+    assert (await service.poll_round()).checked == 1
+    assert fake.status_requests == 2
+
+
+async def test_receivers_on_one_host_are_asked_one_after_the_other(make_platform, fake_kiwi) -> None:
+    platform = make_platform(receiver_health_interval_s=0, receiver_health_host_gap_s=0.2)
+    fakes = [await fake_kiwi(name=f"K{i}") for i in range(3)]  # all on 127.0.0.1
+    for fake in fakes:
+        await platform.receiver_health.create({"kind": "kiwisdr", "url": fake.url})
+    started = asyncio.get_running_loop().time()
+    assert (await platform.receiver_health.poll_round()).checked == 3
+    assert asyncio.get_running_loop().time() - started >= 0.4  # two gaps: never at once, however fast the host
 
 
 def test_no_poller_with_an_interval_of_zero(health_platform) -> None:

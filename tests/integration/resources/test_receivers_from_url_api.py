@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -50,7 +51,7 @@ def kiwi() -> Iterator[ThreadedFakeKiwi]:
 
 def serve_http(body: bytes, content_type: str) -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the standard library's name
+        def do_GET(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
@@ -125,3 +126,17 @@ def test_bad_urls_and_checks_that_cannot_be(client, expect_error) -> None:
     sim = client.post("/receivers", json={"name": "sim", "kind": "simulated", "lat": 1, "lon": 2}).json()
     error = expect_error(client.post(f"/receivers/{sim['id']}/health/check"), 422, "invalid_input")
     assert "no status page" in error["message"]
+
+
+def test_the_serving_process_polls_on_its_own(make_platform, kiwi) -> None:
+    """The app's lifespan runs the poller: a receiver registered by hand gets its health without being asked."""
+    platform = make_platform(receiver_health_interval_s=1, receiver_health_host_gap_s=0)
+    receiver = platform.receivers.create({"name": "by hand", "kind": "kiwisdr", "url": kiwi.url, "lat": 1, "lon": 2})
+    with api_client(platform) as http:
+        deadline = time.monotonic() + 60
+        health = None
+        while health is None and time.monotonic() < deadline:
+            time.sleep(0.2)
+            health = http.get(f"/receivers/{receiver['id']}").json()["health"]
+    assert health is not None and health["ok"] is True and health["users_max"] == 4
+    assert kiwi.fake.status_requests >= 1
