@@ -4,6 +4,7 @@ one ``receiver.updated`` per change and none without, a receiver that stops answ
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
@@ -149,3 +150,19 @@ async def test_receivers_on_one_host_are_asked_one_after_the_other(make_platform
 
 def test_no_poller_with_an_interval_of_zero(health_platform) -> None:
     assert "receiver-health" not in [task.name for task in health_platform.periodic_tasks()]
+
+
+async def test_an_openwebrx_from_its_url_and_polled(health_platform) -> None:
+    from heimdall.receivers.simulated.openwebrx_server import FakeOpenWebRxOptions, FakeOpenWebRxServer
+
+    options = FakeOpenWebRxOptions(name="owrx", lat_deg=47.5, lon_deg=19.0, max_clients=3, legacy_status=True)
+    async with FakeOpenWebRxServer(lambda t_s: None, options) as server:
+        receiver = await health_platform.receiver_health.create({"kind": "openwebrx", "url": server.url})
+        assert (receiver["name"], receiver["lat"], receiver["lon"]) == ("owrx", 47.5, 19.0)
+        assert receiver["capabilities"] == ["rss"] and receiver["timing"] == "none"
+        assert receiver["url"] == server.url.rstrip("/") and receiver["health"]["users"] == 0
+        assert receiver["health"]["tdoa_ready"] is False and receiver["health"]["status"] == "ok"
+        server.options = dataclasses.replace(server.options, other_users=2)  # one free slot left: not ours
+        assert (await health_platform.receiver_health.poll_round()).changed == 1
+        health = health_platform.receivers.get(receiver["id"])["health"]
+        assert health["free_slots"] == 1 and health["can_take_user"] is False and health["status"] == "degraded"
