@@ -29,7 +29,7 @@ from heimdall.receivers.states import ReceiverRefused, RefusalReason
 PROBED_KINDS = ("kiwisdr", "openwebrx")
 HEALTH_KEYS = ("ok", "status", "reason", "refusal", "gnss", "gps_fix", "gps_satellites", "gps_fixes",
                "gps_fixes_per_min", "users", "users_max", "free_slots", "can_take_user", "uptime_s", "antenna",
-               "location", "version", "tdoa_ready", "tdoa_reason")
+               "location", "version", "password_required", "tdoa_ready", "tdoa_reason")
 # Stored with every check, but drifting from one minute to the next: not a change of health.
 VOLATILE_KEYS = frozenset({"checked_at", "last_ok_at", "uptime_s", "gps_fixes", "gps_fixes_per_min",
                            "gps_satellites"})
@@ -93,7 +93,7 @@ def kiwi_health(status: KiwiStatus) -> dict[str, Any]:
               "gps_fixes": status.fixes, "gps_fixes_per_min": status.fixes_min, "users": status.users,
               "users_max": status.users_max, "free_slots": free, "can_take_user": room, "uptime_s": status.uptime_s,
               "antenna": status.antenna, "location": status.location, "version": status.sw_version,
-              "tdoa_ready": tdoa_reason is None, "tdoa_reason": tdoa_reason or TDOA_READY_REASON}
+              "password_required": status.password_required, "tdoa_ready": tdoa_reason is None, "tdoa_reason": tdoa_reason or TDOA_READY_REASON}
     return _with_status(health, "the receiver reports itself offline" if offline else tdoa_reason)
 
 

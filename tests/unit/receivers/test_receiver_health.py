@@ -40,6 +40,7 @@ def test_a_healthy_kiwi_is_tdoa_ready_with_room_for_us() -> None:
     health = kiwi()
     assert set(health) == set(HEALTH_KEYS)
     assert health["ok"] is True and health["status"] == "ok" and health["reason"] is None
+    assert health["password_required"] is False and kiwi(auth="password")["password_required"] is True
     assert health["gnss"] == "ok" and health["gps_fix"] is True and health["gps_satellites"] == 8
     assert health["gps_fixes_per_min"] == 6 and health["users"] == 1 and health["users_max"] == 4
     assert health["free_slots"] == 3 and health["can_take_user"] is True

@@ -17,6 +17,7 @@ export function HealthCell({ receiver, onCheck }: { receiver: Receiver; onCheck:
           <span title="users / users_max">users {view.users}</span>{' '}
           <span title={view.canTakeUserTitle}>one more user: {view.canTakeUser}</span>{' '}
           <span title={view.tdoaReason}>TDoA: {view.tdoaReady ? 'ready' : 'not ready'}</span>
+          {view.passwordRequired && <span className="badge health-degraded" title="no channel opens without the operator's password">password</span>}
           {!view.tdoaReady && <div className="muted small">{view.tdoaReason}</div>}
           {view.status !== 'ok' && view.reason && view.reason !== view.tdoaReason && <div className="muted small">{view.reason}</div>}
           <div className="muted small" title={view.checkedAt ?? undefined}>checked {checkedAgo(view.checkedAt)}</div>

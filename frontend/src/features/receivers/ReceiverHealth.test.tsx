@@ -26,6 +26,8 @@ describe('healthView', () => {
     const view = healthView(HEALTHY);
     expect(view).toMatchObject({ status: 'ok', gnss: 'ok', users: '1/4', canTakeUser: 'yes', tdoaReady: true, checked: true });
     expect(view.gnssTitle).toBe('8 satellites, 6 fixes/min');
+    expect(view.passwordRequired).toBe(false);
+    expect(healthView({ ...HEALTHY, password_required: true }).passwordRequired).toBe(true);
     const none = healthView(null);
     expect(none).toMatchObject({ checked: false, gnss: 'unknown', users: '?', canTakeUser: 'unknown', tdoaReady: null });
     expect(healthView({ gnss: 'great', users_max: 'x', can_take_user: 'yes' })).toMatchObject({ gnss: 'unknown', users: '?', canTakeUser: 'unknown' });

@@ -17,6 +17,7 @@ export interface HealthView {
   tdoaReady: boolean | null;
   tdoaReason: string;
   checkedAt: string | null;
+  passwordRequired: boolean;
 }
 
 const num = (value: unknown): number | null => (typeof value === 'number' && Number.isFinite(value) ? value : null);
@@ -48,6 +49,7 @@ export function healthView(health: unknown): HealthView {
     tdoaReady: bool(h.tdoa_ready),
     tdoaReason: text(h.tdoa_reason) ?? 'not checked yet',
     checkedAt: text(h.checked_at),
+    passwordRequired: h.password_required === true,
   };
 }
 
