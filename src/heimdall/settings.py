@@ -90,6 +90,8 @@ class Settings(BaseSettings):
     receiver_health_max_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
     log_level: str = "INFO"
     demo_network: bool = True
+    # The standard-time stations of services/references/starter.json, added at start when missing.
+    starter_references: bool = True
     # Map base layers (docs/frontend.md, "Base layers"): the bundled Natural Earth outlines; public
     # online tiles (OpenStreetMap, OpenTopoMap), off so a fresh install fetches nothing from outside;
     # the operator's own tile sources; PMTiles/MBTiles archives in ``map_tiles_dir`` (default <data_dir>/tiles).
