@@ -18,7 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from heimdall.errors import InvalidInput
 
 # Job kinds every Heimdall process knows; tests add their own through ``job_modules``.
-BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.services.datasets.generation_job", "heimdall.services.models.training_job")
+BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.services.datasets.generation_job", "heimdall.services.models.training_job",
+                                         "heimdall.services.captures.capture_job")
 
 
 class TileSource(BaseModel):
@@ -78,6 +79,15 @@ class Settings(BaseSettings):
     # Recordings uploaded for localization (POST /localize/recordings): the whole upload, and files per upload.
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     max_upload_files: int = Field(default=32, ge=2)
+    # Captures from real receivers (docs/captures.md; manners on shared receivers: docs/receivers.md).
+    capture_max_duration_s: float = Field(default=60.0, gt=0, le=3600)
+    # Without start_at, the window starts this long after the job does: status, connection and GNSS lock.
+    capture_lead_s: float = Field(default=6.0, ge=0.5, le=600)
+    # Sent to every receiver as our contact (ident_user, User-Agent), so its operator can reach us.
+    kiwi_contact: str = Field(default="", max_length=120)
+    # Per receiver host (host:port): connections at once, and minutes of recording per rolling hour.
+    kiwi_host_max_connections: int = Field(default=2, ge=1, le=16)
+    kiwi_host_max_minutes_per_hour: float = Field(default=30.0, gt=0, le=600)
     log_level: str = "INFO"
     demo_network: bool = True
     # Map base layers (docs/frontend.md, "Base layers"): the bundled Natural Earth outlines; public

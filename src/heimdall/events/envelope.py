@@ -166,6 +166,9 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("network.updated", "networks", ResourceData, True, "A network changed (extension)"),
     EventType("network.deleted", "networks", ResourceData, True, "A network was deleted (extension)"),
     EventType("localization.result", "localizations", LocalizationResultData, True, "A stored localization"),
+    EventType("capture.updated", "captures", ResourceData, True,
+              "A capture was created, a receiver's outcome or the capture's end (the Capture)"),
+    EventType("capture.deleted", "captures", ResourceData, True, "A capture was deleted"),
 )
 
 PROTOCOL_EVENTS = frozenset(name for name, spec in EVENT_TYPES.items() if not spec.logged)

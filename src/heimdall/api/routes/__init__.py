@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from heimdall.api.routes import (
     accuracy,
+    captures,
     datasets,
     health,
     iq,
@@ -35,4 +36,5 @@ ROUTERS = [
     maps.router,
     overlays.router,
     recordings.router,
+    captures.router,
 ]
