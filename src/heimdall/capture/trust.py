@@ -3,8 +3,10 @@
 A receiver is excluded, with a one-line reason, when
     - the position its ``/status`` reports disagrees with the stored one by more than
       ``position_tolerance_m`` (a moved antenna, a wrong entry: every delay it gives would mislead);
-    - its recording shows no correlation peak against the reference (no delay, or a peak under
-      ``MIN_PEAK_RATIO`` times its sidelobes: it did not hear the signal, or its time is wrong).
+    - its recording shows no correlation peak against the reference: no delay, a peak under
+      ``MIN_PEAK_RATIO`` times its sidelobes, or segments whose delays scatter more than
+      ``MAX_SCATTER_RATIO`` times their own noise (each segment found a different, random peak):
+      it did not hear the signal, or its time is wrong.
 Receivers without GNSS time (none, stale, lost) never reach this point: the recorder fails them.
 What remains is analysed by the recordings pipeline and turned into a measurement set the same
 two-pass way as ``heimdall locate`` (sigmas evaluated again at a first fix).
@@ -26,6 +28,9 @@ from heimdall.rf.measure.delay_batch import MIN_PEAK_RATIO
 
 MIN_RECEIVERS = 3
 POSITION_TOLERANCE_M = 2_000.0
+# The segments of a pair that heard the signal agree within their noise (DCF77 fixture: 0.4-0.7); a
+# receiver that heard only noise gives each segment its own random peak (14 on the same fixture).
+MAX_SCATTER_RATIO = 5.0
 
 
 @dataclass
@@ -65,6 +70,9 @@ def weak_pairs(analysis: RecordingAnalysis) -> dict[str, str]:
         elif np.isnan(delay.peak_ratio) or delay.peak_ratio < MIN_PEAK_RATIO:  # inf: no sidelobe at all
             out[receiver_id] = (f"no clear correlation peak against {reference} (peak {delay.peak_ratio:.1f}x "
                                 f"its sidelobes, under {MIN_PEAK_RATIO:g}x)")
+        elif np.isfinite(delay.scatter_ratio) and delay.scatter_ratio > MAX_SCATTER_RATIO:
+            out[receiver_id] = (f"no common correlation peak against {reference}: its segments' delays scatter "
+                                f"{delay.scatter_ratio:.1f}x beyond their noise (over {MAX_SCATTER_RATIO:g}x)")
     if len(out) == len(ids) - 1 and len(ids) > MIN_RECEIVERS:
         return {reference: "no correlation peak with any other receiver"}
     return out
