@@ -1,5 +1,6 @@
 """A capture through the real API from three fake KiwiSDRs replaying the DCF77 fixture at the real pace,
-with a fourth that is too busy and a fifth that drops mid-stream: the fix is within 10 km of DCF77 with
+with a fourth that is too busy, a fifth that drops mid-stream and a sixth reporting a position far
+from its stored one (excluded): the fix is within 10 km of DCF77 with
 the truth inside its 95 % ellipse, and equal to locating the SigMF files the capture stored."""
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
                                                                          tmp_path: Path) -> None:
     platform = make_platform(capture_lead_s=2.5, kiwi_contact="ops@example.org")
     fakes = fake_network.start(extra=[{"name": "BUSY", "refuse": "too_busy"},
-                                      {"name": "DROPS", "drop_after_s": 2.0}])
+                                      {"name": "DROPS", "drop_after_s": 2.0}, {"name": "MOVED"}])
     ids = register(platform, fakes)
+    fakes[5].options.lat += 1.0  # now reports a position 111 km from the stored one
     events: list[dict] = []
     platform.publish.add_listener(events.append)
     with api_client(platform) as http:
@@ -49,12 +51,16 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
         archive = http.get(f"/captures/{capture['id']}/recordings.zip")
         spectrogram = http.get(f"/captures/{capture['id']}/receivers/{ids[0]}/spectrogram")
         listed = http.get("/captures").json()
+        relocated = http.post(f"/captures/{capture['id']}/locate", json={"options": {"method": "classical"}})
+        bad_option = http.post(f"/captures/{capture['id']}/locate", json={"options": {"nope": 1}})
+        after = http.get(f"/captures/{capture['id']}").json()
 
     assert capture["status"] == "completed", (capture["error"], capture["receivers"])
     states = {r["name"]: r for r in capture["receivers"]}
     assert [states[n]["state"] for n in ("DF0KL", "F1JEK", "HB9RYZ")] == ["done"] * 3
     assert states["BUSY"]["state"] == "failed" and "busy" in states["BUSY"]["reason"]
     assert states["DROPS"]["state"] == "failed" and states["DROPS"]["reason"]
+    assert states["MOVED"]["state"] == "excluded" and "position" in states["MOVED"]["reason"]
     assert all(states[n]["has_recording"] and states[n]["gnss_ok"] for n in ("DF0KL", "F1JEK", "HB9RYZ"))
     assert sorted(capture["used_receiver_ids"]) == sorted(ids[:3])
     assert {e["receiver_id"] for e in capture["excluded"]} == set(ids[3:])
@@ -69,12 +75,17 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
 
     folder = tmp_path / "zip"
     zipfile.ZipFile(io.BytesIO(archive.content)).extractall(folder)
-    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{i}.sigmf-{part}" for i in ids[:3]
+    recorded = [*ids[:3], ids[5]]  # the excluded one's recording is kept too
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{i}.sigmf-{part}" for i in recorded
                                                               for part in ("data", "meta"))
-    doc, _ = recordings_measurement_set(sorted(folder.glob("*.sigmf-meta")), None)
+    doc, _ = recordings_measurement_set([folder / f"{i}.sigmf-meta" for i in capture["used_receiver_ids"]], None)
     again = locate(parse_measurement_set(doc))
     assert _distance_m((again.lat, again.lon), (fix["lat"], fix["lon"])) < 300.0
 
+    assert relocated.status_code == 200, relocated.text
+    assert relocated.json()["capture_id"] == capture["id"] and after["localization_id"] == relocated.json()["id"]
+    assert _distance_m((relocated.json()["lat"], relocated.json()["lon"]), (fix["lat"], fix["lon"])) < 300.0
+    assert bad_option.status_code == 422
     assert spectrogram.status_code == 200 and len(spectrogram.json()["power_db"]) > 10
     assert listed["total"] == 1 and listed["items"][0]["id"] == capture["id"]
     names = [e["event"] for e in events]
