@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import tempfile
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -130,7 +131,7 @@ class CaptureService:
         self._publish(TOPIC, "capture.updated", self._capture(columns, light=True))
         return localization
 
-    def _recordings(self, capture_id: str, receiver_ids: list[str]) -> _Folder:
+    def _recordings(self, capture_id: str, receiver_ids: Sequence[str]) -> _Folder:
         columns = self.store.row_dict(capture_id)
         missing = [rid for rid in receiver_ids if rid not in columns["recordings"]]
         if missing:
