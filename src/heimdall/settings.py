@@ -81,8 +81,9 @@ class Settings(BaseSettings):
     max_upload_files: int = Field(default=32, ge=2)
     # Captures from real receivers (docs/captures.md; manners on shared receivers: docs/receivers.md).
     capture_max_duration_s: float = Field(default=60.0, gt=0, le=3600)
-    # Without start_at, the window starts this long after the job does: status, connection and GNSS lock.
-    capture_lead_s: float = Field(default=6.0, ge=0.5, le=600)
+    # Without start_at, the window starts as soon as every receiver streams with GNSS time, or after this
+    # long without the late ones (docs/captures.md).
+    capture_ready_timeout_s: float = Field(default=20.0, ge=1.0, le=600)
     # Sent to every receiver as our contact (ident_user, User-Agent), so its operator can reach us.
     kiwi_contact: str = Field(default="", max_length=120)
     # Per receiver host (host:port): connections at once, and minutes of recording per rolling hour.

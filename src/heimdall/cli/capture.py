@@ -20,10 +20,10 @@ import click
 
 from heimdall.cli.local import data_dir_option, local_platform, settings_option
 from heimdall.errors import InvalidInput, NotFound, ReceiverFailed
+from heimdall.receivers.kiwisdr.network_recorder import CaptureSpec
 
 _FREQUENCY = re.compile(r"^\s*([0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*([kKmM]?)(?:[hH][zZ])?\s*$")
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6}
-DIRECT_LEAD_S = 6.0
 
 
 def parse_frequency(text: str) -> float:
@@ -120,25 +120,23 @@ def _direct_capture(urls: list[str], frequency_hz: float, duration_s: float, pas
         raise InvalidInput(f"{len(urls)} receiver(s): a fix needs three (or use --no-locate)")
     folder = out_dir or Path(time.strftime("capture-%Y%m%dT%H%M%SZ", time.gmtime()))
     folder.mkdir(parents=True, exist_ok=True)
-    return asyncio.run(_record_direct(urls, frequency_hz, duration_s, passband_hz, locate, folder,
-                                      settings.kiwi_contact))
+    spec = CaptureSpec(frequency_hz, passband_hz, duration_s, contact=settings.kiwi_contact or None,
+                       ready_timeout_s=settings.capture_ready_timeout_s)
+    return asyncio.run(_record_direct(urls, spec, locate, folder))
 
 
-async def _record_direct(urls: list[str], frequency_hz: float, duration_s: float, passband_hz: float,
-                         locate: bool, folder: Path, contact: str) -> dict[str, Any]:
-    from heimdall.receivers.kiwisdr.network_recorder import CaptureSpec, ReceiverProgress, record_network
-    from heimdall.receivers.kiwisdr.recording import GnssRecording, RecordingWindow
+async def _record_direct(urls: list[str], spec: CaptureSpec, locate: bool, folder: Path) -> dict[str, Any]:
+    from heimdall.receivers.kiwisdr.network_recorder import ReceiverProgress, record_network
+    from heimdall.receivers.kiwisdr.recording import GnssRecording
     from heimdall.receivers.kiwisdr.storage import write_recording_sigmf
 
     targets = await _targets(urls)
     seen: dict[str, tuple[str, str | None]] = {}
-    window = RecordingWindow(time.time_ns() + round(DIRECT_LEAD_S * 1e9), duration_s)
 
     def show(progress: ReceiverProgress) -> None:
         _print_progress(seen, progress.to_dict())
 
-    outcomes = await record_network(targets, CaptureSpec(frequency_hz, passband_hz, window, contact=contact or None),
-                                    show)
+    outcomes = await record_network(targets, spec, show)
     paths = {rid: write_recording_sigmf(o, folder) for rid, o in outcomes.items() if isinstance(o, GnssRecording)}
     failed = {rid: o.message for rid, o in outcomes.items() if not isinstance(o, GnssRecording)}
     result: dict[str, Any] = {"recordings": {rid: str(p) for rid, p in paths.items()}, "failed": failed,

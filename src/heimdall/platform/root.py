@@ -167,7 +167,7 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
 
 def capture_config(settings: Settings) -> CaptureConfig:
     budget = HostBudget(settings.kiwi_host_max_connections, settings.kiwi_host_max_minutes_per_hour)
-    return CaptureConfig(max_duration_s=settings.capture_max_duration_s, lead_s=settings.capture_lead_s,
+    return CaptureConfig(max_duration_s=settings.capture_max_duration_s, ready_timeout_s=settings.capture_ready_timeout_s,
                          contact=settings.kiwi_contact, host_budget=budget)
 
 

@@ -37,7 +37,7 @@ def _inside_95(result: dict, truth: tuple[float, float]) -> float:
 
 def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_platform, fake_network: FakeNetwork,
                                                                          tmp_path: Path) -> None:
-    platform = make_platform(capture_lead_s=2.5, kiwi_contact="ops@example.org")
+    platform = make_platform(kiwi_contact="ops@example.org")
     fakes = fake_network.start(extra=[{"name": "BUSY", "refuse": "too_busy"},
                                       {"name": "DROPS", "drop_after_s": 2.0}, {"name": "MOVED"}])
     ids = register(platform, fakes)

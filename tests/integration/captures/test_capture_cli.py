@@ -85,7 +85,6 @@ def test_network_name_captures_through_the_local_platform(fake_network: FakeNetw
     data_dir = tmp_path / "data"
     with build_platform(Settings(data_dir=data_dir, demo_network=False), inline_jobs=True) as platform:
         platform.networks.create({"name": "dcf", "receiver_ids": register(platform, fakes)})
-    monkeypatch.setenv("HEIMDALL_CAPTURE_LEAD_S", "2.5")
     monkeypatch.setenv("HEIMDALL_DEMO_NETWORK", "false")
     main(["capture", "--network", "dcf", "--freq", "77.5k", "--duration", "6", "--data-dir", str(data_dir)])
     captured = capsys.readouterr()

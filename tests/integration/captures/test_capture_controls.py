@@ -96,7 +96,7 @@ def test_a_capture_requeued_after_its_worker_was_lost_fails_instead_of_restartin
 
 @pytest.mark.slow
 def test_cancel_stops_a_running_capture_and_closes_every_connection(make_platform, fake_network: FakeNetwork) -> None:
-    platform = make_platform(inline_jobs=False, local_workers=0, capture_lead_s=1.0)
+    platform = make_platform(inline_jobs=False, local_workers=0)
     fakes = fake_network.start()
     created = platform.captures.create({"receiver_ids": register(platform, fakes), "frequency_hz": 77_500,
                                         "duration_s": 20})

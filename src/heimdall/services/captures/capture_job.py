@@ -1,6 +1,6 @@
 """``capture``: record the same GNSS window from every receiver of a capture, store the SigMF, locate.
 
-    params: {"capture_id", "contact", "lead_s"}
+    params: {"capture_id", "contact", "ready_timeout_s"}
 
 It connects to every receiver at once (``receivers.kiwisdr.network_recorder``: manners, back-off,
 GNSS lock, the window, hang up), reports each receiver's state as ``job.progress`` (under
@@ -20,7 +20,6 @@ import asyncio
 import contextlib
 import json
 import tempfile
-import time
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,7 @@ from heimdall.receivers.kiwisdr.network_recorder import (
     ReceiverProgress,
     record_network,
 )
-from heimdall.receivers.kiwisdr.recording import GnssRecording, RecordingWindow
+from heimdall.receivers.kiwisdr.recording import GnssRecording
 from heimdall.receivers.kiwisdr.storage import write_recording_sigmf
 from heimdall.services.captures.store import TOPIC, CaptureStore, to_capture
 from heimdall.services.localizations import LocalizationService
@@ -78,11 +77,12 @@ def _capture_id(params: dict[str, Any]) -> str:
 
 
 def _spec(ctx: JobContext, columns: dict[str, Any]) -> CaptureSpec:
+    """At ``start_at``, or as soon as every receiver streams with GNSS time (``ready_timeout_s`` at most)."""
     start: datetime | None = columns["start_at"]
-    lead_s = float(ctx.params.get("lead_s", 6.0))
-    start_ns = round(start.timestamp() * 1e9) if start else time.time_ns() + round(lead_s * 1e9)
-    return CaptureSpec(columns["frequency_hz"], columns["passband_hz"], RecordingWindow(start_ns, columns["duration_s"]),
-                       contact=ctx.params.get("contact") or None)
+    return CaptureSpec(columns["frequency_hz"], columns["passband_hz"], columns["duration_s"],
+                       start_utc_ns=round(start.timestamp() * 1e9) if start else None,
+                       contact=ctx.params.get("contact") or None,
+                       ready_timeout_s=float(ctx.params.get("ready_timeout_s", 20.0)))
 
 
 def _targets(columns: dict[str, Any]) -> list[CaptureTarget]:

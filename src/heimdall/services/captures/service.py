@@ -42,7 +42,7 @@ OPTION_FIELDS = ("method", "propagation", "search_area", "transmitter_alt_m")
 @dataclass(frozen=True)
 class CaptureConfig:
     max_duration_s: float = 60.0
-    lead_s: float = 6.0
+    ready_timeout_s: float = 20.0
     contact: str = ""
     host_budget: HostBudget = field(default_factory=HostBudget)
 
@@ -66,7 +66,7 @@ class CaptureService:
         })
         self._publish(TOPIC, "capture.updated", self._capture(self.store.row_dict(capture_id), light=True))
         job = self._jobs.create("capture", {"capture_id": capture_id, "contact": self.config.contact,
-                                            "lead_s": self.config.lead_s}, name=f"capture {capture_id[:8]}")
+                                            "ready_timeout_s": self.config.ready_timeout_s}, name=f"capture {capture_id[:8]}")
         if self.store.row_dict(capture_id)["job_id"] is None:
             self.store.update(capture_id, job_id=job["id"])
         return {"capture": self.get(capture_id), "job": self._jobs.get(job["id"])}
