@@ -49,7 +49,7 @@ class CaptureSpec:
     start_utc_ns: int | None = None
     contact: str | None = None
     ready_timeout_s: float = 20.0
-    start_margin_s: float = 0.5
+    start_margin_s: float = 0.25  # ~6 frames: every receiver locks before the window starts
     backoff: Backoff = field(default_factory=Backoff)
     timeouts: KiwiTimeouts = field(default_factory=KiwiTimeouts)
     policy: GnssPolicy = field(default_factory=GnssPolicy)
