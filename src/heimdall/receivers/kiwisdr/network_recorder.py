@@ -13,12 +13,14 @@ the others go on. Nothing here writes a file.
 from __future__ import annotations
 
 import asyncio
+import logging
 import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from heimdall.errors import HeimdallError
 from heimdall.receivers.kiwisdr.client import IqBlock, IqTuning, KiwiClient, KiwiTimeouts
 from heimdall.receivers.kiwisdr.manners import Backoff, check_slot, identity
 from heimdall.receivers.kiwisdr.recorder import GnssPolicy, WindowAssembler
@@ -26,6 +28,7 @@ from heimdall.receivers.kiwisdr.recording import GnssRecording, RecordingWindow
 from heimdall.receivers.kiwisdr.status import KiwiStatus, fetch_status, gnss_ok_for_tdoa
 from heimdall.receivers.states import ReceiverRefused, RefusalReason
 
+log = logging.getLogger(__name__)
 STATES = ("pending", "connecting", "waiting_gnss", "recording", "done", "failed", "excluded")
 
 
@@ -141,6 +144,12 @@ async def _one(target: CaptureTarget, gate: StartGate, progress: ReceiverProgres
         progress.refusal = refused.reason.value
         _update(progress, on_update, state="failed", reason=refused.message)
         return refused
+    except (HeimdallError, ValueError, ArithmeticError, LookupError) as exc:  # never crash the other receivers
+        log.warning("capture from %s failed unexpectedly", target.url, exc_info=True)
+        failed = ReceiverRefused(RefusalReason.PROTOCOL_ERROR, f"unexpected failure: {exc}"[:300])
+        progress.refusal = failed.reason.value
+        _update(progress, on_update, state="failed", reason=failed.message)
+        return failed
     finally:
         gate.leave(target.receiver_id)
     _update(progress, on_update, state="done", snr_db=_finite(recording.snr_db),
@@ -161,6 +170,7 @@ async def _record_with_backoff(target: CaptureTarget, gate: StartGate, progress:
         except ReceiverRefused as refused:
             if refused.reason != RefusalReason.TOO_BUSY:
                 raise
+            gate.leave(target.receiver_id)  # the others do not wait for a busy receiver
             retry += 1
             delay = spec.backoff.next_delay_s(retry, (gate.deadline_ns - gate.clock_ns()) / 1e9)
             if delay is None:
