@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     kiwi_host_max_minutes_per_hour: float = Field(default=30.0, gt=0, le=600)
     log_level: str = "INFO"
     demo_network: bool = True
+    # The standard-time stations of services/references/starter.json, added at start when missing.
+    starter_references: bool = True
     # Map base layers (docs/frontend.md, "Base layers"): the bundled Natural Earth outlines; public
     # online tiles (OpenStreetMap, OpenTopoMap), off so a fresh install fetches nothing from outside;
     # the operator's own tile sources; PMTiles/MBTiles archives in ``map_tiles_dir`` (default <data_dir>/tiles).

@@ -16,8 +16,8 @@ JOBS_TOPIC = "jobs"
 SYSTEM_TOPIC = "system"
 # `networks` is an extension of the contract (network.* events of the resources service); `captures`
 # carries capture.* events (docs/captures.md).
-NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "localizations", "captures",
-                          SYSTEM_TOPIC})
+NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "localizations",
+                          "captures", SYSTEM_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
