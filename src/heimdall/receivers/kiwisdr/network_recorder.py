@@ -13,6 +13,7 @@ the others go on. Nothing here writes a file.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import math
 import time
@@ -94,10 +95,8 @@ class StartGate:
     async def window(self) -> RecordingWindow:
         if self._window is None:
             wait_s = max((self.deadline_ns - self.clock_ns()) / 1e9, 0.0)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._all_in.wait(), wait_s)
-            except TimeoutError:
-                pass
             if self._window is None:
                 start = self.clock_ns() + round(self.spec.start_margin_s * 1e9)
                 self._window = RecordingWindow(start, self.spec.duration_s)
