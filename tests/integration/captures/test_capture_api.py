@@ -1,6 +1,6 @@
 """A capture through the real API from three fake KiwiSDRs replaying the DCF77 fixture at the real pace,
 with a fourth that is too busy, a fifth that drops mid-stream and a sixth reporting a position far
-from its stored one (excluded) and a seventh sending malformed frames: the fix is within 10 km of DCF77 with
+from its stored one (excluded) a seventh sending malformed frames and an eighth losing GNSS: the fix is within 10 km of DCF77 with
 the truth inside its 95 % ellipse, and equal to locating the SigMF files the capture stored."""
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
     platform = make_platform(kiwi_contact="ops@example.org")
     fakes = fake_network.start(extra=[{"name": "BUSY", "refuse": "too_busy"},
                                       {"name": "DROPS", "drop_after_s": 2.0}, {"name": "MOVED"},
-                                      {"name": "GARBAGE", "garbage": "short_snd"}])
+                                      {"name": "GARBAGE", "garbage": "short_snd"},
+                                      {"name": "NOGNSS", "lose_gnss_after_s": 1.0}])
     ids = register(platform, fakes)
     fakes[5].options.lat += 1.0  # now reports a position 111 km from the stored one
     events: list[dict] = []
@@ -63,6 +64,7 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
     assert states["DROPS"]["state"] == "failed" and states["DROPS"]["reason"]
     assert states["MOVED"]["state"] == "excluded" and "position" in states["MOVED"]["reason"]
     assert states["GARBAGE"]["state"] == "failed" and states["GARBAGE"]["reason"]
+    assert states["NOGNSS"]["state"] == "failed" and "GNSS" in states["NOGNSS"]["reason"]
     assert all(states[n]["has_recording"] and states[n]["gnss_ok"] for n in ("DF0KL", "F1JEK", "HB9RYZ"))
     assert sorted(capture["used_receiver_ids"]) == sorted(ids[:3])
     assert {e["receiver_id"] for e in capture["excluded"]} == set(ids[3:])

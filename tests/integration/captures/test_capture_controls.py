@@ -3,6 +3,7 @@ connection; a capture requeued after a lost worker fails instead of restarting; 
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -121,3 +122,18 @@ def test_cancel_stops_a_running_capture_and_closes_every_connection(make_platfor
     while any(f._active for f in fakes) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(f._active for f in fakes)  # every connection closed
+
+
+@pytest.mark.slow
+def test_a_capture_at_start_at_records_that_window_without_locating(make_platform, fake_network: FakeNetwork) -> None:
+    platform = make_platform()
+    ids = register(platform, fake_network.start())
+    start = datetime.now(UTC) + timedelta(seconds=4)
+    created = platform.captures.create({"receiver_ids": ids[:1], "frequency_hz": 77_500, "duration_s": 3,
+                                        "start_at": start.isoformat(), "locate": False})
+    capture = platform.captures.get(created["capture"]["id"])
+    assert capture["status"] == "completed" and capture["localization"] is None and capture["error"] is None
+    assert capture["receivers"][0]["state"] == "done" and capture["receivers"][0]["has_recording"]
+    meta = json.loads(platform.blobs.get_bytes(f"captures/{capture['id']}/{ids[0]}.sigmf-meta"))
+    window_start = datetime.fromisoformat(meta["global"]["heimdall:window_start"])
+    assert abs((window_start - start).total_seconds()) < 0.001

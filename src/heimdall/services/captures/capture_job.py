@@ -39,7 +39,7 @@ from heimdall.receivers.kiwisdr.network_recorder import (
 from heimdall.receivers.kiwisdr.recording import GnssRecording
 from heimdall.receivers.kiwisdr.storage import write_recording_sigmf
 from heimdall.services.captures.store import TOPIC, CaptureStore, to_capture
-from heimdall.services.localizations import LocalizationService
+from heimdall.services.localizations import HEAVY_FIELDS, LocalizationService
 
 NO_PAUSE_REASON = "a capture cannot pause: the sky does not wait (cancel it, or start a new one)"
 LOST_REASON = "worker lost mid-capture; a capture cannot be resumed"
@@ -181,7 +181,8 @@ def _done(ctx: JobContext, store: CaptureStore, capture_id: str, used: list[str]
           localization: dict[str, Any] | None) -> dict[str, Any]:
     columns = store.update(capture_id, used_receiver_ids=used, excluded=_excluded_list(excluded),
                            localization_id=localization["id"] if localization else None, error=None)
-    _publish(ctx, columns, status="completed", localization=localization)
+    light = {k: v for k, v in localization.items() if k not in HEAVY_FIELDS} if localization else None
+    _publish(ctx, columns, status="completed", localization=light)
     fix = {"lat": localization["lat"], "lon": localization["lon"]} if localization else {}
     return {"capture_id": capture_id, "localization_id": columns["localization_id"], "used_receiver_ids": used,
             "excluded": columns["excluded"], **fix}
