@@ -85,16 +85,24 @@ def _network_capture(name: str, frequency_hz: float, duration_s: float, passband
 
 
 class _EventPrinter:
-    """Prints each receiver's new state from the capture's ``capture.updated`` events."""
+    """Prints each receiver's progress from the capture's events: new states (``capture.updated``) and
+    seconds recorded (``job.progress``)."""
 
     def __init__(self) -> None:
         self._seen: dict[str, tuple[str, str | None]] = {}
+        self._names: dict[str, str] = {}
 
     def __call__(self, envelope: dict[str, Any]) -> None:
-        if envelope.get("event") != "capture.updated":
-            return
-        for receiver in envelope["data"].get("receivers", []):
-            _print_progress(self._seen, receiver)
+        data = envelope.get("data") or {}
+        if envelope.get("event") == "capture.updated":
+            for receiver in data.get("receivers", []):
+                self._names[receiver["receiver_id"]] = receiver["name"]
+                _print_progress(self._seen, receiver)
+        elif envelope.get("event") == "job.progress" and isinstance(data.get("receivers"), dict):
+            for receiver_id, state in data["receivers"].items():
+                if state.get("state") == "recording" and receiver_id in self._names:
+                    _print_progress(self._seen, {**state, "receiver_id": receiver_id,
+                                                 "name": self._names[receiver_id]})
 
 
 def _print_progress(seen: dict[str, tuple[str, str | None]], receiver: dict[str, Any]) -> None:

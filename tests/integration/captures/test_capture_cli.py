@@ -89,6 +89,7 @@ def test_network_name_captures_through_the_local_platform(fake_network: FakeNetw
     main(["capture", "--network", "dcf", "--freq", "77.5k", "--duration", "6", "--data-dir", str(data_dir)])
     captured = capsys.readouterr()
     assert captured.out.startswith("position: ") and "95% ellipse" in captured.out
+    assert "DF0KL" in captured.err and "recording [" in captured.err and "done" in captured.err
     with build_platform(Settings(data_dir=data_dir, demo_network=False), inline_jobs=True) as platform:
         stored = platform.captures.list()["items"]
     assert len(stored) == 1 and stored[0]["status"] == "completed"
