@@ -91,6 +91,7 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
     assert _distance_m((relocated.json()["lat"], relocated.json()["lon"]), (fix["lat"], fix["lon"])) < 300.0
     assert bad_option.status_code == 422
     assert spectrogram.status_code == 200 and len(spectrogram.json()["power_db"]) > 10
+    assert -60.0 < spectrogram.json()["full_scale_dbm"] < 60.0
     assert listed["total"] == 1 and listed["items"][0]["id"] == capture["id"]
     names = [e["event"] for e in events]
     assert "capture.updated" in names and "localization.result" in names

@@ -10,6 +10,8 @@ up). The Capture shape is ``store.to_capture``; its status is its job's.
 from __future__ import annotations
 
 import io
+import json
+import math
 import tempfile
 import zipfile
 from collections.abc import Sequence
@@ -18,6 +20,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
+import numpy as np
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.capture.locating import recordings_measurement_set
@@ -108,12 +111,17 @@ class CaptureService:
         return buffer.getvalue()
 
     def spectrogram(self, capture_id: str, receiver_id: str, nfft: int = 256) -> dict[str, Any]:
+        """One receiver's waterfall (dB re full scale per bin); ``full_scale_dbm`` from its S-meter: the
+        median reading (dBm in the passband) less the recording's mean power (dBFS), None without one."""
         with self._recordings(capture_id, [receiver_id]) as folder:
             recording = read_sigmf(folder.path(receiver_id))
+            smeter = json.loads(folder.path(receiver_id).read_text())["global"].get("heimdall:smeter_dbm")
         hop = min(nfft, max(nfft // 2, -(-recording.iq.size // MAX_SPECTROGRAM_FRAMES)))
         result = spectrogram(recording.iq, recording.sample_rate_hz, nfft, hop=hop)
-        return {"capture_id": capture_id, "receiver": receiver_id, "start_time_s": 0.0, "full_scale_dbm": None,
-                **result.to_dict()}
+        power = float(np.mean(np.abs(recording.iq) ** 2))
+        full_scale = smeter - 10.0 * math.log10(power) if isinstance(smeter, (int, float)) and power > 0 else None
+        return {"capture_id": capture_id, "receiver": receiver_id, "start_time_s": 0.0,
+                "full_scale_dbm": round(full_scale, 2) if full_scale is not None else None, **result.to_dict()}
 
     def relocate(self, capture_id: str, options: dict[str, Any] | None = None) -> dict[str, Any]:
         """Locate again from the stored recordings of the receivers the last fix used (or all of them)."""
