@@ -137,3 +137,20 @@ def test_a_capture_at_start_at_records_that_window_without_locating(make_platfor
     meta = json.loads(platform.blobs.get_bytes(f"captures/{capture['id']}/{ids[0]}.sigmf-meta"))
     window_start = datetime.fromisoformat(meta["global"]["heimdall:window_start"])
     assert abs((window_start - start).total_seconds()) < 0.001
+
+
+@pytest.mark.slow
+def test_with_fewer_than_three_good_receivers_the_capture_fails_and_keeps_its_recording(
+        make_platform, fake_network: FakeNetwork) -> None:
+    platform = make_platform()
+    fakes = fake_network.start(extra=[{"name": "DOWN", "refuse": "down"}, {"name": "WRONGPW", "password": "secret"}])
+    ids = register(platform, [fakes[0], *fakes[3:]])
+    created = platform.captures.create({"receiver_ids": ids, "frequency_hz": 77_500, "duration_s": 3})
+    capture = platform.captures.get(created["capture"]["id"])
+    assert capture["status"] == "failed" and capture["error"].startswith("no fix: only 1 receiver(s)")
+    states = {r["name"]: r for r in capture["receivers"]}
+    assert states["DF0KL"]["state"] == "done" and states["DF0KL"]["has_recording"]
+    assert states["DOWN"]["state"] == "failed" and states["WRONGPW"]["state"] == "failed"
+    assert "password" in states["WRONGPW"]["reason"].lower()
+    assert {e["receiver_id"] for e in capture["excluded"]} == set(ids[1:])
+    assert platform.captures.recordings_zip(capture["id"])[:2] == b"PK"

@@ -153,9 +153,10 @@ def _finish(ctx: JobContext, store: CaptureStore, columns: dict[str, Any],
         reporter.send("locating", force=True)
         trusted = _trust(columns, paths, reporter)
         _mark_excluded(ctx, store, capture_id, trusted, set(failed))
-        if trusted.measurement_set is None:
-            raise InsufficientData(f"no fix: {trusted.reason}")
         excluded = {**failed, **trusted.excluded}
+        if trusted.measurement_set is None:
+            store.update(capture_id, used_receiver_ids=[], excluded=_excluded_list(excluded))
+            raise InsufficientData(f"no fix: {trusted.reason}")
         localization = LocalizationService(ctx.session_factory, ctx.publish).localize(
             {**trusted.measurement_set, "method": "classical"}, network_id=columns["network_id"],
             annotations={"capture_id": capture_id, "used_receiver_ids": trusted.used,
