@@ -102,3 +102,26 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
     assert any(p["receivers"][ids[0]]["state"] == "recording" for p in progress if ids[0] in p["receivers"])
     for fake in fakes[:3]:  # honest identity, and hung up once done
         assert "heimdall" in (fake.sessions[-1].user_agent or "") and "ops@example.org" in fake.sessions[-1].user_agent
+
+
+def test_a_capture_runs_in_a_local_worker_process_as_under_heimdall_serve(make_platform,
+                                                                         fake_network: FakeNetwork) -> None:
+    """The executor of ``heimdall serve``: POST answers 202 at once with a queued job; a child process
+    records and locates; the capture's events reach the API process's log."""
+    import time
+
+    platform = make_platform(inline_jobs=False, local_workers=1)
+    ids = register(platform, fake_network.start())
+    with api_client(platform) as http:
+        response = http.post("/captures", json={"receiver_ids": ids, "frequency_hz": 77_500, "duration_s": 4})
+        assert response.status_code == 202 and response.json()["capture"]["status"] in ("queued", "running")
+        capture_id = response.json()["capture"]["id"]
+        deadline = time.monotonic() + 120
+        capture = http.get(f"/captures/{capture_id}").json()
+        while capture["status"] not in ("completed", "failed", "cancelled") and time.monotonic() < deadline:
+            time.sleep(0.5)
+            capture = http.get(f"/captures/{capture_id}").json()
+        events = http.get(f"/jobs/{capture['job_id']}/events").json()
+    assert capture["status"] == "completed", capture["error"]
+    assert capture["localization"]["capture_id"] == capture_id
+    assert any(e["event"] == "job.progress" and "receivers" in e["data"] for e in events["items"])

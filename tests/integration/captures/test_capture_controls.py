@@ -143,7 +143,8 @@ def test_a_capture_at_start_at_records_that_window_without_locating(make_platfor
 def test_with_fewer_than_three_good_receivers_the_capture_fails_and_keeps_its_recording(
         make_platform, fake_network: FakeNetwork) -> None:
     platform = make_platform()
-    fakes = fake_network.start(extra=[{"name": "DOWN", "refuse": "down"}, {"name": "WRONGPW", "password": "secret"}])
+    fakes = fake_network.start(extra=[{"name": "DOWN", "refuse": "down"}, {"name": "WRONGPW", "password": "secret"},
+                                      {"name": "FULL", "users_busy": 3}])
     ids = register(platform, [fakes[0], *fakes[3:]])
     created = platform.captures.create({"receiver_ids": ids, "frequency_hz": 77_500, "duration_s": 3})
     capture = platform.captures.get(created["capture"]["id"])
@@ -152,5 +153,7 @@ def test_with_fewer_than_three_good_receivers_the_capture_fails_and_keeps_its_re
     assert states["DF0KL"]["state"] == "done" and states["DF0KL"]["has_recording"]
     assert states["DOWN"]["state"] == "failed" and states["WRONGPW"]["state"] == "failed"
     assert "password" in states["WRONGPW"]["reason"].lower()
+    assert states["FULL"]["state"] == "failed" and "free" in states["FULL"]["reason"]
+    assert fakes[5].sessions == []  # its last free slot was never taken: no connection at all
     assert {e["receiver_id"] for e in capture["excluded"]} == set(ids[1:])
     assert platform.captures.recordings_zip(capture["id"])[:2] == b"PK"
