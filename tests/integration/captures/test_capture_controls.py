@@ -47,8 +47,15 @@ def test_bad_requests_answer_422_at_once(make_platform, expect_error) -> None:
             error = expect_error(response, 422, code)
             assert "\n" not in error["message"], field
         expect_error(http.post("/captures", json={**good, "bogus": 1}), 422, "invalid_input")
+        only_other = platform.networks.create({"name": "owrx only", "receiver_ids": [other]})["id"]
+        expect_error(http.post("/captures", json={"network_id": only_other, "frequency_hz": 77_500,
+                                                  "duration_s": 5}), 422, "invalid_input")
+        mixed = platform.networks.create({"name": "mixed", "receiver_ids": [*ids, other]})["id"]
+        accepted = http.post("/captures", json={"network_id": mixed, "frequency_hz": 77_500, "duration_s": 5})
+        assert accepted.status_code == 202 and accepted.json()["capture"]["receiver_ids"] == ids
+        assert accepted.json()["capture"]["network_id"] == mixed
         expect_error(http.get("/captures/nope"), 404, "not_found")
-        assert http.get("/captures").json() == {"items": [], "total": 0}
+        assert http.get("/captures").json()["total"] == 1
 
 
 def test_pause_answers_409_and_a_queued_capture_can_be_cancelled_and_deleted(make_platform, expect_error) -> None:

@@ -1,7 +1,7 @@
 """A capture request, checked: which receivers, what to record, when; 422 (InvalidInput) for anything wrong.
 
-Known at once, so refused at once: unknown receivers or network, receivers that are not KiwiSDRs or
-have no URL, fewer than three able to time a TDoA (GNSS timing, the ``tdoa`` capability, and no
+Known at once, so refused at once: unknown receivers or network, named receivers that are not
+KiwiSDRs or have no URL (a network contributes its enabled KiwiSDRs with a URL and ignores the rest), fewer than three able to time a TDoA (GNSS timing, the ``tdoa`` capability, and no
 health report saying their GNSS is unfit), a frequency outside 0-30 MHz (what a KiwiSDR covers), a
 duration <= 0 or over the limit, a passband outside what its IQ stream carries, a start in the past
 or more than an hour ahead. What is known only on connecting is the job's to record per receiver.
@@ -72,7 +72,11 @@ def resolve_receivers(session: Session, body: dict[str, Any]) -> tuple[str | Non
         network = session.get(NetworkRow, network_id) if isinstance(network_id, str) else None
         if network is None:
             raise InvalidInput(f"unknown network id {network_id!r}", field="network_id")
-        rows = [m.receiver for m in network.members if m.receiver.enabled]
+        # a network may mix kinds: a capture takes its enabled KiwiSDRs with a URL
+        rows = [m.receiver for m in network.members if m.receiver.enabled and m.receiver.kind == "kiwisdr"
+                and m.receiver.url]
+        if not rows:
+            raise InvalidInput(f"network {network.name!r} has no enabled KiwiSDR with a URL", field="network_id")
     else:
         rows = _rows_by_id(session, ids)
     if not 1 <= len(rows) <= MAX_RECEIVERS:
