@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from heimdall.capture.trust import TrustedSet, position_disagreements, trusted_measurement_set
-from heimdall.errors import HeimdallError, InsufficientData, InvalidInput
+from heimdall.errors import Conflict, HeimdallError, InsufficientData, InvalidInput
 from heimdall.jobs.context import JobCancelled, JobContext, JobPaused
 from heimdall.jobs.registry import job_kind
 from heimdall.jobs.repository import LeaseLost
@@ -52,7 +52,7 @@ def run_capture(ctx: JobContext) -> dict[str, Any]:
     store = CaptureStore(ctx.session_factory)
     try:
         if ctx.load_checkpoint() is not None:
-            raise InvalidInput(LOST_REASON)
+            raise Conflict(LOST_REASON)  # the window it was recording has passed
         ctx.save_checkpoint(json.dumps({"capture_id": capture_id}).encode())
         columns = store.update(capture_id, job_id=ctx.job_id, error=None)
         _publish(ctx, columns)
