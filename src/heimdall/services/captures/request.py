@@ -1,10 +1,12 @@
 """A capture request, checked: which receivers, what to record, when; 422 (InvalidInput) for anything wrong.
 
 Known at once, so refused at once: unknown receivers or network, named receivers that are not
-KiwiSDRs or have no URL (a network contributes its enabled KiwiSDRs with a URL and ignores the rest), fewer than three able to time a TDoA (GNSS timing, the ``tdoa`` capability, and no
-health report saying their GNSS is unfit), a frequency outside 0-30 MHz (what a KiwiSDR covers), a
-duration <= 0 or over the limit, a passband outside what its IQ stream carries, a start in the past
-or more than an hour ahead. What is known only on connecting is the job's to record per receiver.
+KiwiSDRs or have no URL (a network contributes its enabled KiwiSDRs with a URL and ignores the
+rest), fewer than three able to time a TDoA (GNSS timing, the ``tdoa`` capability, and no last
+health check that answered with ``tdoa_ready: false``), a frequency outside 0-30 MHz (what a KiwiSDR
+covers), a duration <= 0 or over the limit, a passband outside what its IQ stream carries, a start in
+the past or more than an hour ahead. What is known only on connecting is the job's to record per
+receiver.
 """
 
 from __future__ import annotations
@@ -113,7 +115,7 @@ def _check_tdoa(rows: list[ReceiverRow], *, needed: int) -> None:
 
 def tdoa_able(row: ReceiverRow) -> bool:
     health = row.health or {}
-    gnss_unfit = health.get("gnss_ok_for_tdoa") is False or health.get("gnss_ok") is False
+    gnss_unfit = health.get("tdoa_ready") is False and health.get("ok") is not False  # answered: GNSS unfit
     return row.timing == "gnss" and "tdoa" in (row.capabilities or []) and not gnss_unfit
 
 
