@@ -53,6 +53,7 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
         archive = http.get(f"/captures/{capture['id']}/recordings.zip")
         spectrogram = http.get(f"/captures/{capture['id']}/receivers/{ids[0]}/spectrogram")
         listed = http.get("/captures").json()
+        overlays = http.get(f"/localizations/{capture['localization_id']}/overlays")
         relocated = http.post(f"/captures/{capture['id']}/locate", json={"options": {"method": "classical"}})
         bad_option = http.post(f"/captures/{capture['id']}/locate", json={"options": {"nope": 1}})
         after = http.get(f"/captures/{capture['id']}").json()
@@ -90,6 +91,7 @@ def test_capture_from_three_fakes_locates_dcf77_and_records_the_failures(make_pl
     assert relocated.json()["capture_id"] == capture["id"] and after["localization_id"] == relocated.json()["id"]
     assert _distance_m((relocated.json()["lat"], relocated.json()["lon"]), (fix["lat"], fix["lon"])) < 300.0
     assert bad_option.status_code == 422
+    assert overlays.status_code == 200, overlays.text  # hyperbolas and ellipses for the map
     assert spectrogram.status_code == 200 and len(spectrogram.json()["power_db"]) > 10
     assert -60.0 < spectrogram.json()["full_scale_dbm"] < 60.0
     assert listed["total"] == 1 and listed["items"][0]["id"] == capture["id"]
