@@ -18,7 +18,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 from heimdall.errors import InvalidInput
 
 # Job kinds every Heimdall process knows; tests add their own through ``job_modules``.
-BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.services.datasets.generation_job", "heimdall.services.models.training_job")
+BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.services.datasets.generation_job", "heimdall.services.models.training_job",
+                                         "heimdall.services.captures.capture_job")
 
 
 class TileSource(BaseModel):
@@ -78,6 +79,16 @@ class Settings(BaseSettings):
     # Recordings uploaded for localization (POST /localize/recordings): the whole upload, and files per upload.
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     max_upload_files: int = Field(default=32, ge=2)
+    # Captures from real receivers (docs/captures.md; manners on shared receivers: docs/receivers.md).
+    capture_max_duration_s: float = Field(default=60.0, gt=0, le=3600)
+    # Without start_at, the window starts as soon as every receiver streams with GNSS time, or after this
+    # long without the late ones (docs/captures.md).
+    capture_ready_timeout_s: float = Field(default=20.0, ge=1.0, le=600)
+    # Sent to every receiver as our contact (ident_user, User-Agent), so its operator can reach us.
+    kiwi_contact: str = Field(default="", max_length=120)
+    # Per receiver host (host:port): connections at once, and minutes of recording per rolling hour.
+    kiwi_host_max_connections: int = Field(default=2, ge=1, le=16)
+    kiwi_host_max_minutes_per_hour: float = Field(default=30.0, gt=0, le=600)
     # Receiver health (docs/receivers.md, "Health"): the API process polls every enabled KiwiSDR and
     # OpenWebRX receiver's status page every ``receiver_health_interval_s`` (0: never; a check on demand
     # still works), at most ``receiver_health_concurrency`` hosts at once, one request at a time per host

@@ -22,6 +22,7 @@ from heimdall.events.hub import Hub
 from heimdall.events.log import EventLog
 from heimdall.jobs.service import JobService
 from heimdall.platform.root import Platform
+from heimdall.services.captures.service import CaptureService
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
@@ -77,4 +78,5 @@ Registry = Annotated[ModelRegistry, Depends(component("models", lambda p: p.regi
 Training = Annotated[TrainingService, Depends(component("training", lambda p: p.training))]
 Archives = Annotated[TileArchives, Depends(component("tile archives", lambda p: p.tile_archives))]
 Uploads = Annotated[RecordingUploads, Depends(component("recording uploads", lambda p: p.recording_uploads))]
+Captures = Annotated[CaptureService, Depends(component("captures", lambda p: p.captures))]
 AppSettings = Annotated[Settings, Depends(component("settings", lambda p: p.settings))]

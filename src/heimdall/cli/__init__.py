@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "worker": "heimdall.cli.worker:worker",
     "doctor": "heimdall.cli.doctor:doctor",
     "locate": "heimdall.cli.locate:locate",
+    "capture": "heimdall.cli.capture:capture",
     "bench": "heimdall.cli.bench:bench",
     "dataset": "heimdall.cli.dataset:dataset",
     "train": "heimdall.cli.train:train",

@@ -175,6 +175,9 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("calibration.updated", "calibrations", ResourceData, True, "A calibration was reviewed (rejected)"),
     EventType("calibration.deleted", "calibrations", ResourceData, True, "A calibration was deleted"),
     EventType("localization.result", "localizations", LocalizationResultData, True, "A stored localization"),
+    EventType("capture.updated", "captures", ResourceData, True,
+              "A capture was created, a receiver's outcome or the capture's end (the Capture)"),
+    EventType("capture.deleted", "captures", ResourceData, True, "A capture was deleted"),
 )
 
 PROTOCOL_EVENTS = frozenset(name for name, spec in EVENT_TYPES.items() if not spec.logged)

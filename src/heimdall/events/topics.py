@@ -14,8 +14,10 @@ from heimdall.errors import InvalidInput
 JOB_TOPIC_PREFIX = "job:"
 JOBS_TOPIC = "jobs"
 SYSTEM_TOPIC = "system"
-# `networks` is an extension of the contract (network.* events of the resources service).
-NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "calibrations", "localizations", SYSTEM_TOPIC})
+# `networks` is an extension of the contract (network.* events of the resources service); `captures`
+# carries capture.* events (docs/captures.md); `references` and `calibrations` docs/calibration.md.
+NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "calibrations",
+                          "localizations", "captures", SYSTEM_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

@@ -55,22 +55,24 @@ class JobContext:
     def topic(self) -> str:
         return job_topic(self.job_id)
 
-    def progress(self, step: int, total: int, *, phase: str = "", message: str = "") -> None:
-        """Report progress; throttled to ~4 events/s, but the first step of each phase and the final
-        step always go out (the ETA restarts with each phase)."""
+    def progress(self, step: int, total: int, *, phase: str = "", message: str = "",
+                 details: dict[str, Any] | None = None, force: bool = False) -> None:
+        """Report progress; throttled to ~4 events/s, but the first step of each phase, the final
+        step and a ``force``d one always go out (the ETA restarts with each phase). ``details``
+        (JSON) are added to the payload under their own keys (a capture's per-receiver states)."""
         now = time.monotonic()
         new_phase = phase != self._progress_phase
         if new_phase:
             self._progress_origin = (now, step)
             self._progress_phase = phase
         final = total > 0 and step >= total
-        if not (new_phase or final or now - self._last_progress_at >= PROGRESS_MIN_INTERVAL_S):
+        if not (new_phase or final or force or now - self._last_progress_at >= PROGRESS_MIN_INTERVAL_S):
             return
         self._last_progress_at = now
         data = {
             "phase": phase, "step": step, "total": total,
             "percent": round(100.0 * step / total, 2) if total > 0 else None,
-            "eta_s": self._eta_s(now, step, total), "message": message,
+            "eta_s": self._eta_s(now, step, total), "message": message, **(details or {}),
         }
         if not self._repository.set_progress(self.job_id, self.worker_id, data):
             raise LeaseLost(self.job_id)

@@ -24,13 +24,17 @@ class JobKind:
     name: str
     queue: str
     fn: JobFunction
+    # None: pause works (the kind checkpoints); else why the kind cannot pause (pause answers 409 with it).
+    no_pause_reason: str | None = None
 
 
 _KINDS: dict[str, JobKind] = {}
 
 
-def job_kind(name: str, *, queue: str = "cpu") -> Callable[[JobFunction], JobFunction]:
-    """Register the decorated function as the job kind ``name`` running on ``queue``."""
+def job_kind(name: str, *, queue: str = "cpu", no_pause_reason: str | None = None
+             ) -> Callable[[JobFunction], JobFunction]:
+    """Register the decorated function as the job kind ``name`` running on ``queue``; a kind that cannot
+    pause says why in ``no_pause_reason``."""
     if not name or not isinstance(name, str):
         raise ValueError("a job kind needs a non-empty name")
 
@@ -39,7 +43,7 @@ def job_kind(name: str, *, queue: str = "cpu") -> Callable[[JobFunction], JobFun
         # Re-importing the same module (e.g. under a reloader) re-registers the same function.
         if existing is not None and existing.fn.__qualname__ != fn.__qualname__:
             raise ValueError(f"job kind {name!r} is already registered by {existing.fn.__module__}")
-        _KINDS[name] = JobKind(name=name, queue=queue, fn=fn)
+        _KINDS[name] = JobKind(name=name, queue=queue, fn=fn, no_pause_reason=no_pause_reason)
         return fn
 
     return register

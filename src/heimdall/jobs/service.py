@@ -77,6 +77,11 @@ class JobService:
         return self.repository.list(kind=kind, status=status, offset=offset, limit=limit)
 
     def pause(self, job_id: str) -> dict[str, Any]:
+        job = self.repository.get(job_id)
+        reason = _no_pause_reason(job["kind"])
+        if reason is not None:
+            raise Conflict(f"cannot pause job {job_id}: {reason}",
+                           details={"status": job["status"], "action": "pause", "kind": job["kind"]})
         return self._change(job_id, "pause", {"requested_control": "pause", "reason": "pause requested"})
 
     def resume(self, job_id: str) -> dict[str, Any]:
@@ -190,6 +195,13 @@ class JobService:
             self._submit(job)
         return {"orphans": sum(1 for job in resolved if job), "reaped": len(reaped), "resumed": resumed,
                 "queued": len(queued)}
+
+
+def _no_pause_reason(kind: str) -> str | None:
+    try:
+        return get_kind(kind).no_pause_reason
+    except InvalidInput:
+        return None  # a kind this process does not know: the state machine decides
 
 
 def _json_params(params: Any) -> dict[str, Any]:

@@ -33,6 +33,8 @@ from heimdall.jobs.registry import import_job_modules
 from heimdall.jobs.service import Executor, JobService
 from heimdall.jobs.topics import Publish
 from heimdall.platform.worker import open_job_runtime
+from heimdall.receivers.kiwisdr.manners import HostBudget
+from heimdall.services.captures.service import CaptureConfig, CaptureService
 from heimdall.services.calibrations import CalibrationService
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
@@ -95,6 +97,7 @@ class Platform:
     tile_archives: TileArchives
     recording_uploads: RecordingUploads
     receiver_health: ReceiverHealthService
+    captures: CaptureService
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
@@ -184,7 +187,14 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
         recording_uploads=RecordingUploads(localizations, settings.data_dir / "uploads",
                                            max_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files),
         receiver_health=ReceiverHealthService(receivers, HealthPolicy.from_settings(settings)),
+        captures=CaptureService(session_factory, publish, jobs, blobs, localizations, capture_config(settings)),
     )
+
+
+def capture_config(settings: Settings) -> CaptureConfig:
+    budget = HostBudget(settings.kiwi_host_max_connections, settings.kiwi_host_max_minutes_per_hour)
+    return CaptureConfig(max_duration_s=settings.capture_max_duration_s, ready_timeout_s=settings.capture_ready_timeout_s,
+                         contact=settings.kiwi_contact, host_budget=budget)
 
 
 def _executor(settings: Settings, session_factory: sessionmaker[Session], publish: Publish, blobs: BlobStore,

@@ -90,8 +90,12 @@ class LocalizationService:
         network_id: str | None = None,
         method_resolver: MethodResolver | None = None,
         budget: Budget | None = None,
+        annotations: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Locate, store, publish; the §4.2 result plus ``id``, ``created_at`` and ``network_id``.
+
+        ``annotations`` (JSON) are stored in the result next to what the estimator answered: where
+        the measurements came from (a capture's ``capture_id``, the receivers used and excluded).
 
         ``budget`` (default: the ambient one, else none) bounds the predictor's time and can
         cancel it; it is made ambient so that any predictor a resolver picks runs under it.
@@ -104,7 +108,7 @@ class LocalizationService:
         predictor = (method_resolver or self._resolver)(ms.method)
         ms, calibration = self._corrector(ms) if self._corrector is not None else (ms, None)
         with budget.active():
-            result = finite_json(predictor(ms))
+            result = finite_json({**predictor(ms), **(annotations or {})})
         if calibration is not None:
             result["calibration"] = calibration
         with _network_gone_as_invalid(network_id), transaction(self._sessions) as session:

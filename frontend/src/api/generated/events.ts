@@ -215,6 +215,8 @@ export const LOGGED_EVENTS = [
   'calibration.updated',
   'calibration.deleted',
   'localization.result',
+  'capture.updated',
+  'capture.deleted',
 ] as const;
 
 /** Each event's `data`. */
@@ -252,4 +254,6 @@ export interface EventPayloads {
   'calibration.updated': components['schemas']['ResourceData'];
   'calibration.deleted': components['schemas']['ResourceData'];
   'localization.result': components['schemas']['LocalizationResultData'];
+  'capture.updated': components['schemas']['ResourceData'];
+  'capture.deleted': components['schemas']['ResourceData'];
 }

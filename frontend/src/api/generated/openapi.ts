@@ -773,6 +773,116 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/captures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Captures */
+        get: operations["list_captures_api_v1_captures_get"];
+        put?: never;
+        /** Create Capture */
+        post: operations["create_capture_api_v1_captures_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/captures/plan": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Plan Capture
+         * @description Rank the receivers before a capture: GNSS, free slots, the geometry's expected error.
+         */
+        post: operations["plan_capture_api_v1_captures_plan_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/captures/{capture_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Capture */
+        get: operations["get_capture_api_v1_captures__capture_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Capture */
+        delete: operations["delete_capture_api_v1_captures__capture_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/captures/{capture_id}/recordings.zip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Capture Recordings */
+        get: operations["capture_recordings_api_v1_captures__capture_id__recordings_zip_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/captures/{capture_id}/receivers/{receiver_id}/spectrogram": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Capture Spectrogram */
+        get: operations["capture_spectrogram_api_v1_captures__capture_id__receivers__receiver_id__spectrogram_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/captures/{capture_id}/locate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Locate Capture
+         * @description Locate again from the stored recordings; the capture's ``localization`` becomes this one.
+         */
+        post: operations["locate_capture_api_v1_captures__capture_id__locate_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -916,6 +1026,174 @@ export interface components {
             items: components["schemas"]["Calibration"][];
             /** Total */
             total: number;
+        };
+        /** Capture */
+        Capture: {
+            /** Id */
+            id: string;
+            /** Created At */
+            created_at: string;
+            /** Network Id */
+            network_id: string | null;
+            /** Receiver Ids */
+            receiver_ids: string[];
+            /** Frequency Hz */
+            frequency_hz: number;
+            /** Passband Hz */
+            passband_hz: number;
+            /** Duration S */
+            duration_s: number;
+            /** Start At */
+            start_at: string | null;
+            /** Job Id */
+            job_id: string | null;
+            /** Status */
+            status: string;
+            /** Receivers */
+            receivers: components["schemas"]["CaptureReceiver"][];
+            /** Used Receiver Ids */
+            used_receiver_ids: string[];
+            /** Excluded */
+            excluded: {
+                [key: string]: string;
+            }[];
+            /** Localization Id */
+            localization_id: string | null;
+            /** Localization */
+            localization: {
+                [key: string]: unknown;
+            } | null;
+            /** Error */
+            error: string | null;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CaptureCreate */
+        CaptureCreate: {
+            /**
+             * Receiver Ids
+             * @description KiwiSDR receivers (or network_id)
+             */
+            receiver_ids?: string[] | null;
+            /** Network Id */
+            network_id?: string | null;
+            /**
+             * Frequency Hz
+             * @description 0 < f <= 30 MHz
+             */
+            frequency_hz: number;
+            /**
+             * Duration S
+             * @description 0 < d <= the server's limit (default 60 s)
+             */
+            duration_s: number;
+            /**
+             * Passband Hz
+             * @description IQ passband (default 10000)
+             */
+            passband_hz?: number | null;
+            /**
+             * Start At
+             * @description ISO-8601 UTC, in the future and within 1 h
+             */
+            start_at?: string | null;
+            /**
+             * Locate
+             * @default true
+             */
+            locate?: boolean;
+        };
+        /** CaptureLocate */
+        CaptureLocate: {
+            /**
+             * Options
+             * @description method, propagation, search_area, transmitter_alt_m (as POST /localize)
+             */
+            options?: {
+                [key: string]: unknown;
+            } | null;
+        };
+        /** CapturePage */
+        CapturePage: {
+            /** Items */
+            items: components["schemas"]["Capture"][];
+            /** Total */
+            total: number;
+        };
+        /** CapturePlan */
+        CapturePlan: {
+            /** Receivers */
+            receivers: components["schemas"]["RankedReceiver"][];
+            /** Expected Error M */
+            expected_error_m: number | null;
+            /** Warnings */
+            warnings: string[];
+        };
+        /** CapturePlanRequest */
+        CapturePlanRequest: {
+            /** Receiver Ids */
+            receiver_ids?: string[] | null;
+            /** Network Id */
+            network_id?: string | null;
+            /** Frequency Hz */
+            frequency_hz: number;
+        };
+        /** CaptureReceiver */
+        CaptureReceiver: {
+            /** Receiver Id */
+            receiver_id: string;
+            /** Name */
+            name: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "pending" | "connecting" | "waiting_gnss" | "recording" | "done" | "failed" | "excluded";
+            /** Reason */
+            reason: string | null;
+            /** Gnss Ok */
+            gnss_ok: boolean;
+            /** Seconds Recorded */
+            seconds_recorded: number;
+            /** Snr Db */
+            snr_db: number | null;
+            /** Sample Rate Hz */
+            sample_rate_hz: number | null;
+            /** Has Recording */
+            has_recording: boolean;
+        } & {
+            [key: string]: unknown;
+        };
+        /** CaptureSpectrogram */
+        CaptureSpectrogram: {
+            /** Capture Id */
+            capture_id: string;
+            /** Receiver */
+            receiver: string;
+            /** Nfft */
+            nfft: number;
+            /** Hop */
+            hop: number;
+            /** Sample Rate Hz */
+            sample_rate_hz: number;
+            /** Start Time S */
+            start_time_s: number;
+            /** Full Scale Dbm */
+            full_scale_dbm: number | null;
+            /** Time S */
+            time_s: number[];
+            /** Frequency Hz */
+            frequency_hz: number[];
+            /** Power Db */
+            power_db: number[][];
+        };
+        /** CaptureWithJob */
+        CaptureWithJob: {
+            capture: components["schemas"]["Capture"];
+            /** Job */
+            job: {
+                [key: string]: unknown;
+            };
         };
         /** Dataset */
         Dataset: {
@@ -1268,6 +1546,21 @@ export interface components {
             properties: {
                 [key: string]: unknown;
             };
+        };
+        /** RankedReceiver */
+        RankedReceiver: {
+            /** Receiver Id */
+            receiver_id: string;
+            /** Name */
+            name: string;
+            /** Score */
+            score: number;
+            /** Gnss Ok */
+            gnss_ok: boolean;
+            /** Free Slots */
+            free_slots: number | null;
+            /** Reasons */
+            reasons: string[];
         };
         /** Receiver */
         Receiver: {
@@ -3749,6 +4042,269 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["RecordingsLocalization"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_captures_api_v1_captures_get: {
+        parameters: {
+            query?: {
+                /** @description How many items to skip */
+                offset?: number;
+                /** @description At most this many items */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CapturePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_capture_api_v1_captures_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CaptureCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptureWithJob"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    plan_capture_api_v1_captures_plan_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CapturePlanRequest"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CapturePlan"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_capture_api_v1_captures__capture_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                capture_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Capture"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_capture_api_v1_captures__capture_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                capture_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    capture_recordings_api_v1_captures__capture_id__recordings_zip_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                capture_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    capture_spectrogram_api_v1_captures__capture_id__receivers__receiver_id__spectrogram_get: {
+        parameters: {
+            query?: {
+                /** @description FFT size, a power of two */
+                nfft?: number;
+            };
+            header?: never;
+            path: {
+                capture_id: string;
+                receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CaptureSpectrogram"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    locate_capture_api_v1_captures__capture_id__locate_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                capture_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["CaptureLocate"] | null;
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
             /** @description Validation Error */

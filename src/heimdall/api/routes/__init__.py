@@ -8,6 +8,7 @@ from __future__ import annotations
 from heimdall.api.routes import (
     accuracy,
     calibrations,
+    captures,
     datasets,
     health,
     iq,
@@ -39,4 +40,5 @@ ROUTERS = [
     maps.router,
     overlays.router,
     recordings.router,
+    captures.router,
 ]
