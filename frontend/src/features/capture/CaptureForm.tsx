@@ -5,8 +5,8 @@
 import type { FormEvent } from 'react';
 import type { Network, Receiver } from '../../api/types';
 import { Field, FormError } from '../../components/Field';
-import { formatFrequency, formatPosition } from '../../components/format';
-import { kiwiHealth, parseFrequency, type CaptureForm as FormState } from './model';
+import { formatPosition } from '../../components/format';
+import { frequencyText, kiwiHealth, parseFrequency, type CaptureForm as FormState } from './model';
 
 interface Props {
   receivers: Receiver[];
@@ -84,7 +84,7 @@ export function CaptureForm(props: Props) {
         error={errors.receivers ?? errors.receiver_ids ?? errors.network_id} />
       <div className="row">
         <Field name="frequency_hz" label="Frequency (Hz, or with k / M)" error={errors.frequency_hz}
-          hint={frequencyHz !== null ? `= ${formatFrequency(frequencyHz)}` : 'e.g. 77.5k or 7.1M'}>
+          hint={frequencyHz !== null ? `= ${frequencyText(frequencyHz)}` : 'e.g. 77.5k or 7.1M'}>
           <input type="text" inputMode="decimal" value={state.frequency} onChange={(e) => onChange({ ...state, frequency: e.target.value })} />
         </Field>
         <Field name="duration_s" label="Duration (s)" error={errors.duration_s}>

@@ -8,10 +8,10 @@ import type { Capture } from '../../api/captureTypes';
 import { api } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import { ActionButton } from '../../components/ActionButton';
-import { formatDuration, formatFrequency, formatTime } from '../../components/format';
+import { formatTime } from '../../components/format';
 import { ErrorNotice, isUnavailable, UnavailableNotice } from '../../components/Unavailable';
 import { Waterfall } from '../../components/Waterfall';
-import { isActive } from './model';
+import { frequencyText, isActive, secondsText } from './model';
 
 const NFFT = 256;
 const METHODS = ['classical', 'auto', 'neural'] as const;
@@ -84,7 +84,7 @@ function CaptureItem({ capture, selected, onSelect }: { capture: Capture; select
     await api.deleteCapture(capture.id);
     await cache.invalidateQueries({ queryKey: queryKeys.captures.lists() });
   };
-  const title = `${formatFrequency(capture.frequency_hz)}, ${formatDuration(capture.duration_s)}, ${capture.receivers.length} receivers`;
+  const title = `${frequencyText(capture.frequency_hz)}, ${secondsText(capture.duration_s)}, ${capture.receivers.length} receivers`;
   return (
     <li className={`card${selected ? ' selected' : ''}`} aria-label={`Capture ${formatTime(capture.created_at)}`} data-capture={capture.id}>
       <div className="row spread">

@@ -6,8 +6,8 @@ import type { Capture, CaptureReceiver } from '../../api/captureTypes';
 import { api } from '../../api/endpoints';
 import type { Job, LocalizationDetail } from '../../api/types';
 import { ActionButton } from '../../components/ActionButton';
-import { formatDuration, formatEllipse, formatFrequency, formatPosition, formatSignificant, formatTime } from '../../components/format';
-import { isActive, liveReceivers, progressPhase, verdicts } from './model';
+import { formatEllipse, formatPosition, formatSignificant, formatTime } from '../../components/format';
+import { frequencyText, isActive, liveReceivers, progressPhase, secondsText, verdicts } from './model';
 
 const STATE_WORDS: Record<CaptureReceiver['state'], string> = {
   pending: 'pending', connecting: 'connecting', waiting_gnss: 'waiting for GNSS', recording: 'recording',
@@ -29,7 +29,7 @@ function ProgressTable({ rows, durationS }: { rows: CaptureReceiver[]; durationS
             <td>{r.gnss_ok ? 'ok' : 'no'}</td>
             <td>
               <progress max={durationS} value={Math.min(r.seconds_recorded, durationS)} aria-label={`${r.name}: seconds recorded`} />{' '}
-              {`${formatSignificant(r.seconds_recorded, 3)} / ${formatSignificant(durationS, 3)} s`}
+              {`${Number(r.seconds_recorded.toFixed(1))} / ${secondsText(durationS)}`}
             </td>
             <td>{r.snr_db === null || r.snr_db === undefined ? '—' : `${r.snr_db.toFixed(1)} dB`}</td>
             <td>{r.reason ?? ''}</td>
@@ -78,7 +78,7 @@ export function CaptureView({ capture, job, outlierReasons }: { capture: Capture
   return (
     <section className="card" aria-label="Capture in view">
       <div className="row spread">
-        <h2>{`Capture at ${formatFrequency(capture.frequency_hz)}, ${formatDuration(capture.duration_s)}`}</h2>
+        <h2>{`Capture at ${frequencyText(capture.frequency_hz)}, ${secondsText(capture.duration_s)}`}</h2>
         {isActive(status) && <ActionButton onAction={() => api.controlJob(capture.job_id, 'cancel')}>Cancel capture</ActionButton>}
       </div>
       <p>

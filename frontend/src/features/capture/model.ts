@@ -183,3 +183,14 @@ export function verdicts(capture: Capture, outlierReasons: Record<string, string
     return { ...base, verdict: r.state === 'excluded' ? 'excluded' : 'not used', reason: r.reason };
   });
 }
+
+/** "77.5 kHz", "7.1 MHz", "14.074 MHz": as the frequency was written, without padding zeros. */
+export function frequencyText(hz: number): string {
+  const [scale, unit] = hz >= 1e9 ? [1e9, 'GHz'] : hz >= 1e6 ? [1e6, 'MHz'] : hz >= 1e3 ? [1e3, 'kHz'] : [1, 'Hz'];
+  return `${Number((hz / scale).toPrecision(10))} ${unit}`;
+}
+
+/** Seconds to a tenth, without padding zeros ("4 s", "12.5 s"). */
+export function secondsText(seconds: number): string {
+  return `${Number(seconds.toFixed(1))} s`;
+}
