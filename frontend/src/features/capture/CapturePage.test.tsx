@@ -191,4 +191,58 @@ describe('CapturePage', () => {
       .toBe('Not available on this server (404: no route /api/v1/captures)'));
     expect(screen.getByRole('button', { name: 'Plan' })).toHaveProperty('disabled', true);
   });
+
+  it('keeps past captures live, draws a receiver\'s waterfall, downloads the recordings and deletes', async () => {
+    const drawn: unknown[] = [];
+    vi.spyOn(HTMLCanvasElement.prototype, 'getContext').mockImplementation(() => ({
+      createImageData: (w: number, h: number) => ({ width: w, height: h, data: new Uint8ClampedArray(w * h * 4) }),
+      putImageData: (image: unknown) => drawn.push(image),
+    }) as never);
+    const saved: string[] = [];
+    vi.stubGlobal('URL', class extends URL {
+      static override createObjectURL = () => 'blob:zip';
+      static override revokeObjectURL = () => undefined;
+    });
+    vi.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) { saved.push(this.download); });
+    const old: Capture = { ...running, id: 'c0', status: 'completed', created_at: '2026-12-03T17:00:00Z',
+      receivers: [rx('k1', 'kiwi-north', 'done', { has_recording: true }), rx('k2', 'kiwi-east', 'failed', { reason: 'down' }),
+        rx('k3', 'kiwi-west', 'done', { has_recording: true })] };
+    const { fetchMock, calls } = stubFetch({ ...base,
+      'GET /captures': { body: { items: [old], total: 1 } },
+      'GET /captures/c0/receivers/k3/spectrogram': { body: { time_s: [0, 0.1], frequency_hz: [-100, 0, 100], power_db: [[-50, -10, -60], [-55, -12, -58]] } },
+      'GET /captures/c0/receivers/k1/spectrogram': { body: { time_s: [0], frequency_hz: [-100, 100], power_db: [[-50, -10]] } },
+      'GET /captures/c0/recordings.zip': { body: 'zip' },
+      'DELETE /captures/c0': { status: 204 },
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    const cache = testQueryClient();
+    const events = makeClient();
+    connectCache(events, cache);
+    events.start();
+    const socket = FakeWebSocket.last;
+    socket.open();
+    renderWithProviders(<CapturePage />, { cache, events });
+    const list = await screen.findByRole('list', { name: 'Captures, newest first' });
+    await waitFor(() => expect(socket.subscribes().flatMap((m) => m.topics)).toContain('captures'));
+    await act(async () => {
+      socket.receive(envelope(40, 'capture.updated', 'captures', running as unknown as Record<string, unknown>));
+      await flushMicrotasks();
+    });
+    await waitFor(() => expect(within(list).getAllByRole('listitem')).toHaveLength(2));
+    const [fresh, past] = within(list).getAllByRole('listitem');
+    expect(fresh.dataset.capture).toBe('c1');
+    expect(within(fresh).getByRole('button', { name: 'Delete' })).toHaveProperty('disabled', true);
+
+    fireEvent.click(within(past).getByRole('button', { name: 'Waterfalls' }));
+    await within(past).findByRole('img', { name: /IQ waterfall, receiver kiwi-north/ });
+    expect(within(past).queryByRole('option', { name: 'kiwi-east' })).toBeNull(); // it failed: nothing recorded
+    fireEvent.change(within(past).getByLabelText(/Receiver/), { target: { value: 'k3' } });
+    await within(past).findByRole('img', { name: /IQ waterfall, receiver kiwi-west/ });
+    expect(drawn.length).toBeGreaterThanOrEqual(2);
+
+    fireEvent.click(within(past).getByRole('button', { name: 'Download SigMF' }));
+    await waitFor(() => expect(saved).toEqual(['capture-c0.zip']));
+    fireEvent.click(within(past).getByRole('button', { name: 'Delete' }));
+    await waitFor(() => expect(calls.some((c) => c.method === 'DELETE' && c.path === '/captures/c0')).toBe(true));
+  });
 });
