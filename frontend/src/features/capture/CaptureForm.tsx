@@ -45,7 +45,7 @@ function ReceiverChoice({ receivers, networks, state, onChange, error }: Pick<Pr
   const chosen = new Set(network ? network.receiver_ids : state.receiverIds);
   const toggle = (id: string) => onChange({ ...state, receiverIds: chosen.has(id) ? state.receiverIds.filter((x) => x !== id) : [...state.receiverIds, id] });
   return (
-    <fieldset className="receiver-choice" aria-describedby={error ? 'field-receivers-error' : undefined} aria-invalid={Boolean(error)}>
+    <fieldset className="receiver-choice" aria-describedby={error ? 'field-receivers-error' : undefined}>
       <legend>Receivers</legend>
       <Field name="network_id" label="Receivers from">
         <select value={state.networkId} onChange={(e) => onChange({ ...state, networkId: e.target.value })}>

@@ -1,3 +1,4 @@
+import axe from 'axe-core';
 import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Capture } from '../../api/captureTypes';
@@ -40,6 +41,12 @@ const base = {
   'GET /captures': { body: { items: [], total: 0 } },
 };
 
+/** axe-core's serious or critical violations (contrast needs a real renderer: the e2e tests check it). */
+async function accessibilityProblems(): Promise<string[]> {
+  const result = await axe.run(document.body, { rules: { 'color-contrast': { enabled: false } } });
+  return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
+}
+
 function tick(name: string) {
   fireEvent.click(screen.getByRole('checkbox', { name: `Use ${name}` }));
 }
@@ -68,6 +75,7 @@ describe('CapturePage', () => {
     expect(screen.getByLabelText('Frequency (Hz, or with k / M)').getAttribute('aria-invalid')).toBe('true');
     expect(screen.getByText('A duration above 0 s.').id).toBe('field-duration_s-error');
     expect(screen.getByText(/Choose receivers/).id).toBe('field-receivers-error');
+    expect(await accessibilityProblems()).toEqual([]);
     expect(calls.some((c) => c.method === 'POST')).toBe(false);
   });
 
@@ -95,6 +103,7 @@ describe('CapturePage', () => {
     expect(within(rows[1]).getByText('no GNSS fix; no free slot')).toBeTruthy();
     expect(within(plan).getByText('4.20 km')).toBeTruthy();
     expect(within(within(plan).getByRole('note', { name: 'Warnings' })).getByText('fewer than 3 usable receivers')).toBeTruthy();
+    expect(await accessibilityProblems()).toEqual([]);
   });
 
   it('starts a capture and shows each receiver live from job.progress over the one socket', async () => {
@@ -170,6 +179,7 @@ describe('CapturePage', () => {
     expect(within(view).getByText(/50\.01530/)).toBeTruthy();
     expect(within(view).getByText(/3\.00 km × 1\.50 km/)).toBeTruthy();
     await waitFor(() => expect(calls.some((c) => c.path === '/localizations/L1/overlays')).toBe(true));
+    expect(await accessibilityProblems()).toEqual([]);
   });
 
   it('says the captures API is missing instead of pretending, and shows a field error from the server', async () => {

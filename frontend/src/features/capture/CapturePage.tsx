@@ -78,6 +78,32 @@ function useCaptureForms(form: FormState, onStarted: (created: CreatedCapture) =
   return { plan, planSubmit, startSubmit, errors: shown.errors, formError: shown.formError };
 }
 
+function useCaptureMap(kiwis: Receiver[], chosen: Set<string>, capture: Capture | undefined, overlays: OverlayCollection | undefined) {
+  const reasons = useMemo(() => outlierReasons(overlays), [overlays]);
+  const shown = useMemo(() => mapReceivers(kiwis, chosen, capture, reasons), [kiwis, chosen, capture, reasons]);
+  const fix = capture?.localization;
+  const fixes = useMemo<MapFix[]>(() => (fix ? [{ key: fix.id ?? 'capture', lat: fix.lat, lon: fix.lon, ellipses: fix.ellipses,
+    latest: true, label: `capture fix · ${formatPosition(fix.lat, fix.lon)}` }] : []), [fix]);
+  const fitTo = useMemo(() => bounds(shown.filter((r) => r.selected || r.outlier), fixes[0]) ?? bounds(shown, undefined), [shown, fixes]);
+  return { reasons, shown, fixes, fitTo };
+}
+
+function CaptureMap({ name, receivers, fixes, overlays, fitTo, onSelect }: {
+  name: string; receivers: MapReceiver[]; fixes: MapFix[]; overlays: OverlayCollection | undefined;
+  fitTo: [number, number, number, number] | null; onSelect: (id: string) => void;
+}) {
+  return (
+    <>
+      <MapView label="Capture map" height={520} fitTo={fitTo} exportName={name}>
+        <OverlaysLayer overlays={overlays ?? null} id="capture-overlays" />
+        <FixesLayer fixes={fixes} id="capture-fix" />
+        <ReceiversLayer receivers={receivers} onSelect={onSelect} />
+      </MapView>
+      <div className="legends"><HealthLegend outliers /></div>
+    </>
+  );
+}
+
 export default function CapturePage() {
   const cache = useQueryClient();
   const receivers = useReceivers();
@@ -87,7 +113,6 @@ export default function CapturePage() {
   const { capture, job, overlays } = useSelectedCapture(selected);
   const active = isActive(job.data?.status ?? capture.data?.status);
   useTopics(['captures', 'receivers', 'networks', 'localizations', active && capture.data && `job:${capture.data.job_id}`]);
-
   const onStarted = ({ capture: created, job: startedJob }: CreatedCapture) => {
     cache.setQueryData<Capture>(queryKeys.captures.detail(created.id), created);
     cache.setQueryData<Job>(queryKeys.jobs.detail(startedJob.id), startedJob);
@@ -95,21 +120,14 @@ export default function CapturePage() {
     setSelected(created.id);
   };
   const { plan, planSubmit, startSubmit, errors, formError } = useCaptureForms(form, onStarted);
-
   const kiwis = useMemo(() => (receivers.data?.items ?? []).filter((r) => r.kind === 'kiwisdr'), [receivers.data]);
   const network = networks.data?.items.find((n) => n.id === form.networkId);
   const chosen = useMemo(() => new Set(network ? network.receiver_ids : form.receiverIds), [network, form.receiverIds]);
-  const reasons = useMemo(() => outlierReasons(overlays.data), [overlays.data]);
-  const shown = useMemo(() => mapReceivers(kiwis, chosen, capture.data, reasons), [kiwis, chosen, capture.data, reasons]);
-  const fix = capture.data?.localization;
-  const fixes = useMemo<MapFix[]>(() => (fix ? [{ key: fix.id ?? 'capture', lat: fix.lat, lon: fix.lon, ellipses: fix.ellipses,
-    latest: true, label: `capture fix · ${formatPosition(fix.lat, fix.lon)}` }] : []), [fix]);
-  const fitTo = useMemo(() => bounds(shown.filter((r) => r.selected || r.outlier), fixes[0]) ?? bounds(shown, undefined), [shown, fixes]);
+  const map = useCaptureMap(kiwis, chosen, capture.data, overlays.data);
   const toggle = (id: string) => {
-    if (form.networkId) return;
+    if (form.networkId) return; // a network's members are fixed here
     setForm({ ...form, receiverIds: form.receiverIds.includes(id) ? form.receiverIds.filter((x) => x !== id) : [...form.receiverIds, id] });
   };
-
   return (
     <div className="page">
       <div className="localize-layout">
@@ -120,17 +138,13 @@ export default function CapturePage() {
             planUnavailable={planSubmit.unavailable} startUnavailable={startSubmit.unavailable}
             onPlan={() => void planSubmit.onSubmit()} onStart={(e) => void startSubmit.onSubmit(e)} />
           {plan && <PlanView plan={plan} />}
-          {capture.data && <CaptureView capture={capture.data} job={job.data} outlierReasons={reasons} />}
+          {capture.data && <CaptureView capture={capture.data} job={job.data} outlierReasons={map.reasons} />}
           {capture.error ? <ErrorNotice error={capture.error} /> : null}
           {overlays.error && !isUnavailable(overlays.error) ? <ErrorNotice error={overlays.error} /> : null}
         </div>
         <div className="localize-map">
-          <MapView label="Capture map" height={520} fitTo={fitTo} exportName={selected ? `capture-${selected}` : 'capture'}>
-            <OverlaysLayer overlays={overlays.data ?? null} id="capture-overlays" />
-            <FixesLayer fixes={fixes} id="capture-fix" />
-            <ReceiversLayer receivers={shown} onSelect={toggle} />
-          </MapView>
-          <div className="legends"><HealthLegend outliers /></div>
+          <CaptureMap name={selected ? `capture-${selected}` : 'capture'} receivers={map.shown} fixes={map.fixes}
+            overlays={overlays.data} fitTo={map.fitTo} onSelect={toggle} />
           <section aria-label="Past captures" className="card">
             <h2>Past captures</h2>
             <CaptureList selected={selected} onSelect={setSelected} />

@@ -42,14 +42,15 @@ function ProgressTable({ rows, durationS }: { rows: CaptureReceiver[]; durationS
 
 function FixFacts({ fix }: { fix: LocalizationDetail }) {
   return (
+    // Each term and its value in one <div> (allowed in a <dl>; a <span> is not).
     <dl className="facts">
-      <dt>Position</dt><dd data-lat={fix.lat} data-lon={fix.lon}>{formatPosition(fix.lat, fix.lon)}</dd>
-      <dt>Method</dt><dd>{fix.method}</dd>
-      <dt>GDOP</dt><dd>{formatSignificant(fix.gdop, 3)}</dd>
+      <div className="contents"><dt>Position</dt><dd data-lat={fix.lat} data-lon={fix.lon}>{formatPosition(fix.lat, fix.lon)}</dd></div>
+      <div className="contents"><dt>Method</dt><dd>{fix.method}</dd></div>
+      <div className="contents"><dt>GDOP</dt><dd>{formatSignificant(fix.gdop, 3)}</dd></div>
       {fix.ellipses.map((e) => (
-        <span key={e.confidence} className="contents">
+        <div key={e.confidence} className="contents">
           <dt>{Math.round(e.confidence * 100)} % region</dt><dd>{formatEllipse(e)}</dd>
-        </span>
+        </div>
       ))}
     </dl>
   );
