@@ -47,6 +47,17 @@ async function accessibilityProblems(): Promise<string[]> {
   return result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.html).join(' | ')}`);
 }
 
+const done: Capture = { ...running, status: 'completed',
+  receivers: [rx('k1', 'kiwi-north', 'done', { gnss_ok: true, seconds_recorded: 10, snr_db: 20, has_recording: true }),
+    rx('k2', 'kiwi-east', 'failed', { reason: 'too_busy: all 4 slots taken' }),
+    rx('k3', 'kiwi-west', 'excluded', { gnss_ok: true, seconds_recorded: 10, has_recording: true })],
+  used_receiver_ids: ['k1'], excluded: [{ receiver_id: 'k3', reason: 'stale GNSS timestamps (last fix 42 s old)' }],
+  localization_id: 'L1',
+  localization: { id: 'L1', lat: 50.0153, lon: 9.0108, alt_m: null, method: 'classical', covariance_enu_m2: [[1, 0], [0, 1]],
+    ellipses: [{ confidence: 0.68, semi_major_m: 3000, semi_minor_m: 1500, orientation_deg: 30 }], used: { rss: 0, tdoa: 2, toa: 0, aoa: 0 },
+    outliers: [], gdop: 2.1, elapsed_ms: 40, request: { frequency_hz: 77_500, receivers: [] } },
+};
+
 function tick(name: string) {
   fireEvent.click(screen.getByRole('checkbox', { name: `Use ${name}` }));
 }
@@ -150,16 +161,6 @@ describe('CapturePage', () => {
   });
 
   it('shows the fix and which receivers were used, excluded and why', async () => {
-    const done: Capture = { ...running, status: 'completed',
-      receivers: [rx('k1', 'kiwi-north', 'done', { gnss_ok: true, seconds_recorded: 10, snr_db: 20, has_recording: true }),
-        rx('k2', 'kiwi-east', 'failed', { reason: 'too_busy: all 4 slots taken' }),
-        rx('k3', 'kiwi-west', 'excluded', { gnss_ok: true, seconds_recorded: 10, has_recording: true })],
-      used_receiver_ids: ['k1'], excluded: [{ receiver_id: 'k3', reason: 'stale GNSS timestamps (last fix 42 s old)' }],
-      localization_id: 'L1',
-      localization: { id: 'L1', lat: 50.0153, lon: 9.0108, alt_m: null, method: 'classical', covariance_enu_m2: [[1, 0], [0, 1]],
-        ellipses: [{ confidence: 0.68, semi_major_m: 3000, semi_minor_m: 1500, orientation_deg: 30 }], used: { rss: 0, tdoa: 2, toa: 0, aoa: 0 },
-        outliers: [], gdop: 2.1, elapsed_ms: 40, request: { frequency_hz: 77_500, receivers: [] } },
-    };
     const { fetchMock, calls } = stubFetch({ ...base,
       'GET /captures': { body: { items: [done], total: 1 } },
       'GET /captures/c1': { body: done },
@@ -254,5 +255,23 @@ describe('CapturePage', () => {
     await waitFor(() => expect(saved).toEqual(['capture-c0.zip']));
     fireEvent.click(within(past).getByRole('button', { name: 'Delete' }));
     await waitFor(() => expect(calls.some((c) => c.method === 'DELETE' && c.path === '/captures/c0')).toBe(true));
+  });
+
+  it('fetches the stored localization when the capture only names it', async () => {
+    const { localization, ...rest } = done;
+    const { fetchMock, calls } = stubFetch({ ...base,
+      'GET /captures': { body: { items: [{ ...rest, localization: null }], total: 1 } },
+      'GET /captures/c1': { body: { ...rest, localization: null } },
+      'GET /jobs/j1': { body: { ...job, status: 'completed' } },
+      'GET /localizations/L1': { body: localization },
+      'GET /localizations/L1/overlays': { status: 404, body: { error: { code: 'not_found', message: 'no overlays' } } },
+    });
+    vi.stubGlobal('fetch', fetchMock);
+    renderWithProviders(<CapturePage />);
+    fireEvent.click(within(await screen.findByRole('listitem', { name: /^Capture / })).getByRole('button', { name: 'Show' }));
+    const view = await screen.findByRole('region', { name: 'Capture in view' });
+    expect(await within(view).findByText(/50\.01530/)).toBeTruthy();
+    expect(within(view).getByRole('table', { name: 'Receivers in the fix' })).toBeTruthy();
+    expect(calls.some((c) => c.path === '/localizations/L1')).toBe(true);
   });
 });

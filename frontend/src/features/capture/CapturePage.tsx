@@ -54,11 +54,17 @@ function useSelectedCapture(selected: string | null) {
   });
   const job = useJob(capture.data?.job_id);
   const localizationId = capture.data?.localization_id ?? capture.data?.localization?.id ?? null;
+  // A capture that names its fix without embedding it: fetch the stored localization.
+  const fix = useQuery({
+    queryKey: queryKeys.localizations.detail(localizationId ?? ''), queryFn: () => api.getLocalization(localizationId!),
+    enabled: Boolean(localizationId) && !capture.data?.localization, staleTime: Infinity,
+  });
   const overlays = useQuery({
     queryKey: queryKeys.localizations.overlays(localizationId ?? ''), queryFn: () => api.localizationOverlays(localizationId!),
     enabled: Boolean(localizationId), staleTime: Infinity, retry: false,
   });
-  return { capture, job, overlays };
+  const data = capture.data && !capture.data.localization && fix.data ? { ...capture.data, localization: fix.data } : capture.data;
+  return { capture: { data, error: capture.error ?? fix.error }, job, overlays };
 }
 
 function useCaptureForms(form: FormState, onStarted: (created: CreatedCapture) => void) {
@@ -84,7 +90,10 @@ function useCaptureMap(kiwis: Receiver[], chosen: Set<string>, capture: Capture 
   const fix = capture?.localization;
   const fixes = useMemo<MapFix[]>(() => (fix ? [{ key: fix.id ?? 'capture', lat: fix.lat, lon: fix.lon, ellipses: fix.ellipses,
     latest: true, label: `capture fix · ${formatPosition(fix.lat, fix.lon)}` }] : []), [fix]);
-  const fitTo = useMemo(() => bounds(shown.filter((r) => r.selected || r.outlier), fixes[0]) ?? bounds(shown, undefined), [shown, fixes]);
+  const fitTo = useMemo(() => {
+    const inCapture = new Set(capture?.receiver_ids ?? []);
+    return bounds(shown.filter((r) => r.selected || inCapture.has(r.id)), fixes[0]) ?? bounds(shown, undefined);
+  }, [shown, fixes, capture]);
   return { reasons, shown, fixes, fitTo };
 }
 
