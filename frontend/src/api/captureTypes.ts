@@ -36,7 +36,7 @@ export interface Capture {
   passband_hz?: number;
   duration_s: number;
   start_at: string | null;
-  job_id: string;
+  job_id: string | null;
   /** Mirrors the job's status. */
   status: Job['status'];
   receivers: CaptureReceiver[];

@@ -84,7 +84,7 @@ export function CaptureForm(props: Props) {
         error={errors.receivers ?? errors.receiver_ids ?? errors.network_id} />
       <div className="row">
         <Field name="frequency_hz" label="Frequency (Hz, or with k / M)" error={errors.frequency_hz}
-          hint={frequencyHz !== null ? `= ${frequencyText(frequencyHz)}` : 'e.g. 77.5k or 7.1M'}>
+          hint={frequencyHz !== null ? `= ${frequencyText(frequencyHz)}` : 'e.g. 77.5k or 7.1M (a KiwiSDR: up to 30 MHz)'}>
           <input type="text" inputMode="decimal" value={state.frequency} onChange={(e) => onChange({ ...state, frequency: e.target.value })} />
         </Field>
         <Field name="duration_s" label="Duration (s)" error={errors.duration_s}>

@@ -18,8 +18,8 @@ const kiwi = (id: string, name: string, health: Record<string, unknown> | null):
   capabilities: ['tdoa'], timing: 'gnss', enabled: true, health,
 });
 const receivers: Receiver[] = [
-  kiwi('k1', 'kiwi-north', { gnss_fix: true, users: 1, users_max: 4 }),
-  kiwi('k2', 'kiwi-east', { gnss_fix: false, users: 4, users_max: 4 }),
+  kiwi('k1', 'kiwi-north', { reachable: true, offline: false, gnss_ok_for_tdoa: true, gps_good: 6, fixes: 900, users: 1, users_max: 4, free_slots: 3 }),
+  kiwi('k2', 'kiwi-east', { reachable: true, offline: false, gnss_ok_for_tdoa: false, gps_good: 2, users: 4, users_max: 4, free_slots: 0 }),
   kiwi('k3', 'kiwi-west', null),
   { ...kiwi('k4', 'sim-1', null), kind: 'simulated' },
 ];
@@ -71,7 +71,7 @@ describe('CapturePage', () => {
     vi.stubGlobal('fetch', fetchMock);
     renderWithProviders(<CapturePage />);
     const north = (await screen.findByRole('rowheader', { name: 'kiwi-north' })).closest('tr')!;
-    expect(within(north).getByText('fix')).toBeTruthy();
+    expect(within(north).getByText('good for TDoA, 6 satellites, 900 fixes')).toBeTruthy();
     expect(within(north).getByText('1 / 4')).toBeTruthy();
     const west = screen.getByRole('rowheader', { name: 'kiwi-west' }).closest('tr')!;
     expect(within(west).getAllByText('unknown')).toHaveLength(2);

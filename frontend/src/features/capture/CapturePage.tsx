@@ -121,7 +121,7 @@ export default function CapturePage() {
   const [selected, setSelected] = useState<string | null>(null);
   const { capture, job, overlays } = useSelectedCapture(selected);
   const active = isActive(job.data?.status ?? capture.data?.status);
-  useTopics(['captures', 'receivers', 'networks', 'localizations', active && capture.data && `job:${capture.data.job_id}`]);
+  useTopics(['captures', 'receivers', 'networks', 'localizations', active && capture.data?.job_id && `job:${capture.data.job_id}`]);
   const onStarted = ({ capture: created, job: startedJob }: CreatedCapture) => {
     cache.setQueryData<Capture>(queryKeys.captures.detail(created.id), created);
     cache.setQueryData<Job>(queryKeys.jobs.detail(startedJob.id), startedJob);

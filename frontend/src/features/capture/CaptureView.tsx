@@ -80,7 +80,7 @@ export function CaptureView({ capture, job, outlierReasons }: { capture: Capture
     <section className="card" aria-label="Capture in view">
       <div className="row spread">
         <h2>{`Capture at ${frequencyText(capture.frequency_hz)}, ${secondsText(capture.duration_s)}`}</h2>
-        {isActive(status) && <ActionButton onAction={() => api.controlJob(capture.job_id, 'cancel')}>Cancel capture</ActionButton>}
+        {isActive(status) && capture.job_id && <ActionButton onAction={() => api.controlJob(capture.job_id!, 'cancel')}>Cancel capture</ActionButton>}
       </div>
       <p>
         <span className={`status status-${status}`}>{status}</span>

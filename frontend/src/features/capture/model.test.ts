@@ -64,8 +64,11 @@ describe('validateForm', () => {
 
 describe('kiwiHealth', () => {
   it('reads GNSS and users when present, and says unknown otherwise', () => {
-    expect(kiwiHealth({ health: { gnss_fix: true, gnss_fixes: 1234, users: 2, users_max: 4 } }))
-      .toEqual({ gnss: 'fix, 1234 fixes', users: '2 / 4', roomy: true });
+    expect(kiwiHealth({ health: { gnss_ok_for_tdoa: true, gps_good: 7, fixes: 1234, fixes_min: null, users: 2, users_max: 4, free_slots: 2 } }))
+      .toEqual({ gnss: 'good for TDoA, 7 satellites, 1234 fixes', users: '2 / 4', roomy: true });
+    expect(kiwiHealth({ health: { gnss_ok_for_tdoa: false, gps_good: 2, fixes_min: 3 } }))
+      .toEqual({ gnss: 'not good for TDoA, 2 satellites, 3 fixes/min', users: 'unknown', roomy: null });
+    expect(kiwiHealth({ health: { gnss_fix: false, free_slots: 1 } })).toEqual({ gnss: 'no fix', users: 'unknown', roomy: false });
     expect(kiwiHealth({ health: { users: '3', users_max: '4' } })).toEqual({ gnss: 'unknown', users: '3 / 4', roomy: false });
     expect(kiwiHealth({ health: null })).toEqual({ gnss: 'unknown', users: 'unknown', roomy: null });
   });

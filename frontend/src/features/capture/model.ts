@@ -98,24 +98,29 @@ function numberOf(report: Record<string, unknown>, ...keys: string[]): number | 
 }
 
 function gnssText(report: Record<string, unknown>): string {
-  const fix = report.gnss_fix ?? report.gps_fix ?? report.gnss_ok;
-  const fixes = numberOf(report, 'gnss_fixes', 'fixes', 'gps_fixes');
-  const good = numberOf(report, 'gnss_good', 'gps_good');
+  const fit = report.gnss_ok_for_tdoa ?? report.gnss_ok;
+  const fix = report.gnss_fix ?? report.gps_fix;
+  const satellites = numberOf(report, 'gps_good', 'gnss_good');
+  const fixes = numberOf(report, 'fixes_min', 'fixes', 'gnss_fixes');
   const parts: string[] = [];
-  if (typeof fix === 'boolean') parts.push(fix ? 'fix' : 'no fix');
-  if (good !== null) parts.push(`${good} good satellites`);
-  if (fixes !== null) parts.push(`${fixes} fixes`);
+  if (typeof fit === 'boolean') parts.push(fit ? 'good for TDoA' : 'not good for TDoA');
+  else if (typeof fix === 'boolean') parts.push(fix ? 'fix' : 'no fix');
+  if (satellites !== null) parts.push(`${satellites} satellites`);
+  if (fixes !== null) parts.push(`${fixes} fixes${report.fixes_min !== undefined && report.fixes_min !== null ? '/min' : ''}`);
   return parts.length ? parts.join(', ') : 'unknown';
 }
 
-/** What a receiver's `health` report says about GNSS and users, "unknown" where it says nothing. */
+/**
+ * What a receiver's `health` report (the KiwiSDR `/status` poll: `users`, `users_max`, `free_slots`,
+ * `gnss_ok_for_tdoa`, `gps_good`, `fixes`...) says about GNSS and users, "unknown" where it says nothing.
+ */
 export function kiwiHealth(receiver: Pick<Receiver, 'health'>): KiwiHealth {
   const report = (receiver.health ?? {}) as Record<string, unknown>;
   const users = numberOf(report, 'users');
   const max = numberOf(report, 'users_max');
   const usersText = users !== null && max !== null ? `${users} / ${max}` : users !== null ? `${users} / unknown` : 'unknown';
-  const roomy = users !== null && max !== null ? max - users >= 2 : null;
-  return { gnss: gnssText(report), users: usersText, roomy };
+  const free = numberOf(report, 'free_slots') ?? (users !== null && max !== null ? max - users : null);
+  return { gnss: gnssText(report), users: usersText, roomy: free === null ? null : free >= 2 };
 }
 
 export const ACTIVE_STATUSES: readonly Job['status'][] = ['queued', 'running', 'pausing', 'paused', 'cancelling'];
