@@ -76,12 +76,14 @@ function Relocate({ capture, onDone }: { capture: Capture; onDone: () => void })
   );
 }
 
-function CaptureItem({ capture, selected, onSelect }: { capture: Capture; selected: boolean; onSelect: (id: string) => void }) {
+function CaptureItem({ capture, selected, onSelect }: { capture: Capture; selected: boolean; onSelect: (id: string | null) => void }) {
   const [open, setOpen] = useState(false);
   const cache = useQueryClient();
   const active = isActive(capture.status);
   const remove = async () => {
     await api.deleteCapture(capture.id);
+    if (selected) onSelect(null);
+    cache.removeQueries({ queryKey: queryKeys.captures.detail(capture.id) });
     await cache.invalidateQueries({ queryKey: queryKeys.captures.lists() });
   };
   const title = `${frequencyText(capture.frequency_hz)}, ${secondsText(capture.duration_s)}, ${capture.receivers.length} receivers`;
@@ -104,7 +106,7 @@ function CaptureItem({ capture, selected, onSelect }: { capture: Capture; select
   );
 }
 
-export function CaptureList({ selected, onSelect }: { selected: string | null; onSelect: (id: string) => void }) {
+export function CaptureList({ selected, onSelect }: { selected: string | null; onSelect: (id: string | null) => void }) {
   const captures = useQuery({ queryKey: queryKeys.captures.list(), queryFn: () => api.listCaptures() });
   if (isUnavailable(captures.error)) return <UnavailableNotice feature="Past captures" error={captures.error} />;
   if (captures.error) return <ErrorNotice error={captures.error} />;

@@ -108,6 +108,7 @@ describe('CapturePage', () => {
     setFrequency('77.5k');
     fireEvent.click(screen.getByRole('button', { name: 'Plan' }));
     const plan = await screen.findByRole('region', { name: 'Plan' });
+    expect(within(plan).getByRole('heading', { name: 'Plan for 77.5 kHz' })).toBeTruthy();
     expect(calls.find((c) => c.path === '/captures/plan')?.body).toEqual({ receiver_ids: ['k1', 'k2'], frequency_hz: 77_500 });
     const rows = within(plan).getAllByRole('row').slice(1);
     expect(rows.map((r) => within(r).getByRole('rowheader').textContent)).toEqual(['kiwi-north', 'kiwi-east']);

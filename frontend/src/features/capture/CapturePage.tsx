@@ -68,11 +68,15 @@ function useSelectedCapture(selected: string | null) {
 }
 
 function useCaptureForms(form: FormState, onStarted: (created: CreatedCapture) => void) {
-  const [plan, setPlan] = useState<CapturePlan | null>(null);
+  const [plan, setPlan] = useState<{ plan: CapturePlan; frequencyHz: number } | null>(null);
   const [last, setLast] = useState<'plan' | 'start'>('start');
   const planSubmit = useSubmit({
     fields: FORM_FIELDS, validate: () => validateForm(form, { forPlan: true }),
-    send: () => { setLast('plan'); return api.planCapture(planBody(form)); },
+    send: async () => {
+      setLast('plan');
+      const body = planBody(form);
+      return { plan: await api.planCapture(body), frequencyHz: body.frequency_hz };
+    },
     onSuccess: setPlan,
   });
   const startSubmit = useSubmit({
@@ -146,7 +150,7 @@ export default function CapturePage() {
             formError={formError} busy={planSubmit.submitting || startSubmit.submitting}
             planUnavailable={planSubmit.unavailable} startUnavailable={startSubmit.unavailable}
             onPlan={() => void planSubmit.onSubmit()} onStart={(e) => void startSubmit.onSubmit(e)} />
-          {plan && <PlanView plan={plan} />}
+          {plan && <PlanView plan={plan.plan} frequencyHz={plan.frequencyHz} />}
           {capture.data && <CaptureView capture={capture.data} job={job.data} outlierReasons={map.reasons} />}
           {capture.error ? <ErrorNotice error={capture.error} /> : null}
           {overlays.error && !isUnavailable(overlays.error) ? <ErrorNotice error={overlays.error} /> : null}

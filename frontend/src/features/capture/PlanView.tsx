@@ -1,12 +1,13 @@
 /** The ranking `POST /captures/plan` answers before a capture: GNSS, free slots, expected error, warnings. */
 import type { CapturePlan } from '../../api/captureTypes';
 import { formatDistance, formatSignificant } from '../../components/format';
+import { frequencyText } from './model';
 
-export function PlanView({ plan }: { plan: CapturePlan }) {
+export function PlanView({ plan, frequencyHz }: { plan: CapturePlan; frequencyHz: number }) {
   const ranked = [...plan.receivers].sort((a, b) => b.score - a.score);
   return (
     <section className="card" aria-label="Plan">
-      <h2>Plan</h2>
+      <h2>{`Plan for ${frequencyText(frequencyHz)}`}</h2>
       {plan.warnings.length > 0 && (
         <div className="notice" role="note" aria-label="Warnings">
           <strong>Warnings</strong>
