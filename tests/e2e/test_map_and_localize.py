@@ -32,7 +32,7 @@ DEMO_NETWORK = "G7 demo"
 TRUTH = (45.12, 7.61)
 ARCHIVE_COLOUR = (214, 40, 160)  # nothing else on the map is this colour
 ARCHIVE = "e2e-region.pmtiles"
-PAGES = ["map", "receivers", "datasets", "training", "models", "localize"]
+PAGES = ["map", "receivers", "datasets", "training", "models", "localize", "capture"]
 LOCALIZE_MAP = ".localize-map .map-canvas"
 
 
@@ -322,7 +322,7 @@ def test_every_page_passes_axe_in_both_themes_and_screenshots_for_the_readme(tab
         for name in PAGES:
             tab.goto(name)
             page.locator("h1.page-title", has_text=page.locator("nav a[aria-current=page]").inner_text()).wait_for()
-            if name in ("map", "localize"):
+            if name in ("map", "localize", "capture"):
                 page.locator(".map-canvas[data-base-ready]").first.wait_for()
             page.wait_for_timeout(400)
             found = tab.axe()

@@ -8,6 +8,9 @@ import type {
   LocalizationResult, MeasurementSet, MetricRow, ModelEntry, Network, NetworkInput, OverlayCollection, Page, Receiver,
   ReceiverInput, RecordingsLocalization, Spectrogram, TrainingInput,
 } from './types';
+import type {
+  Capture, CaptureInput, CaptureLocateInput, CapturePlan, CapturePlanInput, CaptureSpectrogram, CreatedCapture,
+} from './captureTypes';
 
 const LIST_LIMIT = 500;
 const enc = encodeURIComponent;
@@ -78,6 +81,18 @@ export const api = {
     if (networkId) form.append('network_id', networkId);
     return request<RecordingsLocalization>('POST', '/localize/recordings', { formData: form });
   },
+
+  // Captures from real receivers (issue 15; shapes hand-written in captureTypes.ts until regenerated).
+  listCaptures: (query: Query = {}) => request<Page<Capture>>('GET', '/captures', { query: { limit: 50, ...query } }),
+  getCapture: (id: string) => request<Capture>('GET', `/captures/${enc(id)}`),
+  createCapture: (body: CaptureInput) => request<CreatedCapture>('POST', '/captures', { body }),
+  planCapture: (body: CapturePlanInput) => request<CapturePlan>('POST', '/captures/plan', { body }),
+  deleteCapture: (id: string) => request<void>('DELETE', `/captures/${enc(id)}`),
+  locateCapture: (id: string, body: CaptureLocateInput) =>
+    request<LocalizationDetail>('POST', `/captures/${enc(id)}/locate`, { body }),
+  captureArchive: (id: string) => request<Blob>('GET', `/captures/${enc(id)}/recordings.zip`, { asBlob: true }),
+  captureSpectrogram: (id: string, receiverId: string, nfft = 256) =>
+    request<CaptureSpectrogram>('GET', `/captures/${enc(id)}/receivers/${enc(receiverId)}/spectrogram`, { query: { nfft } }),
 
   /** Extension: the base layers this server offers (bundled, tile archives, custom, online). */
   mapLayers: () => request<BaseLayerList>('GET', '/map/layers'),

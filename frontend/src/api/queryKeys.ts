@@ -53,6 +53,13 @@ export const queryKeys = {
     detail: (id: string) => ['localizations', 'detail', id] as const,
     overlays: (id: string) => ['localizations', 'overlays', id] as const,
   },
+  captures: {
+    all: ['captures'] as const,
+    lists: () => ['captures', 'list'] as const,
+    list: (params: Query = {}) => ['captures', 'list', params] as const,
+    detail: (id: string) => ['captures', 'detail', id] as const,
+    spectrogram: (id: string, receiverId: string, nfft: number) => ['captures', 'spectrogram', id, receiverId, nfft] as const,
+  },
   map: {
     layers: () => ['map', 'layers'] as const,
   },

@@ -92,4 +92,13 @@ describe('App', () => {
     fireEvent.click(within(screen.getByRole('form', { name: 'Measurement set' })).getByRole('button', { name: 'Locate' }));
     expect((await screen.findByText(/receivers: at least one receiver/)).id).toBe('field-measurement_set-error');
   });
+
+  it('has a Capture page that says so when the server has no captures API yet', async () => {
+    const { socket } = await show('#/capture');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Capture' }, { timeout: 10_000 })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Capture' }).getAttribute('aria-current')).toBe('page');
+    expect(await screen.findByText(/Not available on this server \(404: no route \/captures\)/, {}, { timeout: 10_000 })).toBeTruthy();
+    await waitFor(() => expect(socket.subscribes().flatMap((m) => m.topics)).toContain('captures'));
+    expect(FakeWebSocket.instances).toHaveLength(1);
+  });
 });

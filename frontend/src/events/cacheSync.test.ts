@@ -152,3 +152,20 @@ describe('other resources', () => {
     expect(matchesFilters({ kind: 'dataset' }, { kind: 'train' })).toBe(false);
   });
 });
+
+describe('captures (topic `captures`)', () => {
+  it('upserts a capture.updated into cached lists and details, and refetches a capture whose fix arrives', () => {
+    const cache = testQueryClient();
+    const capture = (id: string, status: Job['status']) => ({ id, status, job_id: `j-${id}`, receivers: [] });
+    cache.setQueryData(queryKeys.captures.list(), page([capture('c0', 'completed')]));
+    cache.setQueryData(queryKeys.captures.detail('c1'), capture('c1', 'queued'));
+    applyEnvelope(envelope(1, 'capture.updated', 'captures', capture('c1', 'running')), cache);
+    expect(cache.getQueryData<Page<{ id: string }>>(queryKeys.captures.list())?.items.map((c) => c.id)).toEqual(['c1', 'c0']);
+    expect(cache.getQueryData<{ status: string }>(queryKeys.captures.detail('c1'))?.status).toBe('running');
+    expect(cache.getQueryData(queryKeys.captures.detail('c2'))).toBeUndefined();
+
+    applyEnvelope(envelope(2, 'localization.result', 'localizations', { id: 'L1', capture_id: 'c1', lat: 50, lon: 9, ellipses: [] }), cache);
+    expect(cache.getQueryState(queryKeys.captures.detail('c1'))?.isInvalidated).toBe(true);
+    expect(keysForTopic('captures')).toEqual([queryKeys.captures.all]);
+  });
+});

@@ -8,6 +8,7 @@
 import type { QueryClient, QueryKey } from '@tanstack/react-query';
 import { flattenMetricRow } from '../api/endpoints';
 import { queryKeys } from '../api/queryKeys';
+import type { Capture } from '../api/captureTypes';
 import type { Dataset, Job, LocalizationResult, MetricRow, ModelEntry, Network, Page, Receiver } from '../api/types';
 import type { EventClient } from './client';
 import type { Envelope, EventName } from './types';
@@ -112,6 +113,7 @@ export function keysForTopic(topic: string): QueryKey[] {
     receivers: [queryKeys.receivers.all, queryKeys.networks.all],
     networks: [queryKeys.networks.all],
     localizations: [queryKeys.localizations.all],
+    captures: [queryKeys.captures.all],
   };
   return byTopic[topic] ?? [];
 }
@@ -197,17 +199,20 @@ export const handlers: Record<EventName, Handler> = {
       items: page.items.map((r) => (r.id === patch.id ? { ...r, health: patch.health } : r)),
     }));
   },
+  'capture.updated': ({ data }, cache) => {
+    if (typeof data.id === 'string') upsert<Capture>(cache, queryKeys.captures, data as unknown as Capture);
+  },
   'localization.result': ({ data }, cache) => {
     const result = data as unknown as LocalizationResult;
+    // A capture's fix: its stored capture now names this localization (refetched, not guessed).
+    if (typeof data.capture_id === 'string') void cache.invalidateQueries({ queryKey: queryKeys.captures.detail(data.capture_id) });
     cache.setQueryData<LocalizationResult[]>(queryKeys.localizations.recent(), (old) => {
       const list = old ?? [];
       if (result.id && list.some((r) => r.id === result.id)) return list;
       return [result, ...list].slice(0, RECENT_FIXES);
     });
   },
-  // Captures (docs/captures.md): no cached capture query in this build yet; the Capture page adds its own.
-  'capture.updated': ignore,
-  'capture.deleted': ignore,
+  'capture.deleted': ({ data }, cache) => remove(cache, queryKeys.captures, String(data.id)),
 };
 
 function isKnown(event: string): event is EventName {

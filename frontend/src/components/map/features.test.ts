@@ -12,6 +12,12 @@ describe('receiver health', () => {
     [{ enabled: true, health: { status: 'ok', checked_at: '2026-12-03T11:00:00Z' } }, 'degraded'],
     [{ enabled: true, health: { status: 'failed', reason: 'unreachable' } }, 'down'],
     [{ enabled: true, health: { state: 'too_busy' } }, 'degraded'],
+    // KiwiSDR /status polls: no `status` field
+    [{ enabled: true, health: { reachable: true, offline: false, free_slots: 2, gnss_ok_for_tdoa: true } }, 'ok'],
+    [{ enabled: true, health: { reachable: true, offline: false, free_slots: 0, gnss_ok_for_tdoa: true } }, 'degraded'],
+    [{ enabled: true, health: { reachable: true, offline: false, free_slots: 3, gnss_ok_for_tdoa: false } }, 'degraded'],
+    [{ enabled: true, health: { reachable: true, offline: true, users_max: 4 } }, 'down'],
+    [{ enabled: true, health: { reachable: false } }, 'down'],
   ])('%j is %s', (receiver, expected) => {
     expect(receiverHealth(receiver, now).health).toBe(expected);
   });

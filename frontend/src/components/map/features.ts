@@ -30,6 +30,19 @@ export interface MapFix {
 }
 
 /**
+ * A KiwiSDR `/status` poll (`reachable`, `offline`, `free_slots`, `gnss_ok_for_tdoa`, ...; no `status`
+ * field) as a state: unreachable or offline is down; no free slot or GNSS unfit for TDoA is degraded.
+ */
+function kiwiState(report: Record<string, unknown>): { state: string; reason?: string } | null {
+  if (!('reachable' in report) && !('gnss_ok_for_tdoa' in report) && !('users_max' in report)) return null;
+  if (report.reachable === false) return { state: 'unreachable' };
+  if (report.offline === true) return { state: 'down', reason: 'offline' };
+  if (report.free_slots === 0) return { state: 'busy', reason: 'no free slot' };
+  if (report.gnss_ok_for_tdoa === false) return { state: 'degraded', reason: 'GNSS not good for TDoA' };
+  return { state: 'ok' };
+}
+
+/**
  * A receiver's health from what the server knows: disabled beats everything; then the last health
  * report (`receiver.health`): a failed or refused connection is down, a retryable refusal or a late
  * report is degraded, anything reporting fine is ok; no report yet is unknown.
@@ -38,8 +51,9 @@ export function receiverHealth(receiver: Pick<Receiver, 'enabled' | 'health'>, n
   if (receiver.enabled === false) return { health: 'disabled', status: 'disabled' };
   const report = receiver.health as Record<string, unknown> | null | undefined;
   if (!report) return { health: 'unknown', status: 'no health report yet' };
-  const state = String(report.status ?? report.state ?? '').toLowerCase();
-  const reason = report.reason ? ` (${String(report.reason)})` : '';
+  const kiwi = kiwiState(report);
+  const state = String(report.status ?? report.state ?? kiwi?.state ?? '').toLowerCase();
+  const reason = report.reason ? ` (${String(report.reason)})` : kiwi?.reason ? ` (${kiwi.reason})` : '';
   const checked = Date.parse(String(report.checked_at ?? report.updated_at ?? ''));
   if (['failed', 'down', 'unreachable', 'error'].includes(state)) return { health: 'down', status: `${state}${reason}` };
   if (['degraded', 'busy', 'too_busy', 'gnss_lost', 'warning'].includes(state) || (reason && state !== 'ok')) {

@@ -5,7 +5,7 @@ import { api } from '../../api/endpoints';
 import { queryKeys } from '../../api/queryKeys';
 import type { DatasetSample } from '../../api/types';
 import { ErrorNotice, isUnavailable, UnavailableNotice } from '../../components/Unavailable';
-import { Waterfall } from './Waterfall';
+import { Waterfall } from '../../components/Waterfall';
 
 export const NO_IQ_REASON = 'this dataset has no IQ samples (generate with iq.enabled)';
 const NFFT = 256;

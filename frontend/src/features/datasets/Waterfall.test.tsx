@@ -4,7 +4,7 @@ import type { DatasetSample } from '../../api/types';
 import { renderWithProviders, stubFetch } from '../../test/render';
 import { DatasetSamples } from './DatasetSamples';
 import { NO_IQ_REASON, SampleWaterfall } from './SampleWaterfall';
-import { colourAt, powerRange, Waterfall, waterfallPixels } from './Waterfall';
+import { colourAt, powerRange, Waterfall, waterfallPixels } from '../../components/Waterfall';
 
 afterEach(() => {
   vi.restoreAllMocks();
