@@ -78,6 +78,10 @@ class Settings(BaseSettings):
     # Recordings uploaded for localization (POST /localize/recordings): the whole upload, and files per upload.
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     max_upload_files: int = Field(default=32, ge=2)
+    # Model bundles (POST /models/import, heimdall models import): the members' inflated total, and the
+    # compression ratio past which a member is refused as a zip bomb (docs/registry.md).
+    max_bundle_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    max_bundle_compression_ratio: float = Field(default=100.0, ge=1.0)
     log_level: str = "INFO"
     demo_network: bool = True
     # Map base layers (docs/frontend.md, "Base layers"): the bundled Natural Earth outlines; public
