@@ -1,7 +1,8 @@
 """The web app's static build (``frontend/dist``) at ``/``, with SPA fallback to ``index.html``.
 
 Registered after every API route; paths under ``/api``, ``/ws`` and ``/metrics`` never fall back,
-so an unknown API route is still a JSON 404.
+so an unknown API route is still a JSON 404, and a known path asked with a method it does not take
+(``PUT /api/v1/receivers``) is a 405 naming the allowed ones, as it is without the web app.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import compile_path
 
 import heimdall
 
@@ -27,6 +29,10 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
     @app.api_route("/{path:path}", methods=_ALL_METHODS, include_in_schema=False)
     async def web_app(path: str, request: Request) -> FileResponse:
         if request.method not in ("GET", "HEAD") or _reserved(path):
+            allowed = _allowed_methods(app, f"/{path}")
+            if allowed:
+                raise HTTPException(405, f"{request.method} is not allowed on /{path}",
+                                    headers={"Allow": ", ".join(sorted(allowed))})
             raise HTTPException(404, f"no route for {request.method} /{path}")
         candidate = (root / path).resolve()
         if path and candidate.is_file() and candidate.is_relative_to(root):
@@ -38,3 +44,13 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
 
 def _reserved(path: str) -> bool:
     return any(path == prefix or path.startswith(prefix.rstrip("/") + "/") for prefix in RESERVED_PREFIXES)
+
+
+
+def _allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """The methods the API documents for this path (empty when no API path matches it)."""
+    allowed: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            allowed |= {method.upper() for method in operations if method.upper() in _ALL_METHODS}
+    return allowed

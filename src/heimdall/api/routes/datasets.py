@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from heimdall.api.deps import Datasets
-from heimdall.api.pagination import Page, page_params
+from heimdall.api.pagination import Offset, Page, page_params
 from heimdall.services.datasets.service import MAX_SAMPLE_PAGE
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -113,7 +113,7 @@ def expand_dataset(dataset_id: str, body: DatasetExpand, service: Datasets) -> d
 @router.get("/{dataset_id}/samples")
 def dataset_samples(
     dataset_id: str, service: Datasets,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_SAMPLE_PAGE)] = 20,
 ) -> dict[str, Any]:
     return service.samples(dataset_id, offset=offset, limit=limit)

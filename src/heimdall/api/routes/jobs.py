@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from heimdall.api.deps import Events, Jobs
-from heimdall.api.pagination import Page, page_params
+from heimdall.api.pagination import MAX_OFFSET, Page, page_params
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -80,7 +80,7 @@ def job_events(
     job_id: uuid.UUID,
     jobs: Jobs,
     event_log: Events,
-    after: Annotated[int, Query(ge=0, description="Only events with a greater id")] = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="Only events with a greater id")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
 ) -> dict[str, Any]:
     jobs.get(str(job_id))  # 404 for an unknown job
