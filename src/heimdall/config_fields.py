@@ -13,14 +13,20 @@ string where a number belongs, a bool passed as a number, NaN) and an impossible
             require(self.window_s > 0, "window_s", "must be positive")
 
     MyConfig.from_mapping(doc)  ->  config_from_mapping(MyConfig, doc)
+
+Pydantic models (request bodies, the simulator's config) get the same refusal of booleans where a
+number belongs from ``NumbersNotBooleans`` (pydantic's lax mode would read ``"seed": false`` as 0).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import types
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationInfo, field_validator
 
 from heimdall.errors import InvalidInput
 
@@ -68,3 +74,34 @@ def config_from_mapping(cls: type[T], data: object, name: str | None = None) -> 
     if unknown:
         raise InvalidInput(f"unknown {label} setting '{unknown[0]}'", field=unknown[0])
     return cls(**data)
+
+
+def refuse_boolean_numbers(cls: type, data: Mapping[str, Any]) -> None:
+    """InvalidInput naming the first field of dataclass ``cls`` typed int/float given a boolean."""
+    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+        base = str(field.type).replace(" ", "").removesuffix("|None")
+        if base in ("int", "float") and isinstance(data.get(field.name), bool):
+            raise InvalidInput(f"{field.name} must be a number, not {str(data[field.name]).lower()}", field=field.name)
+
+
+class NumbersNotBooleans(BaseModel):
+    """A pydantic base refusing ``true``/``false`` for every field typed ``int`` or ``float`` (or
+    optional ones): a boolean is never meant as a seed, a count or a frequency."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if isinstance(value, bool) and field is not None and is_number_annotation(field.annotation):
+            raise ValueError(f"must be a number, not {str(value).lower()}")
+        return value
+
+
+def is_number_annotation(annotation: Any) -> bool:
+    """``int``, ``float``, or a union of them with None."""
+    if annotation in (int, float):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = set(get_args(annotation)) - {type(None)}
+        return bool(members) and members <= {int, float}
+    return False

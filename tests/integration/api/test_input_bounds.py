@@ -54,3 +54,28 @@ def test_a_method_a_collection_does_not_take_is_405_naming_the_allowed_ones(make
         assert_error(response, 405, "method_not_allowed")
         assert response.headers["allow"]
         assert_error(client.put("/api/v1/no-such-collection", json={}), 404, "not_found")
+
+
+@pytest.mark.parametrize(("path", "body", "field"), [
+    ("/api/v1/datasets", {"name": "d", "network_id": "n", "seed": False}, "seed"),
+    ("/api/v1/datasets", {"name": "d", "network_id": "n", "num_samples": True}, "num_samples"),
+    ("/api/v1/training-jobs", {"name": "t", "dataset_ids": ["d"], "seed": False}, "seed"),
+    ("/api/v1/training-jobs", {"name": "t", "dataset_ids": ["d"], "epochs": True}, "epochs"),
+    ("/api/v1/receivers", {"name": "r", "kind": "simulated", "lat": True, "lon": 7.0}, "lat"),
+])
+def test_booleans_are_refused_where_numbers_are_meant(api, path, body, field):
+    error = assert_error(api.post(path, json=body), 422, "invalid_input")
+    assert error["details"]["field"] == field and "must be a number, not" in error["message"]
+
+
+def test_booleans_are_refused_in_the_configs_behind_the_routes():
+    from heimdall.errors import InvalidInput
+    from heimdall.synth.config import DatasetConfig
+    from heimdall.training.config import TrainingConfig
+
+    for options in ({"seed": False}, {"batch_size": True}, {"network": {"hidden_size": True}}, {"grad_clip_norm": True}):
+        with pytest.raises(InvalidInput, match="must be a number, not"):
+            TrainingConfig.from_dict(options)
+    with pytest.raises(ValueError, match="must be a number, not false"):
+        DatasetConfig(seed=False)
+    assert DatasetConfig(seed=3, frequency_hz=100).frequency_hz == 100.0  # plain numbers still pass

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from heimdall.api.deps import Datasets
 from heimdall.api.pagination import Offset, Page, page_params
+from heimdall.config_fields import NumbersNotBooleans
 from heimdall.services.datasets.service import MAX_SAMPLE_PAGE
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 DatasetStatus = Literal["generating", "ready", "failed", "expanding"]
 
 
-class DatasetCreate(BaseModel):
+class DatasetCreate(NumbersNotBooleans):
     """A dataset to generate from a stored network. Simulator options follow docs/simulator.md; the
     nested ones (``transmitters``, ``propagation``, ...) are validated by the simulator's config."""
 
@@ -39,12 +40,12 @@ class DatasetCreate(BaseModel):
     shard_size: int | None = Field(default=None, ge=1, description="Samples per shard (default 4096)")
 
 
-class DatasetRename(BaseModel):
+class DatasetRename(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
 
 
-class DatasetExpand(BaseModel):
+class DatasetExpand(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
     num_samples: int = Field(ge=1, description="How many new samples to append")
     shard_size: int | None = Field(default=None, ge=1)

@@ -10,17 +10,18 @@ import uuid
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from heimdall.api.deps import Events, Jobs
 from heimdall.api.pagination import MAX_OFFSET, Page, page_params
+from heimdall.config_fields import NumbersNotBooleans
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
 JobStatus = Literal["queued", "running", "pausing", "paused", "cancelling", "cancelled", "completed", "failed"]
 
 
-class JobCreate(BaseModel):
+class JobCreate(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
     kind: str = Field(min_length=1, max_length=100, description="A registered job kind")
     params: dict[str, Any] = Field(default_factory=dict)
