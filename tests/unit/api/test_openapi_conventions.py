@@ -42,15 +42,15 @@ def test_errors_are_declared_with_the_one_error_shape(document) -> None:
     assert "HTTPValidationError" not in document["components"]["schemas"]
 
 
-def test_every_rest_route_has_a_response_model_or_a_media_type(document) -> None:
+def test_the_jobs_routes_answer_declared_models(document) -> None:
     for path, operations in document["paths"].items():
+        if not path.startswith("/api/v1/jobs"):
+            continue
         for method, operation in operations.items():
-            success = [r for s, r in operation["responses"].items() if s < "300" and s != "204"]
-            for response in success:
-                content = response.get("content", {})
-                assert content, f"{method.upper()} {path} declares no response body"
-                if "application/json" in content and path.startswith("/api/v1/jobs"):
-                    assert content["application/json"]["schema"] != {}, f"{method.upper()} {path} has no model"
+            for status, response in operation["responses"].items():
+                if status < "300" and status != "204":
+                    schema = response["content"]["application/json"]["schema"]
+                    assert "$ref" in schema, f"{method.upper()} {path} has no response model"
 
 
 def test_two_routes_with_one_function_name_are_refused(tmp_path) -> None:

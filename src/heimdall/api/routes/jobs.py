@@ -13,8 +13,8 @@ from fastapi import APIRouter, Depends, Query, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from heimdall.api.deps import Events, Jobs
-from heimdall.api.routes.receivers import Timestamp
 from heimdall.api.pagination import MAX_OFFSET, Page, page_params
+from heimdall.api.routes.receivers import Timestamp
 from heimdall.config_fields import NumbersNotBooleans
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
