@@ -17,21 +17,18 @@ from typing import Any
 
 import pytest
 import requests
-
-schemathesis = pytest.importorskip("schemathesis")
-hypothesis = pytest.importorskip("hypothesis")
-
-from hypothesis import HealthCheck, Phase, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from schemathesis.checks import not_a_server_error  # noqa: E402
-from schemathesis.specs.openapi.checks import (  # noqa: E402
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     response_schema_conformance,
     status_code_conformance,
 )
 
-from heimdall.api.openapi_export import openapi_document  # noqa: E402
-from support.platform import serving  # noqa: E402
+from heimdall.api.openapi_export import openapi_document
+from support.platform import serving
 
 pytestmark = pytest.mark.slow
 
