@@ -873,6 +873,42 @@ export interface components {
             /** Name */
             name: string;
         };
+        /**
+         * DatasetSamples
+         * @description A page of samples (docs/datasets.md: each one measurement set and its truth).
+         */
+        DatasetSamples: {
+            /** Items */
+            items: {
+                [key: string]: unknown;
+            }[];
+            /** Total */
+            total: number;
+        };
+        /**
+         * DatasetStatistics
+         * @description Histograms and quantiles over the whole dataset (docs/datasets.md, "Statistics").
+         */
+        DatasetStatistics: {
+            /** Dataset Id */
+            dataset_id: string;
+            /** Num Samples */
+            num_samples: number;
+        } & {
+            [key: string]: unknown;
+        };
+        /**
+         * DatasetValidation
+         * @description What re-reading every shard found (docs/datasets.md, "Validation").
+         */
+        DatasetValidation: {
+            /** Dataset Id */
+            dataset_id: string;
+            /** Ok */
+            ok: boolean;
+        } & {
+            [key: string]: unknown;
+        };
         /** DatasetWithJob */
         DatasetWithJob: {
             dataset: components["schemas"]["Dataset"];
@@ -907,6 +943,25 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+        };
+        /**
+         * Health
+         * @description ``status`` is ``ok`` or ``degraded`` (a component in error); each component says its own.
+         */
+        Health: {
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "degraded";
+            /** Version */
+            version: string;
+            /** Components */
+            components: {
+                [key: string]: {
+                    [key: string]: unknown;
+                };
+            };
         };
         /**
          * Job
@@ -1555,9 +1610,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["Health"];
                 };
             };
             /** @description Invalid input */
@@ -3440,9 +3493,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DatasetSamples"];
                 };
             };
             /** @description Not found */
@@ -3491,9 +3542,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DatasetStatistics"];
                 };
             };
             /** @description Not found */
@@ -3542,9 +3591,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["DatasetValidation"];
                 };
             };
             /** @description Unreadable request body */

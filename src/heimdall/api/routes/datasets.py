@@ -111,7 +111,30 @@ def expand_dataset(dataset_id: str, body: DatasetExpand, service: Datasets) -> d
     return service.expand(dataset_id, body.num_samples, shard_size=body.shard_size)
 
 
-@router.get("/{dataset_id}/samples")
+class DatasetSamples(BaseModel):
+    """A page of samples (docs/datasets.md: each one measurement set and its truth)."""
+
+    items: list[dict[str, Any]]
+    total: int
+
+
+class DatasetStatistics(BaseModel):
+    """Histograms and quantiles over the whole dataset (docs/datasets.md, "Statistics")."""
+
+    model_config = ConfigDict(extra="allow")
+    dataset_id: str
+    num_samples: int
+
+
+class DatasetValidation(BaseModel):
+    """What re-reading every shard found (docs/datasets.md, "Validation")."""
+
+    model_config = ConfigDict(extra="allow")
+    dataset_id: str
+    ok: bool
+
+
+@router.get("/{dataset_id}/samples", response_model=DatasetSamples)
 def dataset_samples(
     dataset_id: str, service: Datasets,
     offset: Offset = 0,
@@ -120,11 +143,11 @@ def dataset_samples(
     return service.samples(dataset_id, offset=offset, limit=limit)
 
 
-@router.get("/{dataset_id}/statistics")
+@router.get("/{dataset_id}/statistics", response_model=DatasetStatistics)
 def dataset_statistics(dataset_id: str, service: Datasets) -> dict[str, Any]:
     return service.statistics(dataset_id)
 
 
-@router.post("/{dataset_id}/validate")
+@router.post("/{dataset_id}/validate", response_model=DatasetValidation)
 def validate_dataset(dataset_id: str, service: Datasets) -> dict[str, Any]:
     return service.validate(dataset_id)
