@@ -163,3 +163,19 @@ def test_an_onnx_with_external_data_is_refused_before_onnx_runtime_reads_it(regi
     with pytest.raises(InvalidInput, match="external data"):
         import_bundle(registry, bundle)
     assert registry.list()["total"] == 0
+
+
+def test_the_import_route_applies_the_settings_limits(make_platform, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from heimdall.api.app import create_app
+
+    platform = make_platform(data_dir=tmp_path / "data", max_bundle_bytes=8 << 20)
+    bomb = _bomb_bundle(16 << 20)
+    with TestClient(create_app(platform.settings, platform=platform, static_dir=None)) as client:
+        too_big = client.post("/api/v1/models/import", content=bomb, headers={"content-type": "application/zip"})
+        assert too_big.status_code == 413 and "max_bundle_bytes" in too_big.json()["error"]["message"]
+        small = _bomb_bundle(4 << 20)
+        refused = client.post("/api/v1/models/import", content=small, headers={"content-type": "application/zip"})
+        assert refused.status_code == 422 and "zip bomb" in refused.json()["error"]["message"]
+        assert client.get("/api/v1/models").json()["total"] == 0
