@@ -18,6 +18,7 @@ from heimdall.api.routes import (
     overlays,
     receivers,
     recordings,
+    references,
     training,
 )
 
@@ -26,6 +27,7 @@ ROUTERS = [
     jobs.router,
     receivers.router,
     networks.router,
+    references.router,
     localizations.router,
     datasets.router,
     models.router,

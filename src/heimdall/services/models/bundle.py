@@ -30,7 +30,7 @@ import json
 import zipfile
 import zlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from heimdall import __version__
 from heimdall.errors import InvalidInput, PayloadTooLarge
@@ -77,7 +77,7 @@ class Bundle:
 
     @property
     def model(self) -> dict[str, Any]:
-        return self.manifest["model"]
+        return cast(dict[str, Any], self.manifest["model"])
 
 
 def pack_bundle(model: dict[str, Any], onnx_bytes: bytes, checkpoint_bytes: bytes | None) -> bytes:
