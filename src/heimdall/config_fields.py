@@ -78,7 +78,7 @@ def config_from_mapping(cls: type[T], data: object, name: str | None = None) -> 
 
 def refuse_boolean_numbers(cls: type, data: Mapping[str, Any]) -> None:
     """InvalidInput naming the first field of dataclass ``cls`` typed int/float given a boolean."""
-    for field in dataclasses.fields(cls):  # type: ignore[arg-type]
+    for field in dataclasses.fields(cls):
         base = str(field.type).replace(" ", "").removesuffix("|None")
         if base in ("int", "float") and isinstance(data.get(field.name), bool):
             raise InvalidInput(f"{field.name} must be a number, not {str(data[field.name]).lower()}", field=field.name)
