@@ -139,13 +139,21 @@ def test_a_member_that_lies_about_its_size_is_never_inflated_past_it(registry):
     assert registry.list()["total"] == 0
 
 
-def test_an_import_error_counts_unexpected_members_and_names_only_a_few(registry):
-    bundle = _deflated({f"junk/{i:05d}.bin": b"" for i in range(20_000)})
+def test_an_import_error_counts_unexpected_members_and_names_only_a_few(registry, monkeypatch):
+    crowded = _deflated({f"junk/{i:05d}.bin": b"" for i in range(20_000)})
+    parsed: list[int] = []
+    real_init = zipfile.ZipFile.__init__
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda self, *a, **k: parsed.append(1) or real_init(self, *a, **k))
     with pytest.raises(InvalidInput) as error:
-        import_bundle(registry, bundle)
-    message = error.value.message
-    assert "20000 file(s)" in message and "junk/00000.bin" in message and "and 19995 more" in message
-    assert len(message) < 300
+        import_bundle(registry, crowded)
+    assert "20000 entries" in error.value.message and len(error.value.message) < 300
+    assert parsed == []  # refused from the end record, before zipfile builds 20,000 entries
+    few = _deflated({f"junk/{i}.bin": b"" for i in range(3)})
+    with pytest.raises(InvalidInput, match=r"3 file\(s\) its manifest does not list: junk/0.bin, junk/1.bin"):
+        import_bundle(registry, few)
+    monkeypatch.setattr("heimdall.services.models.bundle.NAMES_SHOWN", 2)
+    with pytest.raises(InvalidInput, match=r"junk/0.bin, junk/1.bin and 1 more$"):
+        import_bundle(registry, few)
 
 
 def test_an_onnx_with_external_data_is_refused_before_onnx_runtime_reads_it(registry, trained, tmp_path, monkeypatch):

@@ -49,6 +49,9 @@ BUNDLE_VERSION = 1
 MANIFEST_FILE = "manifest.json"
 CHUNK_BYTES = 1 << 20  # members are inflated this much at a time
 RATIO_FLOOR_BYTES = 1 << 20  # members inflating to less than this are not held to the ratio
+END_OF_DIRECTORY = b"PK\x05\x06"  # the zip's end-of-central-directory record
+END_OF_DIRECTORY_SEARCH_BYTES = 22 + 0xFFFF  # the record plus the longest comment
+DIRECTORY_PARSE_ENTRIES = 64  # up to this many, zipfile reads the directory and errors name the members
 NAMES_SHOWN = 5  # an error listing unexpected members shows this many names and the count
 MANIFEST_MODEL_FIELDS = ("id", "name", "network_id", "parent_model_id", "dataset_ids", "training_config", "layout",
                          "normalization", "metrics", "best_epoch", "created_at")
@@ -104,6 +107,7 @@ def unpack_bundle(data: bytes, limits: BundleLimits | None = None) -> Bundle:
     if not isinstance(data, bytes | bytearray) or not data:
         raise InvalidInput("the bundle is empty", field="bundle")
     limits = limits or BundleLimits()
+    _refuse_crowded_directory(data, limits)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             _check_directory(archive, limits)
@@ -115,6 +119,19 @@ def unpack_bundle(data: bytes, limits: BundleLimits | None = None) -> Bundle:
     except (NotImplementedError, RuntimeError) as exc:  # zipfile: unknown compression method, encryption
         raise InvalidInput(f"the bundle uses a zip feature Heimdall does not read: {exc}", field="bundle") from exc
     return Bundle(manifest=manifest, onnx=files[ONNX_FILE], checkpoint=files.get(CHECKPOINT_FILE))
+
+
+def _refuse_crowded_directory(data: bytes, limits: BundleLimits) -> None:
+    """Refuse from the end-of-directory record's entry count alone: ``zipfile`` would otherwise build
+    an object for each of up to ~350,000 entries a 16 MiB body can hold before anything is checked."""
+    at = data.rfind(END_OF_DIRECTORY, max(0, len(data) - END_OF_DIRECTORY_SEARCH_BYTES))
+    if at < 0 or at + 12 > len(data):
+        return  # not a zip: zipfile says so
+    entries = int.from_bytes(data[at + 10:at + 12], "little")
+    if entries > DIRECTORY_PARSE_ENTRIES:
+        raise InvalidInput(f"the bundle's zip directory lists {entries} entries; a bundle has at most "
+                           f"{limits.max_members} ({MANIFEST_FILE}, {ONNX_FILE}, {CHECKPOINT_FILE})",
+                           field="bundle", details={"entries": entries})
 
 
 def _refuse_extra(names: set[str]) -> None:
