@@ -144,8 +144,10 @@ def _walk_chunks(raw: bytes, path: Path) -> tuple[float, list[tuple[bytes, bytes
         offset += 8 + size + (size & 1)
     if offset != len(raw):
         raise InvalidInput(f"{path}: truncated chunk header at byte {offset}")
-    if nominal_hz is None or not blocks:
-        raise InvalidInput(f"{path}: no 'fmt ' chunk or no timestamped IQ blocks")
+    if nominal_hz is None:
+        raise InvalidInput(f"{path}: no 'fmt ' chunk (not a WAV file's sample format)")
+    if not blocks:
+        raise InvalidInput(f"{path}: no timestamped IQ blocks ('kiwi' + 'data' chunks)")
     return nominal_hz, blocks
 
 

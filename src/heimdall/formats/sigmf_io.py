@@ -133,7 +133,9 @@ def read_sigmf(path: str | Path) -> SigmfRecording:
     _check_structure(meta_path, meta)
     try:
         return _recording(meta_path, meta, raw)
-    except (KeyError, TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
+    except KeyError as exc:
+        raise InvalidInput(f"{meta_path}: malformed SigMF metadata (no {exc.args[0]!r})") from exc
+    except (TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
         raise InvalidInput(f"{meta_path}: malformed SigMF metadata ({exc!r})") from exc
 
 

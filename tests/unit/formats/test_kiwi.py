@@ -70,7 +70,8 @@ def test_without_gnss_there_is_no_timing(tmp_path: Path) -> None:
         (lambda raw: raw[:36 + 2074 * 3 + 5], "truncated"),
         (lambda raw: b"JUNK" + raw[4:], "not a RIFF/WAVE"),
         (lambda raw: raw[:20] + (3).to_bytes(2, "little") + raw[22:], "2-channel 16-bit PCM"),
-        (lambda raw: raw[:36], "no 'fmt ' chunk or no timestamped"),
+        (lambda raw: raw[:36], "no timestamped IQ blocks"),
+        (lambda raw: raw[:12] + b"fmz " + raw[16:], "no 'fmt ' chunk"),
     ],
 )
 def test_corrupt_files_raise_invalid_input(tmp_path: Path, mangle, message: str) -> None:

@@ -63,7 +63,7 @@ def test_malformed_recordings_raise_invalid_input(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="unsupported SigMF datatype"):
         read_sigmf(meta_path)
     meta_path.write_text(json.dumps({"global": {}, "captures": []}))
-    with pytest.raises(InvalidInput, match="malformed"):
+    with pytest.raises(InvalidInput, match="malformed SigMF metadata \\(no 'core:datatype'\\)"):
         read_sigmf(meta_path)
     with pytest.raises(InvalidInput, match="cannot read"):
         read_sigmf(tmp_path / "missing")
