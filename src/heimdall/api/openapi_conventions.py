@@ -24,6 +24,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
+from starlette.routing import compile_path
 
 ERROR_SCHEMA_NAME = "Error"
 ERROR_SCHEMA: dict[str, Any] = {
@@ -44,6 +45,7 @@ ERROR_DESCRIPTIONS = {
     400: "Unreadable request body", 404: "Not found", 409: "Conflict with the resource's state",
     413: "Request body too large", 422: "Invalid input", 503: "Service unavailable",
 }
+METHODS = frozenset({"get", "head", "post", "put", "patch", "delete", "options"})
 WRITES = frozenset({"post", "put", "patch", "delete"})
 TAKES_BODY = frozenset({"post", "put", "patch"})
 
@@ -104,3 +106,13 @@ def _check_unique_operation_ids(document: dict[str, Any]) -> None:
             if other != where:
                 raise RuntimeError(f"two routes share the operation id {operation['operationId']!r}: "
                                    f"{other} and {where}; rename one route function")
+
+
+def allowed_methods(app: FastAPI, path: str) -> set[str]:
+    """The methods the API documents for ``path`` (empty when no documented path matches it): the
+    ``Allow`` of a 405, whichever route answered it."""
+    allowed: set[str] = set()
+    for template, operations in app.openapi()["paths"].items():
+        if compile_path(template)[0].match(path):
+            allowed |= {method.upper() for method in operations if method in METHODS}
+    return allowed

@@ -12,9 +12,9 @@ from pathlib import Path
 from fastapi import FastAPI, Request
 from fastapi.responses import FileResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import compile_path
 
 import heimdall
+from heimdall.api.openapi_conventions import allowed_methods
 
 RESERVED_PREFIXES = ("api/", "api", "ws", "metrics", "docs", "openapi.json")
 DEFAULT_STATIC_DIR = Path(heimdall.__file__).resolve().parents[2] / "frontend" / "dist"
@@ -29,7 +29,7 @@ def mount_spa(app: FastAPI, dist: Path) -> None:
     @app.api_route("/{path:path}", methods=_ALL_METHODS, include_in_schema=False)
     async def web_app(path: str, request: Request) -> FileResponse:
         if request.method not in ("GET", "HEAD") or _reserved(path):
-            allowed = _allowed_methods(app, f"/{path}")
+            allowed = allowed_methods(app, f"/{path}")
             if allowed:
                 raise HTTPException(405, f"{request.method} is not allowed on /{path}",
                                     headers={"Allow": ", ".join(sorted(allowed))})
@@ -46,11 +46,3 @@ def _reserved(path: str) -> bool:
     return any(path == prefix or path.startswith(prefix.rstrip("/") + "/") for prefix in RESERVED_PREFIXES)
 
 
-
-def _allowed_methods(app: FastAPI, path: str) -> set[str]:
-    """The methods the API documents for this path (empty when no API path matches it)."""
-    allowed: set[str] = set()
-    for template, operations in app.openapi()["paths"].items():
-        if compile_path(template)[0].match(path):
-            allowed |= {method.upper() for method in operations if method.upper() in _ALL_METHODS}
-    return allowed

@@ -50,9 +50,10 @@ def test_a_method_a_collection_does_not_take_is_405_naming_the_allowed_ones(make
             response = client.put(f"/api/v1/{name}", json={})
             assert_error(response, 405, "method_not_allowed")
             assert "GET" in response.headers["allow"]
+        assert client.put("/api/v1/receivers").headers["allow"] == "GET, POST"
         response = client.put(f"/api/v1/receivers/{uuid.uuid4()}", json={})
         assert_error(response, 405, "method_not_allowed")
-        assert response.headers["allow"]
+        assert response.headers["allow"] == "DELETE, GET, PATCH"
         assert_error(client.put("/api/v1/no-such-collection", json={}), 404, "not_found")
 
 
