@@ -86,14 +86,16 @@ def refuse_boolean_numbers(cls: type, data: Mapping[str, Any]) -> None:
 
 class NumbersNotBooleans(BaseModel):
     """A pydantic base refusing ``true``/``false`` for every field typed ``int`` or ``float`` (or
-    optional ones): a boolean is never meant as a seed, a count or a frequency."""
+    optional ones), and inside lists and tuples of them: a boolean is never meant as a seed, a count or
+    a frequency."""
 
     @field_validator("*", mode="before")
     @classmethod
     def _refuse_booleans(cls, value: Any, info: ValidationInfo) -> Any:
         field = cls.model_fields.get(info.field_name or "")
-        if isinstance(value, bool) and field is not None and is_number_annotation(field.annotation):
-            raise ValueError(f"must be a number, not {str(value).lower()}")
+        if field is not None and _boolean_for_number(field.annotation, value):
+            raise ValueError(f"must be a number, not {str(value).lower()}" if isinstance(value, bool)
+                             else "must hold numbers, not booleans")
         return value
 
 
@@ -105,3 +107,23 @@ def is_number_annotation(annotation: Any) -> bool:
         members = set(get_args(annotation)) - {type(None)}
         return bool(members) and members <= {int, float}
     return False
+
+
+def _boolean_for_number(annotation: Any, value: Any) -> bool:
+    if isinstance(value, bool):
+        return is_number_annotation(annotation)
+    if isinstance(value, list | tuple):
+        items = _sequence_items(annotation)
+        return items is not None and any(isinstance(item, bool) for item in value) and is_number_annotation(items)
+    return False
+
+
+def _sequence_items(annotation: Any) -> Any:
+    """The item type of ``list[X]``, ``tuple[X, ...]``, ``tuple[X, X]`` (optional or not), else None."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = members[0] if len(members) == 1 else None
+    if get_origin(annotation) not in (list, tuple):
+        return None
+    args = {a for a in get_args(annotation) if a is not Ellipsis}
+    return args.pop() if len(args) == 1 else None

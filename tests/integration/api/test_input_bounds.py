@@ -80,3 +80,9 @@ def test_booleans_are_refused_in_the_configs_behind_the_routes():
     with pytest.raises(ValueError, match="must be a number, not false"):
         DatasetConfig(seed=False)
     assert DatasetConfig(seed=3, frequency_hz=100).frequency_hz == 100.0  # plain numbers still pass
+
+
+def test_booleans_inside_lists_of_numbers_are_refused(api):
+    body = {"name": "ref", "lat": 50.0, "lon": 9.0, "frequencies_hz": [77_500.0, True]}
+    error = assert_error(api.post("/api/v1/references", json=body), 422, "invalid_input")
+    assert error["details"]["field"] == "frequencies_hz" and "not booleans" in error["message"]

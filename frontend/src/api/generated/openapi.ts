@@ -161,6 +161,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/receivers/{receiver_id}/health/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Receiver Health
+         * @description Poll the receiver's status page now; the receiver with its new ``health``.
+         */
+        post: operations["check_receiver_health"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/receivers/{receiver_id}": {
         parameters: {
             query?: never;
@@ -1348,11 +1368,13 @@ export interface components {
         };
         /**
          * ReceiverCreate
-         * @description A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver.
+         * @description A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver. A
+         *     ``kiwisdr`` or ``openwebrx`` receiver given by its ``url`` alone gets its name, position and
+         *     capabilities from its own status page; fields sent win over fetched ones.
          */
         ReceiverCreate: {
             /** Name */
-            name: string;
+            name?: string | null;
             /**
              * Kind
              * @enum {string}
@@ -1361,9 +1383,9 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Lat */
-            lat: number;
+            lat?: number | null;
             /** Lon */
-            lon: number;
+            lon?: number | null;
             /**
              * Alt M
              * @default 0
@@ -2414,6 +2436,82 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receiver"];
+                };
+            };
+            /** @description Unreadable request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Conflict with the resource's state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Request body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Invalid input */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    check_receiver_health: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
