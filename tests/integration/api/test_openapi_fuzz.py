@@ -59,7 +59,9 @@ def server(tmp_path_factory) -> Iterator[str]:
     from support.platform import platform_settings
 
     data_dir = tmp_path_factory.mktemp("fuzz")
+    # No health poller: receivers the fuzzer creates from generated URLs are never polled in the background.
     platform = build_platform(platform_settings(data_dir, local_workers=0, demo_network=True,
+                                                receiver_health_interval_s=0,
                                                 job_modules=["heimdall.services.counting_job"]))
     try:
         with serving(platform) as running:
