@@ -186,6 +186,9 @@ export const handlers: Record<EventName, Handler> = {
   'reference.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
   'reference.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
   'reference.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
+  'calibration.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
+  'calibration.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
+  'calibration.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
   'receiver.health': ({ data }, cache) => {
     const patch = receiverPatch(data);
     if (!patch) return;

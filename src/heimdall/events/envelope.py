@@ -171,6 +171,9 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("reference.created", "references", ResourceData, True, "A reference transmitter was added"),
     EventType("reference.updated", "references", ResourceData, True, "A reference transmitter changed"),
     EventType("reference.deleted", "references", ResourceData, True, "A reference transmitter was deleted"),
+    EventType("calibration.created", "calibrations", ResourceData, True, "A calibration was fitted and stored"),
+    EventType("calibration.updated", "calibrations", ResourceData, True, "A calibration was reviewed (rejected)"),
+    EventType("calibration.deleted", "calibrations", ResourceData, True, "A calibration was deleted"),
     EventType("localization.result", "localizations", LocalizationResultData, True, "A stored localization"),
 )
 
