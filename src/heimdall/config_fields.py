@@ -13,14 +13,20 @@ string where a number belongs, a bool passed as a number, NaN) and an impossible
             require(self.window_s > 0, "window_s", "must be positive")
 
     MyConfig.from_mapping(doc)  ->  config_from_mapping(MyConfig, doc)
+
+Pydantic models (request bodies, the simulator's config) get the same refusal of booleans where a
+number belongs from ``NumbersNotBooleans`` (pydantic's lax mode would read ``"seed": false`` as 0).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import types
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, Union, get_args, get_origin
+
+from pydantic import BaseModel, ValidationInfo, field_validator
 
 from heimdall.errors import InvalidInput
 
@@ -68,3 +74,56 @@ def config_from_mapping(cls: type[T], data: object, name: str | None = None) -> 
     if unknown:
         raise InvalidInput(f"unknown {label} setting '{unknown[0]}'", field=unknown[0])
     return cls(**data)
+
+
+def refuse_boolean_numbers(cls: type, data: Mapping[str, Any]) -> None:
+    """InvalidInput naming the first field of dataclass ``cls`` typed int/float given a boolean."""
+    for field in dataclasses.fields(cls):
+        base = str(field.type).replace(" ", "").removesuffix("|None")
+        if base in ("int", "float") and isinstance(data.get(field.name), bool):
+            raise InvalidInput(f"{field.name} must be a number, not {str(data[field.name]).lower()}", field=field.name)
+
+
+class NumbersNotBooleans(BaseModel):
+    """A pydantic base refusing ``true``/``false`` for every field typed ``int`` or ``float`` (or
+    optional ones), and inside lists and tuples of them: a boolean is never meant as a seed, a count or
+    a frequency."""
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _refuse_booleans(cls, value: Any, info: ValidationInfo) -> Any:
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _boolean_for_number(field.annotation, value):
+            raise ValueError(f"must be a number, not {str(value).lower()}" if isinstance(value, bool)
+                             else "must hold numbers, not booleans")
+        return value
+
+
+def is_number_annotation(annotation: Any) -> bool:
+    """``int``, ``float``, or a union of them with None."""
+    if annotation in (int, float):
+        return True
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = set(get_args(annotation)) - {type(None)}
+        return bool(members) and members <= {int, float}
+    return False
+
+
+def _boolean_for_number(annotation: Any, value: Any) -> bool:
+    if isinstance(value, bool):
+        return is_number_annotation(annotation)
+    if isinstance(value, list | tuple):
+        items = _sequence_items(annotation)
+        return items is not None and any(isinstance(item, bool) for item in value) and is_number_annotation(items)
+    return False
+
+
+def _sequence_items(annotation: Any) -> Any:
+    """The item type of ``list[X]``, ``tuple[X, ...]``, ``tuple[X, X]`` (optional or not), else None."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        members = [a for a in get_args(annotation) if a is not type(None)]
+        annotation = members[0] if len(members) == 1 else None
+    if get_origin(annotation) not in (list, tuple):
+        return None
+    args = {a for a in get_args(annotation) if a is not Ellipsis}
+    return args.pop() if len(args) == 1 else None

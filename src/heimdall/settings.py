@@ -89,6 +89,10 @@ class Settings(BaseSettings):
     # Per receiver host (host:port): connections at once, and minutes of recording per rolling hour.
     kiwi_host_max_connections: int = Field(default=2, ge=1, le=16)
     kiwi_host_max_minutes_per_hour: float = Field(default=30.0, gt=0, le=600)
+    # Model bundles (POST /models/import, heimdall models import): the members' inflated total, and the
+    # compression ratio past which a member is refused as a zip bomb (docs/registry.md).
+    max_bundle_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
+    max_bundle_compression_ratio: float = Field(default=100.0, ge=1.0)
     # Receiver health (docs/receivers.md, "Health"): the API process polls every enabled KiwiSDR and
     # OpenWebRX receiver's status page every ``receiver_health_interval_s`` (0: never; a check on demand
     # still works), at most ``receiver_health_concurrency`` hosts at once, one request at a time per host

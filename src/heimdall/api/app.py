@@ -21,6 +21,7 @@ from heimdall.api import metrics, ws
 from heimdall.api.errors import install_error_handlers
 from heimdall.api.localization_runner import LocalizationRunner
 from heimdall.api.middleware import BodySizeLimit, RequestContext
+from heimdall.api.openapi_conventions import declare_error_responses, operation_id
 from heimdall.api.routes import ROUTERS, recordings
 from heimdall.api.static import DEFAULT_STATIC_DIR, mount_spa
 from heimdall.errors import HeimdallError
@@ -37,7 +38,9 @@ def create_app(settings: Settings, *, platform: Platform | None = None,
                static_dir: Path | None | object = _DEFAULT) -> FastAPI:
     """The app serving ``platform`` (default: none, every resource answering 503)."""
     app = FastAPI(title="Heimdall", version=__version__, lifespan=_lifespan,
-                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None)
+                  openapi_url=f"{API_PREFIX}/openapi.json", docs_url=f"{API_PREFIX}/docs", redoc_url=None,
+                  generate_unique_id_function=operation_id)
+    declare_error_responses(app)
     app.state.platform = platform
     app.state.localization_runner = LocalizationRunner(settings.localize_budget_s)
     app.state.metrics_registry = metrics.metrics_registry(platform.hub if platform is not None else None)

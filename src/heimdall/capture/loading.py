@@ -11,6 +11,8 @@ from heimdall.errors import InvalidInput
 from heimdall.formats.kiwi import is_kiwi_wav, read_kiwi_wav
 from heimdall.formats.sigmf_io import read_sigmf, sigmf_paths
 
+MIN_WAV_HEAD_BYTES = 44  # RIFF/WAVE header, a PCM 'fmt ' chunk and the next chunk's header
+
 
 @dataclass(frozen=True)
 class LoadedRecording:
@@ -35,6 +37,8 @@ def recording_kind(path: str | Path) -> str:
         raise InvalidInput(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if is_kiwi_wav(head):
         return "kiwi"
+    if head[:4] == b"RIFF" and len(head) < MIN_WAV_HEAD_BYTES:
+        raise InvalidInput(f"{path}: truncated: {len(head)} bytes, too few for a WAV file's headers")
     if head[:4] == b"RIFF":
         raise InvalidInput(f"{path}: a WAV file without KiwiSDR GNSS timestamps ('kiwi' chunks)")
     if head.lstrip()[:1] == b"{":

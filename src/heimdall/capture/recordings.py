@@ -235,9 +235,11 @@ def _common_frequency(recordings: tuple[LoadedRecording, ...]) -> float:
         raise InvalidInput(f"two recordings from the same receiver: {sorted({i for i in ids if ids.count(i) > 1})}")
     reference = recordings[0].timed
     for rec in recordings[1:]:
-        if abs(rec.timed.frequency_hz - reference.frequency_hz) > reference.sample_rate_hz / 4:
-            raise InvalidInput(f"{rec.path.name} is tuned to {rec.timed.frequency_hz:.0f} Hz, "
-                               f"{reference.receiver_id} to {reference.frequency_hz:.0f} Hz")
+        apart_hz, tolerance_hz = abs(rec.timed.frequency_hz - reference.frequency_hz), reference.sample_rate_hz / 4
+        if not apart_hz <= tolerance_hz:  # also refuses a NaN frequency or rate
+            raise InvalidInput(f"{rec.path.name} is tuned to {rec.timed.frequency_hz!r} Hz and {reference.receiver_id} "
+                               f"to {reference.frequency_hz!r} Hz: {apart_hz:.6g} Hz apart, more than a quarter of "
+                               f"the sample rate ({tolerance_hz:.6g} Hz)")
     return float(reference.frequency_hz)
 
 

@@ -80,10 +80,11 @@ def export_model(model_id: str, out: Path, data_dir: Path | None, settings_file:
 @settings_option
 def import_model(bundle: Path, name: str | None, data_dir: Path | None, settings_file: Path | None) -> None:
     """Register the model of a bundle made by 'heimdall models export' (or GET /models/{id}/export)."""
-    from heimdall.services.models.bundle import import_bundle
+    from heimdall.services.models.bundle import BundleLimits, import_bundle
 
     with local_platform(data_dir, settings_file) as local:
-        model = import_bundle(local.registry, bundle.read_bytes(), name=name)
+        limits = BundleLimits.of(local.settings.max_bundle_bytes, local.settings.max_bundle_compression_ratio)
+        model = import_bundle(local.registry, bundle.read_bytes(), name=name, limits=limits)
     click.echo(f"imported {model['id']} ({model['name']})")
 
 

@@ -126,7 +126,7 @@ def _walk_chunks(raw: bytes, path: Path) -> tuple[float, list[tuple[bytes, bytes
     blocks: list[tuple[bytes, bytes]] = []
     offset = 12
     while offset + 8 <= len(raw):
-        chunk_id, size = raw[offset:offset + 4], struct.unpack_from("<I", raw, offset + 4)[0]
+        chunk_id, size = _chunk_header(raw, offset, path)
         body = raw[offset + 8:offset + 8 + size]
         if len(body) < size:
             raise InvalidInput(f"{path}: truncated '{chunk_id.decode('latin-1')}' chunk at byte {offset}")
@@ -144,18 +144,33 @@ def _walk_chunks(raw: bytes, path: Path) -> tuple[float, list[tuple[bytes, bytes
         offset += 8 + size + (size & 1)
     if offset != len(raw):
         raise InvalidInput(f"{path}: truncated chunk header at byte {offset}")
-    if nominal_hz is None or not blocks:
-        raise InvalidInput(f"{path}: no 'fmt ' chunk or no timestamped IQ blocks")
+    if nominal_hz is None:
+        raise InvalidInput(f"{path}: no 'fmt ' chunk (not a WAV file's sample format)")
+    if not blocks:
+        raise InvalidInput(f"{path}: no timestamped IQ blocks ('kiwi' + 'data' chunks)")
     return nominal_hz, blocks
+
+
+def _chunk_header(raw: bytes, offset: int, path: Path) -> tuple[bytes, int]:
+    """(id, size) of the chunk at ``offset``. A RIFF chunk id is four printable ASCII characters:
+    anything else (zeros padding the file, garbage) is refused here, at its first byte, instead of
+    being walked eight bytes at a time."""
+    chunk_id = raw[offset:offset + 4]
+    if not all(0x20 <= byte <= 0x7E for byte in chunk_id):
+        raise InvalidInput(f"{path}: {len(raw) - offset} bytes of trailing junk at byte {offset} "
+                           "(not a WAV chunk: padded or corrupt file)")
+    return chunk_id, struct.unpack_from("<I", raw, offset + 4)[0]
 
 
 def _parse_fmt(body: bytes, path: Path) -> float:
     if len(body) < 16:
         raise InvalidInput(f"{path}: 'fmt ' chunk too short")
     audio_format, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", body)
-    if audio_format != 1 or channels != 2 or bits != 16 or rate <= 0:
+    if audio_format != 1 or channels != 2 or bits != 16:
         raise InvalidInput(f"{path}: expected 2-channel 16-bit PCM IQ, got format {audio_format}, "
                            f"{channels} channels, {bits} bits")
+    if rate <= 0:
+        raise InvalidInput(f"{path}: the 'fmt ' chunk gives a sample rate of {rate} Hz (must be positive)")
     return float(rate)
 
 
@@ -265,7 +280,7 @@ def read_kiwi_stamps(path: str | Path) -> KiwiStamps:
     lengths: list[int] = []
     offset = 12
     while offset + 8 <= len(raw):
-        chunk_id, size = raw[offset:offset + 4], struct.unpack_from("<I", raw, offset + 4)[0]
+        chunk_id, size = _chunk_header(raw, offset, path)
         if offset + 8 + size > len(raw):
             raise InvalidInput(f"{path}: truncated '{chunk_id.decode('latin-1')}' chunk at byte {offset}")
         if chunk_id == b"kiwi" and size == 10:

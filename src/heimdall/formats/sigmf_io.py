@@ -25,6 +25,7 @@ GNSS time per block (optional; written for recordings from receivers that stamp 
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -129,10 +130,32 @@ def read_sigmf(path: str | Path) -> SigmfRecording:
         raise InvalidInput(f"{meta_path.with_suffix('')}: cannot read SigMF recording ({exc.strerror or exc})") from exc
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidInput(f"{meta_path}: not valid JSON ({exc})") from exc
+    _check_structure(meta_path, meta)
     try:
         return _recording(meta_path, meta, raw)
-    except (KeyError, TypeError, ValueError, IndexError, OverflowError) as exc:
+    except KeyError as exc:
+        raise InvalidInput(f"{meta_path}: malformed SigMF metadata (no {exc.args[0]!r})") from exc
+    except (TypeError, ValueError, IndexError, OverflowError, AttributeError) as exc:
         raise InvalidInput(f"{meta_path}: malformed SigMF metadata ({exc!r})") from exc
+
+
+def _check_structure(meta_path: Path, meta: Any) -> None:
+    """The shapes and values everything below relies on, each refused with a one-line reason."""
+    if not isinstance(meta, dict) or not isinstance(meta.get("global"), dict):
+        raise InvalidInput(f"{meta_path}: SigMF metadata needs a 'global' object")
+    captures = meta.get("captures", [])
+    if not isinstance(captures, list) or not all(isinstance(c, dict) for c in captures):
+        raise InvalidInput(f"{meta_path}: SigMF 'captures' must be a list of objects, got {type(captures).__name__}")
+    for index, capture in enumerate(captures):
+        start = capture.get("core:sample_start", 0)
+        if isinstance(start, bool) or not isinstance(start, int) or start < 0:
+            raise InvalidInput(f"{meta_path}: captures[{index}] core:sample_start must be a non-negative integer")
+    rate = meta["global"].get("core:sample_rate", 1.0)  # a missing rate is reported as malformed below
+    if isinstance(rate, bool) or not isinstance(rate, int | float) or not math.isfinite(rate) or rate <= 0:
+        raise InvalidInput(f"{meta_path}: core:sample_rate must be a positive finite number of Hz, got {rate!r}")
+    frequency = captures[0].get("core:frequency", 0.0) if captures else 0.0
+    if isinstance(frequency, bool) or not isinstance(frequency, int | float) or not math.isfinite(frequency):
+        raise InvalidInput(f"{meta_path}: captures[0] core:frequency must be a finite number of Hz, got {frequency!r}")
 
 
 def _recording(meta_path: Path, meta: dict[str, Any], raw: bytes) -> SigmfRecording:

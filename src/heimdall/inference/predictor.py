@@ -17,6 +17,7 @@ import onnxruntime as ort
 from numpy.typing import ArrayLike, NDArray
 
 from heimdall.errors import InvalidInput
+from heimdall.inference.external_data import refuse_external_data
 from heimdall.inference.regions import ellipses_from_covariance, rotate_en_covariance
 from heimdall.locate.measurement_set import MeasurementSet
 from heimdall.nn.features import FEATURE_CHANNELS, build_features
@@ -30,6 +31,8 @@ class OnnxPredictor:
     """A deployed neural localizer. Thread-safe for concurrent ``predict`` calls (ONNX Runtime is)."""
 
     def __init__(self, onnx_bytes: bytes, *, intra_op_threads: int = 1) -> None:
+        # Before ONNX Runtime: it would read an external data reference from the working directory.
+        refuse_external_data(onnx_bytes)
         options = ort.SessionOptions()
         options.intra_op_num_threads = intra_op_threads
         options.inter_op_num_threads = 1

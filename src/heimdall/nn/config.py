@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
+from heimdall.config_fields import refuse_boolean_numbers
 from heimdall.errors import InvalidInput
 
 NETWORK_SCHEMA_VERSION = 2
@@ -69,6 +70,7 @@ def dataclass_from_dict(cls: type, data: dict[str, Any]) -> Any:
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidInput(f"unknown {cls.__name__} keys: {', '.join(unknown)}", field=unknown[0])
+    refuse_boolean_numbers(cls, data)
     try:
         return cls(**data)
     except (TypeError, ValueError) as exc:

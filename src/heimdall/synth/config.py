@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic import ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
 from pydantic_core import ErrorDetails
 
+from heimdall.config_fields import NumbersNotBooleans
 from heimdall.errors import InvalidInput
 from heimdall.rf.signals import SIGNAL_TYPES
 from heimdall.synth.networks import g7
@@ -25,7 +26,7 @@ MIN_AREA_RADIUS_M = 100.0
 Capability = Literal["rss", "tdoa", "aoa"]
 
 
-class _Strict(BaseModel):
+class _Strict(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

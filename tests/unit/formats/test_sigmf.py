@@ -63,10 +63,32 @@ def test_malformed_recordings_raise_invalid_input(tmp_path: Path) -> None:
     with pytest.raises(InvalidInput, match="unsupported SigMF datatype"):
         read_sigmf(meta_path)
     meta_path.write_text(json.dumps({"global": {}, "captures": []}))
-    with pytest.raises(InvalidInput, match="malformed"):
+    with pytest.raises(InvalidInput, match="malformed SigMF metadata \\(no 'core:datatype'\\)"):
         read_sigmf(meta_path)
     with pytest.raises(InvalidInput, match="cannot read"):
         read_sigmf(tmp_path / "missing")
     with pytest.raises(InvalidInput, match="unsupported"):
         write_sigmf(tmp_path / "x", np.zeros(4, np.complex64), sample_rate_hz=1.0, frequency_hz=1.0,
                     start_utc_ns=0, datatype="cu8")
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda m: m.update(captures={"core:sample_start": 0}), "'captures' must be a list"),
+    (lambda m: m.update(captures="abc"), "'captures' must be a list"),
+    (lambda m: m.update(captures=[5]), "'captures' must be a list"),
+    (lambda m: m["global"].update({"core:sample_rate": 0}), "core:sample_rate must be a positive finite"),
+    (lambda m: m["global"].update({"core:sample_rate": float("nan")}), "core:sample_rate must be a positive finite"),
+    (lambda m: m["global"].update({"core:sample_rate": -12000.0}), "core:sample_rate must be a positive finite"),
+    (lambda m: m["global"].update({"core:sample_rate": True}), "core:sample_rate must be a positive finite"),
+    (lambda m: m["captures"][0].update({"core:frequency": float("inf")}), "core:frequency must be a finite"),
+    (lambda m: m["captures"][0].update({"core:sample_start": -3}), "core:sample_start must be a non-negative"),
+    (lambda m: m.update({"global": [1]}), "needs a 'global' object"),
+])
+def test_metadata_errors_are_one_line_invalid_input(tmp_path: Path, change, message: str) -> None:
+    meta_path, _ = _write(tmp_path, "cf32_le")
+    meta = json.loads(meta_path.read_text())
+    change(meta)
+    meta_path.write_text(json.dumps(meta))  # NaN/Infinity are written as JSON's common extension, as numpy users do
+    with pytest.raises(InvalidInput, match=message) as error:
+        read_sigmf(meta_path)
+    assert "\n" not in error.value.message

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -9,11 +10,12 @@ import zipfile
 import numpy as np
 import pytest
 
-from heimdall.errors import InvalidInput
+from heimdall.errors import InvalidInput, PayloadTooLarge
 from heimdall.inference import OnnxPredictor
 from heimdall.locate import parse_measurement_set
 from heimdall.services.models.bundle import (
     BUNDLE_VERSION,
+    BundleLimits,
     export_bundle,
     import_bundle,
     pack_bundle,
@@ -89,3 +91,99 @@ def test_a_consistent_bundle_whose_onnx_is_not_a_model_is_refused(registry, blob
     with pytest.raises(InvalidInput, match="ONNX"):
         import_bundle(registry, bundle)
     assert registry.list()["total"] == 0 and blobs.list("") == []
+
+
+def _deflated(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def _bomb_bundle(onnx_bytes: int) -> bytes:
+    """A consistent bundle (manifest, sizes and sha256 all right) whose ONNX member is zeros."""
+    zeros = bytes(onnx_bytes)
+    manifest = {"format": "heimdall.model_bundle", "bundle_version": BUNDLE_VERSION, "model": {"name": "bomb"},
+                "files": {"model.onnx": {"sha256": hashlib.sha256(zeros).hexdigest(), "bytes": len(zeros)}}}
+    return _deflated({"manifest.json": json.dumps(manifest).encode(), "model.onnx": zeros})
+
+
+def test_a_zip_bomb_is_refused_from_its_declared_sizes_before_inflating(registry, monkeypatch):
+    bomb = _bomb_bundle(64 << 20)  # 64 MiB of zeros deflate to about 64 KiB
+    assert len(bomb) < 200_000
+    inflated: list[str] = []
+    real_open = zipfile.ZipFile.open
+    monkeypatch.setattr(zipfile.ZipFile, "open",
+                        lambda self, name, *a, **k: inflated.append(getattr(name, "filename", name))
+                        or real_open(self, name, *a, **k))
+    with pytest.raises(InvalidInput, match="compressed .* zip bomb"):
+        import_bundle(registry, bomb)
+    assert inflated == []  # refused from the central directory alone
+    with pytest.raises(PayloadTooLarge, match="max_bundle_bytes"):
+        import_bundle(registry, bomb, limits=BundleLimits(max_total_bytes=32 << 20, max_compression_ratio=1e6))
+    assert registry.list()["total"] == 0
+
+
+def test_a_member_that_lies_about_its_size_is_never_inflated_past_it(registry):
+    bomb = bytearray(_bomb_bundle(4 << 20))
+    # Rewrite the declared (uncompressed) size of model.onnx to 1 KiB in both the local and central headers.
+    archive = zipfile.ZipFile(io.BytesIO(bytes(bomb)))
+    info = archive.getinfo("model.onnx")
+    true_size = info.file_size.to_bytes(4, "little")
+    assert bytes(bomb).count(true_size) == 2
+    bomb = bytes(bomb).replace(true_size, (1024).to_bytes(4, "little"))
+    with pytest.raises(InvalidInput) as error:
+        import_bundle(registry, bomb, limits=BundleLimits(max_compression_ratio=1e9))
+    assert "size" in error.value.message or "zip" in error.value.message
+    assert registry.list()["total"] == 0
+
+
+def test_an_import_error_counts_unexpected_members_and_names_only_a_few(registry, monkeypatch):
+    crowded = _deflated({f"junk/{i:05d}.bin": b"" for i in range(20_000)})
+    parsed: list[int] = []
+    real_init = zipfile.ZipFile.__init__
+    monkeypatch.setattr(zipfile.ZipFile, "__init__", lambda self, *a, **k: parsed.append(1) or real_init(self, *a, **k))
+    with pytest.raises(InvalidInput) as error:
+        import_bundle(registry, crowded)
+    assert "20000 entries" in error.value.message and len(error.value.message) < 300
+    assert parsed == []  # refused from the end record, before zipfile builds 20,000 entries
+    few = _deflated({f"junk/{i}.bin": b"" for i in range(3)})
+    with pytest.raises(InvalidInput, match=r"3 file\(s\) its manifest does not list: junk/0.bin, junk/1.bin"):
+        import_bundle(registry, few)
+    monkeypatch.setattr("heimdall.services.models.bundle.NAMES_SHOWN", 2)
+    with pytest.raises(InvalidInput, match=r"junk/0.bin, junk/1.bin and 1 more$"):
+        import_bundle(registry, few)
+
+
+def test_an_onnx_with_external_data_is_refused_before_onnx_runtime_reads_it(registry, trained, tmp_path, monkeypatch):
+    onnx = pytest.importorskip("onnx")
+    (tmp_path / "weights.bin").write_bytes(bytes(1 << 16))
+    monkeypatch.chdir(tmp_path)  # where ONNX Runtime would look for the reference
+    model = onnx.load_model_from_string(trained.onnx)
+    tensor = model.graph.initializer[0]
+    tensor.data_location = onnx.TensorProto.EXTERNAL
+    for key, value in (("location", "weights.bin"), ("offset", "0"), ("length", str(len(tensor.raw_data)))):
+        entry = tensor.external_data.add()
+        entry.key, entry.value = key, value
+    tensor.ClearField("raw_data")
+    bundle = pack_bundle({"name": "external"}, model.SerializeToString(), None)
+    with pytest.raises(InvalidInput, match="external data"):
+        import_bundle(registry, bundle)
+    assert registry.list()["total"] == 0
+
+
+def test_the_import_route_applies_the_settings_limits(make_platform, tmp_path):
+    from fastapi.testclient import TestClient
+
+    from heimdall.api.app import create_app
+
+    platform = make_platform(data_dir=tmp_path / "data", max_bundle_bytes=8 << 20)
+    bomb = _bomb_bundle(16 << 20)
+    with TestClient(create_app(platform.settings, platform=platform, static_dir=None)) as client:
+        too_big = client.post("/api/v1/models/import", content=bomb, headers={"content-type": "application/zip"})
+        assert too_big.status_code == 413 and "max_bundle_bytes" in too_big.json()["error"]["message"]
+        small = _bomb_bundle(4 << 20)
+        refused = client.post("/api/v1/models/import", content=small, headers={"content-type": "application/zip"})
+        assert refused.status_code == 422 and "zip bomb" in refused.json()["error"]["message"]
+        assert client.get("/api/v1/models").json()["total"] == 0

@@ -12,7 +12,8 @@ from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from heimdall.api.deps import Datasets
-from heimdall.api.pagination import Page, page_params
+from heimdall.api.pagination import Offset, Page, page_params
+from heimdall.config_fields import NumbersNotBooleans
 from heimdall.services.datasets.service import MAX_SAMPLE_PAGE
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
@@ -20,7 +21,7 @@ router = APIRouter(prefix="/datasets", tags=["datasets"])
 DatasetStatus = Literal["generating", "ready", "failed", "expanding"]
 
 
-class DatasetCreate(BaseModel):
+class DatasetCreate(NumbersNotBooleans):
     """A dataset to generate from a stored network. Simulator options follow docs/simulator.md; the
     nested ones (``transmitters``, ``propagation``, ...) are validated by the simulator's config."""
 
@@ -39,12 +40,12 @@ class DatasetCreate(BaseModel):
     shard_size: int | None = Field(default=None, ge=1, description="Samples per shard (default 4096)")
 
 
-class DatasetRename(BaseModel):
+class DatasetRename(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
 
 
-class DatasetExpand(BaseModel):
+class DatasetExpand(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
     num_samples: int = Field(ge=1, description="How many new samples to append")
     shard_size: int | None = Field(default=None, ge=1)
@@ -110,20 +111,43 @@ def expand_dataset(dataset_id: str, body: DatasetExpand, service: Datasets) -> d
     return service.expand(dataset_id, body.num_samples, shard_size=body.shard_size)
 
 
-@router.get("/{dataset_id}/samples")
+class DatasetSamples(BaseModel):
+    """A page of samples (docs/datasets.md: each one measurement set and its truth)."""
+
+    items: list[dict[str, Any]]
+    total: int
+
+
+class DatasetStatistics(BaseModel):
+    """Histograms and quantiles over the whole dataset (docs/datasets.md, "Statistics")."""
+
+    model_config = ConfigDict(extra="allow")
+    dataset_id: str
+    num_samples: int
+
+
+class DatasetValidation(BaseModel):
+    """What re-reading every shard found (docs/datasets.md, "Validation")."""
+
+    model_config = ConfigDict(extra="allow")
+    dataset_id: str
+    ok: bool
+
+
+@router.get("/{dataset_id}/samples", response_model=DatasetSamples)
 def dataset_samples(
     dataset_id: str, service: Datasets,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Offset = 0,
     limit: Annotated[int, Query(ge=1, le=MAX_SAMPLE_PAGE)] = 20,
 ) -> dict[str, Any]:
     return service.samples(dataset_id, offset=offset, limit=limit)
 
 
-@router.get("/{dataset_id}/statistics")
+@router.get("/{dataset_id}/statistics", response_model=DatasetStatistics)
 def dataset_statistics(dataset_id: str, service: Datasets) -> dict[str, Any]:
     return service.statistics(dataset_id)
 
 
-@router.post("/{dataset_id}/validate")
+@router.post("/{dataset_id}/validate", response_model=DatasetValidation)
 def validate_dataset(dataset_id: str, service: Datasets) -> dict[str, Any]:
     return service.validate(dataset_id)

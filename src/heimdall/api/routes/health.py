@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
+from pydantic import BaseModel
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -15,7 +16,15 @@ from heimdall.platform.root import Platform
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+class Health(BaseModel):
+    """``status`` is ``ok`` or ``degraded`` (a component in error); each component says its own."""
+
+    status: Literal["ok", "degraded"]
+    version: str
+    components: dict[str, dict[str, Any]]
+
+
+@router.get("/health", response_model=Health)
 def health(platform: OptionalPlatform) -> dict[str, Any]:
     components = {"database": _database(platform), "events": _events(platform), "jobs": _jobs(platform)}
     healthy = all(component["status"] != "error" for component in components.values())

@@ -13,11 +13,11 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from heimdall.api.deps import Registry
+from heimdall.api.deps import AppSettings, Registry
 from heimdall.api.pagination import Page, page_params
 from heimdall.api.routes.receivers import Timestamp
 from heimdall.errors import InvalidInput
-from heimdall.services.models.bundle import export_bundle, import_bundle
+from heimdall.services.models.bundle import BundleLimits, export_bundle, import_bundle
 
 router = APIRouter(prefix="/models", tags=["models"])
 BUNDLE_MEDIA_TYPE = "application/zip"
@@ -69,11 +69,13 @@ def list_models(registry: Registry, page: Annotated[Page, Depends(page_params)],
 
 
 @router.post("/import", response_model=RegisteredModel, status_code=201)
-async def import_model(request: Request, registry: Registry, name: str | None = None) -> dict[str, Any]:
+async def import_model(request: Request, registry: Registry, settings: AppSettings,
+                       name: str | None = None) -> dict[str, Any]:
     """Register the model of a bundle made by ``GET /models/{id}/export`` (raw body or multipart ``file``)."""
     data = await _bundle_bytes(request)
+    limits = BundleLimits.of(settings.max_bundle_bytes, settings.max_bundle_compression_ratio)
     # Checking and registering block (ONNX Runtime, the database): keep them off the event loop.
-    return await run_in_threadpool(import_bundle, registry, data, name=name)
+    return await run_in_threadpool(import_bundle, registry, data, name=name, limits=limits)
 
 
 @router.get("/{model_id}", response_model=RegisteredModel)

@@ -5,23 +5,24 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from heimdall.api.deps import Networks
 from heimdall.api.pagination import Page, page_params
 from heimdall.api.routes.receivers import Receiver, Timestamp
+from heimdall.config_fields import NumbersNotBooleans
 
 router = APIRouter(prefix="/networks", tags=["networks"])
 
 
-class NetworkCreate(BaseModel):
+class NetworkCreate(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
     name: str
     description: str = ""
-    receiver_ids: list[str] = []
+    receiver_ids: list[str] = Field(default_factory=list)
 
 
-class NetworkUpdate(BaseModel):
+class NetworkUpdate(NumbersNotBooleans):
     """A partial update; ``receiver_ids``, when sent, replaces the membership in that order."""
 
     model_config = ConfigDict(extra="forbid")

@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from heimdall.api.deps import ReceiverHealth, Receivers
 from heimdall.api.pagination import Page, page_params
+from heimdall.config_fields import NumbersNotBooleans
 
 router = APIRouter(prefix="/receivers", tags=["receivers"])
 
@@ -18,13 +19,13 @@ Timing = Literal["gnss", "none"]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
-class Antenna(BaseModel):
+class Antenna(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
     gain_dbi: float = 0.0
     type: str = "omni"
 
 
-class ReceiverCreate(BaseModel):
+class ReceiverCreate(NumbersNotBooleans):
     """A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver. A
     ``kiwisdr`` or ``openwebrx`` receiver given by its ``url`` alone gets its name, position and
     capabilities from its own status page; fields sent win over fetched ones."""
@@ -43,7 +44,7 @@ class ReceiverCreate(BaseModel):
     enabled: bool = True
 
 
-class ReceiverUpdate(BaseModel):
+class ReceiverUpdate(NumbersNotBooleans):
     """A partial update: only the fields sent change."""
 
     model_config = ConfigDict(extra="forbid")

@@ -10,13 +10,14 @@ from pydantic import BaseModel, ConfigDict
 from heimdall.api.deps import References
 from heimdall.api.pagination import Page, page_params
 from heimdall.api.routes.receivers import Timestamp
+from heimdall.config_fields import NumbersNotBooleans
 
 router = APIRouter(prefix="/references", tags=["references"])
 
 ReferenceKind = Literal["time_signal", "broadcast", "beacon", "test", "other"]
 
 
-class ReferenceCreate(BaseModel):
+class ReferenceCreate(NumbersNotBooleans):
     model_config = ConfigDict(extra="forbid")
     name: str
     kind: ReferenceKind = "other"
@@ -32,7 +33,7 @@ class ReferenceCreate(BaseModel):
     enabled: bool = True
 
 
-class ReferenceUpdate(BaseModel):
+class ReferenceUpdate(NumbersNotBooleans):
     """A partial update: only the fields sent change."""
 
     model_config = ConfigDict(extra="forbid")

@@ -14,12 +14,13 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
 from heimdall.api.deps import Training
+from heimdall.config_fields import NumbersNotBooleans
 
 router = APIRouter(prefix="/training-jobs", tags=["training"])
 NULL_MEANS_DEFAULT = ("warm_start_model_id", "epochs", "batch_size", "learning_rate", "seed", "network")
 
 
-class TrainingJobCreate(BaseModel):
+class TrainingJobCreate(NumbersNotBooleans):
     """Training options beyond these fields are passed to the training config (unknown ones are refused)."""
 
     model_config = ConfigDict(
