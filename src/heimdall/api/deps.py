@@ -27,6 +27,7 @@ from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.training import TrainingService
+from heimdall.services.monitors.service import MonitorService
 from heimdall.services.networks import NetworkService
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
@@ -71,4 +72,5 @@ Registry = Annotated[ModelRegistry, Depends(component("models", lambda p: p.regi
 Training = Annotated[TrainingService, Depends(component("training", lambda p: p.training))]
 Archives = Annotated[TileArchives, Depends(component("tile archives", lambda p: p.tile_archives))]
 Uploads = Annotated[RecordingUploads, Depends(component("recording uploads", lambda p: p.recording_uploads))]
+Monitors = Annotated[MonitorService, Depends(component("monitors", lambda p: p.monitors))]
 AppSettings = Annotated[Settings, Depends(component("settings", lambda p: p.settings))]

@@ -37,6 +37,7 @@ from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
+from heimdall.services.monitors.service import MonitorService
 from heimdall.services.models.serving import ModelServing
 from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService, seed_demo_network
@@ -87,6 +88,7 @@ class Platform:
     training: TrainingService
     tile_archives: TileArchives
     recording_uploads: RecordingUploads
+    monitors: MonitorService
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
@@ -158,6 +160,7 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
         tile_archives=TileArchives(settings.resolved_tiles_dir),
         recording_uploads=RecordingUploads(localizations, settings.data_dir / "uploads",
                                            max_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files),
+        monitors=MonitorService(session_factory, publish, jobs, networks, localizations),
     )
 
 

@@ -14,6 +14,7 @@ from heimdall.api.routes import (
     localizations,
     maps,
     models,
+    monitors,
     networks,
     overlays,
     receivers,
@@ -35,4 +36,5 @@ ROUTERS = [
     maps.router,
     overlays.router,
     recordings.router,
+    monitors.router,
 ]

@@ -1,0 +1,125 @@
+"""One asyncio task per receiver (and channel) of a monitor: connect, feed the watch, and when the
+receiver refuses, drops or goes quiet, mark it with the reason and reconnect with back-off.
+
+OpenWebRX: the client's own manners hold (it never switches a profile while others listen: it
+refuses with ``profile_in_use``; one connection per channel; ``MIN_RECONNECT_S`` between tries).
+KrakenSDR: the poller's ``stopped_publishing`` mark shows as ``stale``. The lamp turns each client's
+``StreamStatus`` into the monitor's receiver entry (state, reason, issues).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from heimdall.errors import InvalidInput
+from heimdall.receivers.kraken import BearingReading, KrakenPoller, KrakenStation
+from heimdall.receivers.openwebrx import OpenWebRxClient, Tuning
+from heimdall.receivers.openwebrx.client import MIN_RECONNECT_S
+from heimdall.receivers.states import ReceiverRefused, ReceiverState, RefusalReason
+from heimdall.receivers.stream_status import StreamStatus
+from heimdall.services.monitors.watch import WatchedReceiver
+
+MAX_RECONNECT_S = 300.0
+HEALTHY_AFTER_S = 60.0  # a connection that streamed this long resets the back-off
+
+
+class Lamps:
+    """Each receiver's state as the monitor shows it; ``dirty`` until the job has published it."""
+
+    def __init__(self, entries: list[dict[str, Any]]) -> None:
+        self.entries = {entry["receiver_id"]: dict(entry) for entry in entries}
+        self.dirty = False
+
+    def listener(self, receiver_id: str) -> Callable[[StreamStatus], None]:
+        return lambda status: self.update(receiver_id, lamp_state(status), lamp_reason(status), status)
+
+    def update(self, receiver_id: str, state: str, reason: str | None, status: StreamStatus | None = None) -> None:
+        entry = self.entries.get(receiver_id)
+        if entry is None:
+            return
+        issues = dict(status.issues) if status is not None else entry.get("issues", {})
+        if (entry["state"], entry["reason"], entry.get("issues")) != (state, reason, issues):
+            entry.update(state=state, reason=reason, issues=issues)
+            self.dirty = True
+
+    def to_list(self) -> list[dict[str, Any]]:
+        return [dict(entry) for entry in self.entries.values()]
+
+
+def lamp_state(status: StreamStatus) -> str:
+    if status.state is ReceiverState.FAILED:
+        return "failed"
+    if status.reason is RefusalReason.STOPPED_PUBLISHING:
+        return "stale"
+    if status.state in (ReceiverState.CONNECTED, ReceiverState.STREAMING):
+        return "listening"
+    return "connecting"
+
+
+def lamp_reason(status: StreamStatus) -> str | None:
+    """Why the receiver is not simply listening, or the last input it had to skip."""
+    if status.reason is not None:
+        return f"{status.reason.value}: {status.message}" if status.message else status.reason.value
+    return status.last_issue
+
+
+PowerSink = Callable[[str, str, float, float], None]
+BearingSink = Callable[[BearingReading], None]
+
+
+async def watch_openwebrx(receiver: WatchedReceiver, channel: dict[str, Any], key: str, sink: PowerSink,
+                          lamps: Lamps, reconnect_s: float = MIN_RECONNECT_S) -> None:
+    """S-meter readings of one channel into ``sink(receiver_id, channel, time_s, power_dbfs)``, for ever."""
+    tuning = Tuning(channel["frequency_hz"], bandwidth_hz=min(channel["passband_hz"], 100_000.0))
+
+    async def stream() -> None:
+        client = OpenWebRxClient(receiver.url or "", receiver_id=receiver.receiver_id,
+                                 listener=lamps.listener(receiver.receiver_id))
+        async with contextlib.aclosing(client.readings(tuning)) as readings:
+            async for reading in readings:
+                # AGC, gain changes, clipping, settling: not comparable with other receivers' powers
+                if reading.comparable and math.isfinite(reading.power_dbfs):
+                    sink(receiver.receiver_id, key, reading.time_s, reading.power_dbfs)
+
+    await _forever(receiver, stream, lamps, reconnect_s)
+
+
+async def watch_kraken(receiver: WatchedReceiver, sink: BearingSink, lamps: Lamps, *, poll_interval_s: float = 1.0,
+                       reconnect_s: float = MIN_RECONNECT_S) -> None:
+    """New bearings of a KrakenSDR station into ``sink``, for ever. The registered position serves a
+    format without one; the heading must come from the station (its array may turn)."""
+    station = KrakenStation(receiver.receiver_id, lat_deg=receiver.lat, lon_deg=receiver.lon)
+
+    async def stream() -> None:
+        poller = KrakenPoller(receiver.url or "", station, interval_s=poll_interval_s,
+                              listener=lamps.listener(receiver.receiver_id))
+        async with contextlib.aclosing(poller.readings()) as readings:
+            async for reading in readings:
+                sink(reading)
+
+    await _forever(receiver, stream, lamps, reconnect_s)
+
+
+async def _forever(receiver: WatchedReceiver, stream: Callable[[], Any], lamps: Lamps, reconnect_s: float) -> None:
+    delay_s = reconnect_s
+    loop = asyncio.get_running_loop()
+    while True:
+        started_s = loop.time()
+        try:
+            await stream()
+            reason = "the receiver ended the stream"
+        except ReceiverRefused as exc:
+            reason = f"{exc.reason.value}: {exc.message}"
+        except (InvalidInput, httpx.HTTPError, OSError) as exc:
+            reason = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
+        if loop.time() - started_s > HEALTHY_AFTER_S:
+            delay_s = reconnect_s
+        lamps.update(receiver.receiver_id, "failed", f"{reason[:300]} (retrying in {delay_s:.0f} s)")
+        await asyncio.sleep(delay_s)
+        delay_s = min(delay_s * 2, MAX_RECONNECT_S)
