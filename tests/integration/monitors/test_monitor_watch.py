@@ -9,6 +9,7 @@ from __future__ import annotations
 import socket
 import time
 from collections import Counter
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -114,6 +115,7 @@ def check_receivers(monitor: dict[str, Any]) -> None:
     states = {r["name"]: r for r in monitor["receivers"]}
     assert set(states) == {"kraken-n", "kraken-sw", "kraken-se", "owrx-w", "owrx-e"}
     assert all(states[name]["state"] == "listening" for name in ("kraken-n", "kraken-sw", "kraken-se", "owrx-w"))
+    assert states["owrx-e"].get("failures", 0) >= 1 and "dropped" in states["owrx-e"]["last_failure"]
     assert monitor["counts"]["fixes"] >= 8
 
 
@@ -152,8 +154,6 @@ def check_exports(http: httpx.Client, monitor_id: str, track: dict[str, Any]) ->
 
 
 def time_of(iso: str) -> float:
-    from datetime import datetime
-
     return datetime.fromisoformat(iso.replace("Z", "+00:00")).timestamp()
 
 

@@ -30,7 +30,9 @@ HEALTHY_AFTER_S = 60.0  # a connection that streamed this long resets the back-o
 
 
 class Lamps:
-    """Each receiver's state as the monitor shows it; ``dirty`` until the job has published it."""
+    """Each receiver's state as the monitor shows it; ``dirty`` until the job has published it.
+    Beyond the API shape's state and reason, an entry counts the skipped input (``issues``) and the
+    times it failed (``failures``, ``last_failure``), so a receiver that keeps dropping shows it."""
 
     def __init__(self, entries: list[dict[str, Any]]) -> None:
         self.entries = {entry["receiver_id"]: dict(entry) for entry in entries}
@@ -45,6 +47,9 @@ class Lamps:
             return
         issues = dict(status.issues) if status is not None else entry.get("issues", {})
         if (entry["state"], entry["reason"], entry.get("issues")) != (state, reason, issues):
+            if state == "failed" and entry["state"] != "failed":
+                entry["failures"] = entry.get("failures", 0) + 1
+                entry["last_failure"] = reason
             entry.update(state=state, reason=reason, issues=issues)
             self.dirty = True
 
