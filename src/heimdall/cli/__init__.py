@@ -22,6 +22,7 @@ COMMANDS: dict[str, str] = {
     "train": "heimdall.cli.train:train",
     "models": "heimdall.cli.models:models",
     "cot": "heimdall.cli.cot:cot",
+    "monitor": "heimdall.cli.monitor:monitor",
 }
 
 
