@@ -16,8 +16,10 @@ from collections.abc import Callable
 from typing import Any
 
 import httpx
+import numpy as np
 
 from heimdall.errors import InvalidInput
+from heimdall.receivers.kiwisdr.client import IqTuning, KiwiClient, KiwiConnection, StateChange
 from heimdall.receivers.kraken import BearingReading, KrakenPoller, KrakenStation
 from heimdall.receivers.openwebrx import OpenWebRxClient, Tuning
 from heimdall.receivers.openwebrx.client import MIN_RECONNECT_S
@@ -47,11 +49,17 @@ class Lamps:
             return
         issues = dict(status.issues) if status is not None else entry.get("issues", {})
         if (entry["state"], entry["reason"], entry.get("issues")) != (state, reason, issues):
-            if state == "failed" and entry["state"] != "failed":
-                entry["failures"] = entry.get("failures", 0) + 1
-                entry["last_failure"] = reason
             entry.update(state=state, reason=reason, issues=issues)
             self.dirty = True
+
+    def failed(self, receiver_id: str, reason: str, retry_s: float) -> None:
+        """One more failed connection: counted, and shown with when the next try comes."""
+        entry = self.entries.get(receiver_id)
+        if entry is None:
+            return
+        entry["failures"] = entry.get("failures", 0) + 1
+        entry["last_failure"] = reason
+        self.update(receiver_id, "failed", f"{reason} (retrying in {retry_s:.3g} s)")
 
     def to_list(self) -> list[dict[str, Any]]:
         return [dict(entry) for entry in self.entries.values()]
@@ -111,6 +119,36 @@ async def watch_kraken(receiver: WatchedReceiver, sink: BearingSink, lamps: Lamp
     await _forever(receiver, stream, lamps, reconnect_s)
 
 
+KIWI_READING_S = 0.25  # IQ blocks (~43 ms at 12 kHz) summed into one reading this long
+
+
+async def watch_kiwisdr(receiver: WatchedReceiver, channel: dict[str, Any], key: str, sink: PowerSink,
+                        lamps: Lamps, reconnect_s: float = MIN_RECONNECT_S) -> None:
+    """The channel's IQ block energy (dBFS, manual gain: comparable) into ``sink``, one reading per
+    ``KIWI_READING_S`` stamped with our clock at its first block, for ever."""
+    half_hz = min(channel["passband_hz"], 10_000.0) / 2
+    tuning = IqTuning(channel["frequency_hz"], low_cut_hz=-half_hz, high_cut_hz=half_hz)
+
+    def on_state(change: StateChange) -> None:
+        status = StreamStatus(receiver.receiver_id, change.state, change.reason, change.message)
+        lamps.update(receiver.receiver_id, lamp_state(status), lamp_reason(status))
+
+    async def stream() -> None:
+        connection = KiwiConnection(receiver.url or "", client_name="Heimdall monitor")
+        async with KiwiClient(connection, tuning, on_state=on_state) as client:
+            energy, samples, first_s = 0.0, 0, 0.0
+            async for block in client.blocks():
+                if samples == 0:
+                    first_s = block.received_utc_ns / 1e9
+                energy += float(np.sum(np.abs(block.iq.astype(np.complex128)) ** 2))
+                samples += block.iq.size
+                if block.received_utc_ns / 1e9 - first_s >= KIWI_READING_S and energy > 0:
+                    sink(receiver.receiver_id, key, first_s, 10 * math.log10(energy / samples))
+                    energy, samples = 0.0, 0
+
+    await _forever(receiver, stream, lamps, reconnect_s)
+
+
 async def _forever(receiver: WatchedReceiver, stream: Callable[[], Any], lamps: Lamps, reconnect_s: float) -> None:
     delay_s = reconnect_s
     loop = asyncio.get_running_loop()
@@ -125,6 +163,6 @@ async def _forever(receiver: WatchedReceiver, stream: Callable[[], Any], lamps: 
             reason = f"{type(exc).__name__}: {getattr(exc, 'message', None) or exc}"
         if loop.time() - started_s > HEALTHY_AFTER_S:
             delay_s = reconnect_s
-        lamps.update(receiver.receiver_id, "failed", f"{reason[:300]} (retrying in {delay_s:.0f} s)")
+        lamps.failed(receiver.receiver_id, reason[:300], delay_s)
         await asyncio.sleep(delay_s)
         delay_s = min(delay_s * 2, MAX_RECONNECT_S)

@@ -32,6 +32,7 @@ MAX_FREQUENCY_HZ = 6e9
 KIND_RANGES_HZ: dict[str, tuple[float, float]] = {
     "openwebrx": (0.0, MAX_FREQUENCY_HZ),  # whatever its profiles cover: the client checks
     "kraken": (24e6, 1766e6),  # the KrakenSDR's R820T2 tuners
+    "kiwisdr": (0.0, 32e6),  # HF: power from IQ block energy
 }
 
 
@@ -136,7 +137,7 @@ def check_network(config: dict[str, Any], network: dict[str, Any]) -> None:
     watched = [r for r in network["receivers"] if r["enabled"] and r["kind"] in KIND_RANGES_HZ]
     if config["min_receivers"] > len(watched):
         raise InvalidInput(f"min_receivers {config['min_receivers']} exceeds the {len(watched)} receivers of network "
-                           f"{network['name']!r} a monitor can watch (enabled OpenWebRX and KrakenSDR)",
+                           f"{network['name']!r} a monitor can watch (enabled OpenWebRX, KrakenSDR and KiwiSDR)",
                            field="min_receivers")
     for index, channel in enumerate(config["channels"]):
         frequency_hz = channel["frequency_hz"]

@@ -26,7 +26,13 @@ from heimdall.jobs.context import JobContext
 from heimdall.jobs.registry import job_kind
 from heimdall.receivers.kraken import BearingReading
 from heimdall.services.localizations import LocalizationService
-from heimdall.services.monitors.adapters import MIN_RECONNECT_S, Lamps, watch_kraken, watch_openwebrx
+from heimdall.services.monitors.adapters import (
+    MIN_RECONNECT_S,
+    Lamps,
+    watch_kiwisdr,
+    watch_kraken,
+    watch_openwebrx,
+)
 from heimdall.services.monitors.config import KIND_RANGES_HZ
 from heimdall.services.monitors.cot_out import CotOut
 from heimdall.services.monitors.store import MonitorStore, to_datetime
@@ -122,10 +128,12 @@ class MonitorLoop:
                 poll_s = float(options.get("poll_interval_s", 1.0))
                 tasks.append(asyncio.create_task(watch_kraken(receiver, self._on_bearing, self.lamps,
                                                               poll_interval_s=poll_s, reconnect_s=reconnect_s)))
-            elif receiver.kind == "openwebrx":
+            else:
+                adapter = watch_openwebrx if receiver.kind == "openwebrx" else watch_kiwisdr
                 for key, channel in self.watch.channels.items():
-                    tasks.append(asyncio.create_task(watch_openwebrx(receiver, channel, key, self.watch.power,
-                                                                     self.lamps, reconnect_s=reconnect_s)))
+                    if KIND_RANGES_HZ[receiver.kind][0] <= channel["frequency_hz"] <= KIND_RANGES_HZ[receiver.kind][1]:
+                        tasks.append(asyncio.create_task(adapter(receiver, channel, key, self.watch.power, self.lamps,
+                                                                 reconnect_s=reconnect_s)))
         return tasks
 
     async def _tick(self, now_s: float) -> None:

@@ -26,6 +26,7 @@ from heimdall.rf.detect import Detection, DetectorBank
 from heimdall.services.monitors.config import channel_key, detector_config
 from heimdall.tracking.transmissions import GroupingConfig, Transmission, TransmissionGrouper
 
+POWER_KINDS = ("openwebrx", "kiwisdr")  # receivers whose detections carry a comparable power
 BEARING_MEMORY_S = 120.0
 BEARING_WINDOW_MARGIN_S = 0.5  # bearings this long before the start or after the end still count
 FREQUENCY_TOLERANCE_HZ = 5_000.0
@@ -157,7 +158,8 @@ class Watch:
         """The measurement set of a transmission, the receivers it uses, and why there is none."""
         channel = self.channels[transmission.channel]
         rss = [self._rss(d, channel["frequency_hz"]) for d in transmission.detections
-               if self.receivers.get(d.receiver_id) is not None and self.receivers[d.receiver_id].kind == "openwebrx"]
+               if self.receivers.get(d.receiver_id) is not None
+               and self.receivers[d.receiver_id].kind in POWER_KINDS]
         aoa, positions = self._aoa(transmission)
         used = sorted({e["receiver"] for e in rss} | {e["receiver"] for e in aoa})
         if len(used) < self.min_receivers:

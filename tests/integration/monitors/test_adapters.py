@@ -1,0 +1,73 @@
+"""The monitor's receiver adapters against fake receivers: readings flow into the sink, the lamp says
+``listening``, and a receiver that drops is marked with the reason and reconnected with back-off."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import math
+from pathlib import Path
+
+from heimdall.receivers.simulated.kiwisdr_replay import KiwiReplay, shared_clock
+from heimdall.receivers.simulated.kiwisdr_server import FakeKiwiOptions, FakeKiwiSDR
+from heimdall.receivers.simulated.openwebrx_server import FakeOpenWebRxOptions, FakeOpenWebRxServer
+from heimdall.services.monitors.adapters import Lamps, watch_kiwisdr, watch_openwebrx
+from heimdall.services.monitors.watch import WatchedReceiver
+
+DF0KL = Path(__file__).resolve().parents[2] / "fixtures" / "kiwi-dcf77" / "20171127T104156Z_77500_DF0KL_iq.wav"
+WAIT_S = 30.0
+
+
+def lamps_for(receiver: WatchedReceiver) -> Lamps:
+    return Lamps([{"receiver_id": receiver.receiver_id, "name": receiver.name, "kind": receiver.kind,
+                   "state": "connecting", "reason": None}])
+
+
+async def until(check: object, timeout_s: float = WAIT_S) -> None:
+    async with asyncio.timeout(timeout_s):
+        while not check():  # type: ignore[operator]
+            await asyncio.sleep(0.05)
+
+
+async def test_kiwisdr_iq_energy_becomes_power_readings() -> None:
+    replay = KiwiReplay(DF0KL)
+    fake = await FakeKiwiSDR(replay, shared_clock([replay]), FakeKiwiOptions(name="DF0KL", drop_after_s=2.0)).start()
+    receiver = WatchedReceiver("kiwi-1", "DF0KL", "kiwisdr", fake.url, 53.66, 7.28, 0.0)
+    lamps, readings = lamps_for(receiver), []
+    channel = {"frequency_hz": 77_500.0, "passband_hz": 1_000.0}
+    task = asyncio.create_task(watch_kiwisdr(receiver, channel, "77500", lambda *r: readings.append(r), lamps,
+                                             reconnect_s=0.5))
+    try:
+        await until(lambda: len(readings) >= 4 and lamps.entries["kiwi-1"]["state"] == "listening")
+        await until(lambda: lamps.entries["kiwi-1"].get("failures", 0) >= 1)
+        await until(lambda: "retrying in" in (lamps.entries["kiwi-1"]["reason"] or ""))
+        assert "dropped" in lamps.entries["kiwi-1"]["last_failure"]
+        count = len(readings)
+        await until(lambda: len(readings) > count)  # reconnected
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await fake.stop()
+    times = [r[2] for r in readings]
+    assert all(r[:2] == ("kiwi-1", "77500") and math.isfinite(r[3]) and -80 < r[3] < 0 for r in readings)
+    assert times == sorted(times) and all(b - a >= 0.2 for a, b in zip(times, times[1:], strict=False))
+
+
+async def test_openwebrx_refusal_is_shown_and_retried() -> None:
+    options = FakeOpenWebRxOptions(backoff="Too many clients", smeter_interval_s=0.1)
+    fake = await FakeOpenWebRxServer(lambda _t: None, options).start()
+    receiver = WatchedReceiver("owrx-1", "Busy", "openwebrx", fake.url, 45.0, 7.5, 0.0)
+    lamps = lamps_for(receiver)
+    channel = {"frequency_hz": 145_500_000.0, "passband_hz": 12_500.0}
+    task = asyncio.create_task(watch_openwebrx(receiver, channel, "145500000", lambda *_r: None, lamps,
+                                               reconnect_s=0.2))
+    try:
+        await until(lambda: lamps.entries["owrx-1"].get("failures", 0) >= 2)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await fake.stop()
+    entry = lamps.entries["owrx-1"]
+    assert entry["state"] == "failed" and "too_busy" in entry["reason"] and lamps.dirty
