@@ -37,9 +37,9 @@ from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
-from heimdall.services.monitors.service import MonitorService
 from heimdall.services.models.serving import ModelServing
 from heimdall.services.models.training import TrainingService
+from heimdall.services.monitors.service import MonitorService
 from heimdall.services.networks import NetworkService, seed_demo_network
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads

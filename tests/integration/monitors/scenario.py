@@ -10,7 +10,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 
 from heimdall.geo import bearing_deg, geodetic_to_ecef, slant_distance_m
 from heimdall.receivers.simulated.kraken_server import FakeKrakenOptions, FakeKrakenServer, KrakenSample
@@ -73,7 +73,7 @@ class FakeNetwork:
         self.thread = threading.Thread(target=self.loop.run_forever, name="fake-receivers", daemon=True)
         self.servers: dict[str, Any] = {}
 
-    def __enter__(self) -> FakeNetwork:
+    def __enter__(self) -> Self:
         self.thread.start()
         asyncio.run_coroutine_threadsafe(self._start(), self.loop).result(timeout=30)
         return self

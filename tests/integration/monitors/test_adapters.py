@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import math
 from pathlib import Path
 
@@ -51,7 +52,7 @@ async def test_kiwisdr_iq_energy_becomes_power_readings() -> None:
         await fake.stop()
     times = [r[2] for r in readings]
     assert all(r[:2] == ("kiwi-1", "77500") and math.isfinite(r[3]) and -80 < r[3] < 0 for r in readings)
-    assert times == sorted(times) and all(b - a >= 0.2 for a, b in zip(times, times[1:], strict=False))
+    assert times == sorted(times) and all(b - a >= 0.2 for a, b in itertools.pairwise(times))
 
 
 async def test_openwebrx_refusal_is_shown_and_retried() -> None:
