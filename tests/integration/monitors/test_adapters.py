@@ -9,10 +9,12 @@ import itertools
 import math
 from pathlib import Path
 
+from heimdall.receivers.kraken import BearingReading
 from heimdall.receivers.simulated.kiwisdr_replay import KiwiReplay, shared_clock
 from heimdall.receivers.simulated.kiwisdr_server import FakeKiwiOptions, FakeKiwiSDR
+from heimdall.receivers.simulated.kraken_server import FakeKrakenOptions, FakeKrakenServer, KrakenSample
 from heimdall.receivers.simulated.openwebrx_server import FakeOpenWebRxOptions, FakeOpenWebRxServer
-from heimdall.services.monitors.adapters import Lamps, watch_kiwisdr, watch_openwebrx
+from heimdall.services.monitors.adapters import Lamps, watch_kiwisdr, watch_kraken, watch_openwebrx
 from heimdall.services.monitors.watch import WatchedReceiver
 
 DF0KL = Path(__file__).resolve().parents[2] / "fixtures" / "kiwi-dcf77" / "20171127T104156Z_77500_DF0KL_iq.wav"
@@ -72,3 +74,35 @@ async def test_openwebrx_refusal_is_shown_and_retried() -> None:
         await fake.stop()
     entry = lamps.entries["owrx-1"]
     assert entry["state"] == "failed" and "too_busy" in entry["reason"] and lamps.dirty
+
+
+async def test_malformed_and_nan_input_is_skipped_and_shown() -> None:
+    """A KrakenSDR writing garbage, NaN bearings and stale lines, and an OpenWebRX sending garbage and NaN
+    S-meter values: good readings keep flowing, the lamps count the rest and say the last one."""
+    kraken = await FakeKrakenServer(lambda _t: KrakenSample(40.0, 45.0, 7.5, 0.0), FakeKrakenOptions(
+        update_interval_s=0.1, malformed_every=3, nan_every=4, out_of_order_every=5)).start()
+    owrx = await FakeOpenWebRxServer(lambda _t: -60.0, FakeOpenWebRxOptions(
+        smeter_interval_s=0.05, malformed_every=3, nan_every=4, signal_frequency_hz=145_500_000)).start()
+    k_rx = WatchedReceiver("k", "K", "kraken", kraken.url, 45.0, 7.5, 0.0)
+    o_rx = WatchedReceiver("o", "O", "openwebrx", owrx.url, 45.0, 7.5, 0.0)
+    lamps = Lamps([lamps_for(k_rx).entries["k"], lamps_for(o_rx).entries["o"]])
+    bearings: list[BearingReading] = []
+    powers: list[tuple[object, ...]] = []
+    channel = {"frequency_hz": 145_500_000.0, "passband_hz": 12_500.0}
+    tasks = [asyncio.create_task(watch_kraken(k_rx, bearings.append, lamps, poll_interval_s=0.05, reconnect_s=0.2)),
+             asyncio.create_task(watch_openwebrx(o_rx, channel, "c", lambda *r: powers.append(r), lamps,
+                                                 reconnect_s=0.2))]
+    try:
+        await until(lambda: len(bearings) >= 5 and len(powers) >= 10
+                    and sum(lamps.entries["k"]["issues"].values()) >= 2 and sum(lamps.entries["o"]["issues"].values()) >= 2)
+        entries = lamps.to_list()
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await kraken.stop()
+        await owrx.stop()
+    assert all(math.isfinite(b.bearing_deg) for b in bearings)
+    assert all(math.isfinite(p[3]) for p in powers)  # type: ignore[arg-type]
+    for entry in entries:
+        assert entry["state"] == "listening" and entry["reason"] and entry.get("failures", 0) == 0, entry

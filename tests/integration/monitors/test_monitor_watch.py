@@ -20,7 +20,7 @@ from heimdall.geo import geodetic_to_enu
 from heimdall.locate.result import Ellipse
 from support.platform import api_client
 
-from .scenario import FREQUENCY_HZ, PERIOD_S, FakeNetwork, Scenario
+from .scenario import FREQUENCY_HZ, FakeNetwork, Scenario
 
 WAIT_S = 90.0
 OPTIONS = {"grouping": {"settle_s": 1.0}, "poll_interval_s": 0.2, "reconnect_s": 1.0}
@@ -59,8 +59,9 @@ def make_network(http: httpx.Client, fakes: FakeNetwork) -> str:
 
 def test_monitor_watches_a_moving_transmitter(make_platform: Any) -> None:
     scenario = Scenario(owrx_drop_after_s=7.0)
+    platform = make_platform(inline_jobs=False)
     with FakeNetwork(scenario) as fakes, socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as tak, \
-            api_client(make_platform(inline_jobs=False)) as http:
+            api_client(platform) as http:
         tak.bind(("127.0.0.1", 0))
         tak.settimeout(0.1)
         body = {"network_id": make_network(http, fakes), "channels": [{"frequency_hz": FREQUENCY_HZ}],
@@ -88,6 +89,28 @@ def test_monitor_watches_a_moving_transmitter(make_platform: Any) -> None:
     check_track(tracks, scenario)
     check_receivers(monitor)
     check_cot(cot, monitor_id, heard)
+    check_events(platform.publish.log.replay([f"monitor:{monitor_id}", "monitors", "localizations"], 0, limit=10_000),
+                 monitor_id, heard)
+
+
+def check_events(events: list[dict[str, Any]], monitor_id: str, heard: list[dict[str, Any]]) -> None:
+    """What the Monitor page lives on: levels (batched), transmissions, track updates, bearings, results."""
+    by_name: dict[str, list[dict[str, Any]]] = {}
+    for event in events:
+        by_name.setdefault(event["event"], []).append(event)
+    fixed = {t["localization_id"] for t in heard}
+    assert {e["data"]["id"] for e in by_name["monitor.transmission"]} == {t["id"] for t in heard}
+    results = [e["data"] for e in by_name["localization.result"] if e["data"].get("monitor_id") == monitor_id]
+    assert {r["id"] for r in results} == fixed and all(r["track_id"] for r in results)
+    assert len(by_name["track.updated"]) == len(fixed)
+    assert all(len(e["data"]["points"]) == 1 for e in by_name["track.updated"])
+    levels = by_name["monitor.level"]
+    span_s = time_of(levels[-1]["timestamp"]) - time_of(levels[0]["timestamp"])
+    assert len(levels) <= 2.5 * span_s + 10  # batched: never one event per reading
+    assert max(len(e["data"]["readings"]) for e in levels) == 5
+    stations = {e["data"]["station"] for e in by_name["monitor.bearing"]}
+    assert stations == {"kraken-n", "kraken-sw", "kraken-se"}
+    assert any(e["topic"] == "monitors" and e["data"]["id"] == monitor_id for e in by_name["monitor.updated"])
 
 
 def check_transmissions(heard: list[dict[str, Any]], scenario: Scenario) -> None:
@@ -156,6 +179,3 @@ def check_exports(http: httpx.Client, monitor_id: str, track: dict[str, Any]) ->
 def time_of(iso: str) -> float:
     return datetime.fromisoformat(iso).timestamp()
 
-
-def test_period_is_longer_than_grouping() -> None:
-    assert PERIOD_S > 2 * 2.0  # two overs never fall within the grouper's latency tolerance
