@@ -63,9 +63,18 @@ def test_unknown_network_is_refused(client: TestClient, expect_error: Any) -> No
 
 
 def test_a_network_of_receivers_monitors_cannot_watch(client: TestClient, expect_error: Any) -> None:
-    network_id = network(client, ("kiwisdr", "kiwisdr", "websdr"))
+    network_id = network(client, ("websdr", "sdr", "websdr"))
     error = expect_error(client.post("/api/v1/monitors", json=body(network_id, min_receivers=1)), 422, "invalid_input")
     assert "exceeds the 0 receivers" in error["message"]
+
+
+def test_kiwisdrs_cannot_hear_vhf(client: TestClient, expect_error: Any) -> None:
+    network_id = network(client, ("kiwisdr", "kiwisdr", "kraken"))
+    error = expect_error(client.post("/api/v1/monitors", json=body(network_id, min_receivers=2)), 422, "invalid_input")
+    assert "out of range of all but 1 receivers" in error["message"]
+    hf = {"channels": [{"frequency_hz": 7_100_000}], "min_receivers": 3}
+    error = expect_error(client.post("/api/v1/monitors", json=body(network_id, **hf)), 422, "invalid_input")
+    assert "out of range of all but 2 receivers" in error["message"]
 
 
 def test_missing_monitor_answers_404(client: TestClient, expect_error: Any) -> None:

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import math
-from collections.abc import Callable
-from typing import Any
+from collections.abc import AsyncGenerator, Callable
+from typing import Any, cast
 
 import httpx
 import numpy as np
@@ -21,7 +21,7 @@ import numpy as np
 from heimdall.errors import InvalidInput
 from heimdall.receivers.kiwisdr.client import IqTuning, KiwiClient, KiwiConnection, StateChange
 from heimdall.receivers.kraken import BearingReading, KrakenPoller, KrakenStation
-from heimdall.receivers.openwebrx import OpenWebRxClient, Tuning
+from heimdall.receivers.openwebrx import OpenWebRxClient, PowerReading, Tuning
 from heimdall.receivers.openwebrx.client import MIN_RECONNECT_S
 from heimdall.receivers.states import ReceiverRefused, ReceiverState, RefusalReason
 from heimdall.receivers.stream_status import StreamStatus
@@ -94,7 +94,7 @@ async def watch_openwebrx(receiver: WatchedReceiver, channel: dict[str, Any], ke
     async def stream() -> None:
         client = OpenWebRxClient(receiver.url or "", receiver_id=receiver.receiver_id,
                                  listener=lamps.listener(receiver.receiver_id))
-        async with contextlib.aclosing(client.readings(tuning)) as readings:
+        async with contextlib.aclosing(cast(AsyncGenerator[PowerReading, None], client.readings(tuning))) as readings:
             async for reading in readings:
                 # AGC, gain changes, clipping, settling: not comparable with other receivers' powers
                 if reading.comparable and math.isfinite(reading.power_dbfs):
@@ -112,7 +112,7 @@ async def watch_kraken(receiver: WatchedReceiver, sink: BearingSink, lamps: Lamp
     async def stream() -> None:
         poller = KrakenPoller(receiver.url or "", station, interval_s=poll_interval_s,
                               listener=lamps.listener(receiver.receiver_id))
-        async with contextlib.aclosing(poller.readings()) as readings:
+        async with contextlib.aclosing(cast(AsyncGenerator[BearingReading, None], poller.readings())) as readings:
             async for reading in readings:
                 sink(reading)
 

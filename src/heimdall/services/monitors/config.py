@@ -92,7 +92,9 @@ def parse_channel(value: Any, index: int, detector: dict[str, Any]) -> dict[str,
 
 
 def detector_config(detector: dict[str, Any], threshold_db: float) -> DetectorConfig:
-    return _configured(DetectorConfig.from_mapping, {**detector, "open_threshold_db": threshold_db}, "threshold_db")
+    config: DetectorConfig = _configured(DetectorConfig.from_mapping, {**detector, "open_threshold_db": threshold_db},
+                                         "threshold_db")
+    return config
 
 
 def parse_cot(value: Any, index: int) -> dict[str, str]:
@@ -106,7 +108,7 @@ def parse_cot(value: Any, index: int) -> dict[str, str]:
         check_endpoint(parts.hostname or "", port if port is not None else 0)
     except (ValueError, InvalidInput) as exc:
         raise InvalidInput(f"{where}: {getattr(exc, 'message', exc)}", field=where) from exc
-    return {"url": url}
+    return {"url": str(url)}
 
 
 def parse_options(value: Any) -> dict[str, Any]:

@@ -25,9 +25,9 @@ from heimdall.errors import InvalidInput
 from heimdall.jobs.context import JobContext
 from heimdall.jobs.registry import job_kind
 from heimdall.receivers.kraken import BearingReading
+from heimdall.receivers.openwebrx.client import MIN_RECONNECT_S
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.monitors.adapters import (
-    MIN_RECONNECT_S,
     Lamps,
     watch_kiwisdr,
     watch_kraken,

@@ -65,7 +65,7 @@ class MonitorService:
             raise InvalidInput(f"unknown network {network_id!r}", field="network_id") from exc
 
     def list(self, *, offset: int = 0, limit: int = 50) -> dict[str, Any]:
-        items, total = self._store.list(offset, limit)
+        items, total = self._store.page(offset, limit)
         return {"items": [self._with_status(item) for item in items], "total": total}
 
     def get(self, monitor_id: str) -> dict[str, Any]:

@@ -44,7 +44,7 @@ class MonitorStore:
         with self._sessions() as session:
             return self._to_dict(session, _load(session, monitor_id))
 
-    def list(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    def page(self, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
         check_page(offset, limit)
         with self._sessions() as session:
             total = session.scalar(select(func.count()).select_from(MonitorRow)) or 0
