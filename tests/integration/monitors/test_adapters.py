@@ -106,3 +106,19 @@ async def test_malformed_and_nan_input_is_skipped_and_shown() -> None:
     assert all(math.isfinite(p[3]) for p in powers)  # type: ignore[arg-type]
     for entry in entries:
         assert entry["state"] == "listening" and entry["reason"] and entry.get("failures", 0) == 0, entry
+
+
+async def test_a_shared_openwebrx_is_never_switched_to_another_profile() -> None:
+    """Someone listens on the 2 m profile; a 70 cm channel would need a switch: refused, retried, never done."""
+    fake = await FakeOpenWebRxServer(lambda _t: -60.0, FakeOpenWebRxOptions(other_users=1)).start()
+    receiver = WatchedReceiver("o", "Shared", "openwebrx", fake.url, 45.0, 7.5, 0.0)
+    lamps = lamps_for(receiver)
+    channel = {"frequency_hz": 433_900_000.0, "passband_hz": 12_500.0}
+    task = asyncio.create_task(watch_openwebrx(receiver, channel, "c", lambda *_r: None, lamps, reconnect_s=0.2))
+    try:
+        await until(lambda: lamps.entries["o"].get("failures", 0) >= 2)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await fake.stop()
+    assert "profile_in_use" in lamps.entries["o"]["last_failure"] and fake.profile_switches == []

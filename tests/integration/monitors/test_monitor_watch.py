@@ -78,6 +78,7 @@ def test_monitor_watches_a_moving_transmitter(make_platform: Any) -> None:
         wait_for("4 more fixes after resuming", lambda: sum(
             t["localization_id"] is not None for t in transmissions(http, monitor_id)) >= before + 4)
         monitor = http.get(f"/monitors/{monitor_id}").json()
+        assert http.delete(f"/monitors/{monitor_id}").status_code == 409  # watching: stop it first
         assert http.post(f"/jobs/{job_id}/cancel").status_code == 200
         wait_for("cancelled", lambda: job_status(http, job_id) == "cancelled")
 
@@ -85,6 +86,8 @@ def test_monitor_watches_a_moving_transmitter(make_platform: Any) -> None:
         tracks = http.get(f"/monitors/{monitor_id}/tracks").json()
         cot = received_cot(tak)
         check_exports(http, monitor_id, tracks["items"][0])
+        assert http.delete(f"/monitors/{monitor_id}").status_code == 204
+        assert http.get(f"/monitors/{monitor_id}/tracks").status_code == 404
     check_transmissions(heard, scenario)
     check_track(tracks, scenario)
     check_receivers(monitor)
