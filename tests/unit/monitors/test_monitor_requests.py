@@ -47,6 +47,9 @@ def body(network_id: str, **changes: Any) -> dict[str, Any]:
     ({"cot": [{"url": "tcp://:8087"}]}, "cot[0].url", "host"),
     ({"options": {"grouping": {"settle_s": -1}}}, "options.grouping", "settle_s"),
     ({"options": {"detector": {"open_threshold_db": 20}}}, "options.detector", "threshold_db"),
+    ({"options": {"gain_offsets": {"rx": [{"low_hz": 2, "high_hz": 1, "offset_db": 0, "sigma_db": 1}]}}},
+     "options.gain_offsets.rx", "low_hz < high_hz"),
+    ({"options": {"gain_offsets": {"rx": [{"offset_db": 0}]}}}, "options.gain_offsets.rx", "must be a list"),
 ])
 def test_impossible_settings_are_refused(client: TestClient, expect_error: Any, changes: dict[str, Any],
                                          field: str, words: str) -> None:

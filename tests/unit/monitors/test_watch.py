@@ -93,3 +93,15 @@ def test_a_kraken_alone_makes_transmissions_from_its_bursts() -> None:
         doc, _, _ = watch.measurement_set(transmission)
         assert doc is not None and math.isclose(doc["aoa"][0]["bearing_deg"], expected, abs_tol=1e-6)
         assert transmission.end_s - transmission.start_s == pytest.approx(1.8)
+
+
+def test_a_calibrated_receiver_gets_its_offset_and_sigma() -> None:
+    offsets = {"owrx-1": [{"low_hz": 144e6, "high_hz": 146e6, "offset_db": -20.0, "sigma_db": 2.0}]}
+    watch = Watch("monitor-1", {**config(min_receivers=2), "options": {"gain_offsets": offsets}}, RECEIVERS)
+    [transmission] = run(watch, bearings={})
+    doc, _, _ = watch.measurement_set(transmission)  # type: ignore[arg-type]
+    assert doc is not None
+    rss = {e["receiver"]: e for e in doc["rss"]}
+    assert rss["owrx-1"]["power_dbm"] == pytest.approx(-80.0, abs=0.3)  # -60 dBFS + -20 dB
+    assert rss["owrx-1"]["sigma_db"] == pytest.approx(math.sqrt(2.0**2 + 0.5**2 + 1.7**2))
+    assert rss["owrx-2"]["power_dbm"] == pytest.approx(-115.0, abs=0.3) and rss["owrx-2"]["sigma_db"] > 17

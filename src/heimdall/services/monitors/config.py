@@ -14,13 +14,15 @@ from urllib.parse import urlsplit
 from heimdall.cot.event import CotSettings
 from heimdall.cot.transport import check_endpoint
 from heimdall.errors import HeimdallError, InvalidInput
+from heimdall.receivers.openwebrx.power import BandOffset, PowerModel
 from heimdall.rf.detect import DetectorConfig
 from heimdall.tracking.tracks import TrackerConfig
 from heimdall.tracking.transmissions import GroupingConfig
 
 CREATE_FIELDS = ("name", "network_id", "channels", "min_receivers", "cot", "options")
 CHANNEL_FIELDS = ("frequency_hz", "passband_hz", "threshold_db")
-OPTION_FIELDS = ("detector", "grouping", "tracker", "cot_settings", "poll_interval_s", "reconnect_s")
+OPTION_FIELDS = ("detector", "grouping", "tracker", "cot_settings", "poll_interval_s", "reconnect_s", "gain_offsets")
+BAND_FIELDS = ("low_hz", "high_hz", "offset_db", "sigma_db")
 MAX_CHANNELS = 8
 MAX_COT_ENDPOINTS = 8
 DEFAULT_PASSBAND_HZ = 12_500.0
@@ -128,10 +130,30 @@ def parse_options(value: Any) -> dict[str, Any]:
                                "threshold_db)", field="options.detector")
         _configured(DetectorConfig.from_mapping, {**value["detector"], "open_threshold_db": 100.0},
                     "options.detector")
+    if "gain_offsets" in value:
+        gain_offsets(value["gain_offsets"])
     for name in ("poll_interval_s", "reconnect_s"):
         if name in value and not 0.05 <= _number(value[name], f"options.{name}") <= 3600:
             raise InvalidInput(f"options.{name} must lie in [0.05, 3600] s", field=f"options.{name}")
     return dict(value)
+
+
+def gain_offsets(value: Any) -> dict[str, PowerModel]:
+    """``{receiver_id: [{low_hz, high_hz, offset_db, sigma_db}]}`` (power_dbm = power_dbfs + offset_db in
+    that band) -> a PowerModel per receiver; a receiver or band not listed keeps the uncalibrated prior."""
+    field = "options.gain_offsets"
+    if not isinstance(value, dict):
+        raise InvalidInput(f"{field} must map receiver ids to lists of bands", field=field)
+    models = {}
+    for receiver_id, bands in value.items():
+        if not isinstance(bands, list) or not all(isinstance(b, dict) and set(b) == set(BAND_FIELDS) for b in bands):
+            raise InvalidInput(f"{field}.{receiver_id} must be a list of {{{', '.join(BAND_FIELDS)}}}",
+                               field=f"{field}.{receiver_id}")
+        try:
+            models[receiver_id] = PowerModel(tuple(BandOffset(*(_number(b[k], k) for k in BAND_FIELDS)) for b in bands))
+        except InvalidInput as exc:
+            raise InvalidInput(f"{field}.{receiver_id}: {exc.message}", field=f"{field}.{receiver_id}") from exc
+    return models
 
 
 def check_network(config: dict[str, Any], network: dict[str, Any]) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 from heimdall.receivers.kraken import BearingReading
 from heimdall.receivers.openwebrx.power import PowerModel
 from heimdall.rf.detect import Detection, DetectorBank
-from heimdall.services.monitors.config import channel_key, detector_config
+from heimdall.services.monitors.config import channel_key, detector_config, gain_offsets
 from heimdall.tracking.transmissions import GroupingConfig, Transmission, TransmissionGrouper
 
 POWER_KINDS = ("openwebrx", "kiwisdr")  # receivers whose detections carry a comparable power
@@ -69,7 +69,7 @@ class Watch:
                                            namespace=monitor_id)
         self.min_receivers: int = config["min_receivers"]
         self.receivers = {r.receiver_id: r for r in receivers}
-        self.power_model = PowerModel()
+        self.power_models = gain_offsets(options.get("gain_offsets", {}))
         poll_s = float(options.get("poll_interval_s", 1.0))
         self.burst_gap_s = {key: max(c.min_off_s, 2.5 * poll_s) for key, c in configs.items()}
         self.thresholds_db = {key: c.open_threshold_db for key, c in configs.items()}
@@ -174,9 +174,9 @@ class Watch:
         return doc, used, None
 
     def _rss(self, detection: Detection, frequency_hz: float) -> dict[str, Any]:
-        """The over's mean S-meter power as dBm through the receiver's gain offset (the uncalibrated
-        prior unless a band is set), with the gain uncertainty of an S-meter whose gain nobody stated."""
-        model = self.power_model
+        """The over's mean power as dBm through the receiver's gain offset (``options.gain_offsets``,
+        else the uncalibrated prior), with the gain uncertainty of a receiver whose gain nobody stated."""
+        model = self.power_models.get(detection.receiver_id) or PowerModel()
         band = model.band_for(frequency_hz)
         offset, sigma = (band.offset_db, band.sigma_db) if band else (model.uncalibrated_offset_db,
                                                                         model.uncalibrated_sigma_db)
