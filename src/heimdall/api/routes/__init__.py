@@ -19,6 +19,7 @@ from heimdall.api.routes import (
     overlays,
     receivers,
     recordings,
+    references,
     training,
 )
 
@@ -27,6 +28,7 @@ ROUTERS = [
     jobs.router,
     receivers.router,
     networks.router,
+    references.router,
     localizations.router,
     datasets.router,
     models.router,
