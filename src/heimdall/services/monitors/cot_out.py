@@ -31,11 +31,20 @@ class CotOut:
             self.senders.append(UdpSender(host, port) if parts.scheme == "udp" else TcpSender(host, port))
 
     async def start(self) -> None:
+        """Open every endpoint; one that cannot be opened (a host name that does not resolve) is left
+        out with a warning rather than stopping the watch (TCP ones retry on their own)."""
+        started: list[UdpSender | TcpSender] = []
         for sender in self.senders:
-            if isinstance(sender, UdpSender):
-                await sender.start()
-            else:
-                sender.start()
+            try:
+                if isinstance(sender, UdpSender):
+                    await sender.start()
+                else:
+                    sender.start()
+            except OSError as exc:
+                log.warning("CoT endpoint %s:%s left out: %s", sender.host, sender.port, exc)
+                continue
+            started.append(sender)
+        self.senders = started
 
     def send_fix(self, result: dict[str, Any], *, fix_id: str, time_s: float, track: Track, channel: str) -> None:
         now_s = time.time()

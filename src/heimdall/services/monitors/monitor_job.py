@@ -155,24 +155,24 @@ class MonitorLoop:
             "start": to_datetime(transmission.start_s), "end": to_datetime(transmission.end_s),
             "receiver_ids": used or sorted(transmission.receiver_ids), "localization_id": None, "track_id": None,
             "reason": reason}
-        result = None
+        fix_id = str(uuid.uuid5(_FIX_NAMESPACE, f"{self.monitor_id}/{transmission.transmission_id}"))
         if doc is not None:
             try:
                 result = await asyncio.to_thread(self.localizations.predict, doc)
-            except InvalidInput as exc:
+                fix = Fix.from_result(result, fix_id, transmission.start_s, transmission.channel)
+            except InvalidInput as exc:  # the estimator refused the set, or gave no usable covariance
                 values["reason"] = f"no fix: {exc.message}"
-        if result is not None:
-            values.update(self._fix(transmission, doc or {}, result))
+            else:
+                values.update(self._fix(transmission, doc, result, fix))
         stored = self.store.add_transmission(self.monitor_id, values)
         if stored is None:
             return  # stored before: a replay
         self.ctx.publish(monitor_topic(self.monitor_id), "monitor.transmission", stored)
         self.lamps.dirty = True  # the counts changed
 
-    def _fix(self, transmission: Transmission, doc: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+    def _fix(self, transmission: Transmission, doc: dict[str, Any], result: dict[str, Any], fix: Fix) -> dict[str, Any]:
         """Track, store and publish a fix; the transmission's localization_id and track_id."""
-        fix_id = str(uuid.uuid5(_FIX_NAMESPACE, f"{self.monitor_id}/{transmission.transmission_id}"))
-        fix = Fix.from_result(result, fix_id, transmission.start_s, transmission.channel)
+        fix_id = fix.fix_id
         point = self.tracker.update(fix)
         tagged = {**result, "monitor_id": self.monitor_id, "track_id": point.track_id,
                   "transmission_id": transmission.transmission_id, "time": iso_utc(transmission.start_s)}
