@@ -73,6 +73,9 @@ def test_monitor_watches_a_moving_transmitter(make_platform: Any) -> None:
         wait_for("4 fixes", lambda: sum(t["localization_id"] is not None for t in transmissions(http, monitor_id)) >= 4)
         assert http.post(f"/jobs/{job_id}/pause").status_code == 200
         wait_for("paused", lambda: job_status(http, job_id) == "paused")
+        paused = http.get(f"/monitors/{monitor_id}").json()
+        assert paused["status"] == "paused"
+        assert {(r["state"], r["reason"]) for r in paused["receivers"]} == {("connecting", "the watch is stopped")}
         assert http.post(f"/jobs/{job_id}/resume").status_code == 200
         before = len(transmissions(http, monitor_id))
         wait_for("4 more fixes after resuming", lambda: sum(
