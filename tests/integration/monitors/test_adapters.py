@@ -122,3 +122,20 @@ async def test_a_shared_openwebrx_is_never_switched_to_another_profile() -> None
         await asyncio.gather(task, return_exceptions=True)
         await fake.stop()
     assert "profile_in_use" in lamps.entries["o"]["last_failure"] and fake.profile_switches == []
+
+
+async def test_a_krakensdr_that_stops_publishing_shows_stale() -> None:
+    fake = await FakeKrakenServer(lambda _t: KrakenSample(40.0, 45.0, 7.5, 0.0), FakeKrakenOptions(
+        update_interval_s=0.1, stop_publishing_after_s=1.5)).start()
+    receiver = WatchedReceiver("k", "K", "kraken", fake.url, 45.0, 7.5, 0.0)
+    lamps, bearings = lamps_for(receiver), []
+    task = asyncio.create_task(watch_kraken(receiver, bearings.append, lamps, poll_interval_s=0.05,
+                                            reconnect_s=0.2, stale_after_s=0.5))
+    try:
+        await until(lambda: lamps.entries["k"]["state"] == "stale")
+        entry = dict(lamps.entries["k"])
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+        await fake.stop()
+    assert bearings and "stopped_publishing" in entry["reason"] and entry.get("failures", 0) == 0

@@ -28,6 +28,7 @@ from heimdall.receivers.stream_status import StreamStatus
 from heimdall.services.monitors.watch import WatchedReceiver
 
 MAX_RECONNECT_S = 300.0
+STALE_AFTER_S = 30.0  # a KrakenSDR silent this long shows ``stale`` (a quiet channel looks the same)
 HEALTHY_AFTER_S = 60.0  # a connection that streamed this long resets the back-off
 
 
@@ -104,13 +105,13 @@ async def watch_openwebrx(receiver: WatchedReceiver, channel: dict[str, Any], ke
 
 
 async def watch_kraken(receiver: WatchedReceiver, sink: BearingSink, lamps: Lamps, *, poll_interval_s: float = 1.0,
-                       reconnect_s: float = MIN_RECONNECT_S) -> None:
+                       reconnect_s: float = MIN_RECONNECT_S, stale_after_s: float = STALE_AFTER_S) -> None:
     """New bearings of a KrakenSDR station into ``sink``, for ever. The registered position serves a
     format without one; the heading must come from the station (its array may turn)."""
     station = KrakenStation(receiver.receiver_id, lat_deg=receiver.lat, lon_deg=receiver.lon)
 
     async def stream() -> None:
-        poller = KrakenPoller(receiver.url or "", station, interval_s=poll_interval_s,
+        poller = KrakenPoller(receiver.url or "", station, interval_s=poll_interval_s, stale_after_s=stale_after_s,
                               listener=lamps.listener(receiver.receiver_id))
         async with contextlib.aclosing(cast(AsyncGenerator[BearingReading, None], poller.readings())) as readings:
             async for reading in readings:

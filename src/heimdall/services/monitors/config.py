@@ -21,7 +21,8 @@ from heimdall.tracking.transmissions import GroupingConfig
 
 CREATE_FIELDS = ("name", "network_id", "channels", "min_receivers", "cot", "options")
 CHANNEL_FIELDS = ("frequency_hz", "passband_hz", "threshold_db")
-OPTION_FIELDS = ("detector", "grouping", "tracker", "cot_settings", "poll_interval_s", "reconnect_s", "gain_offsets")
+OPTION_FIELDS = ("detector", "grouping", "tracker", "cot_settings", "poll_interval_s", "reconnect_s", "gain_offsets",
+                 "stale_after_s")
 BAND_FIELDS = ("low_hz", "high_hz", "offset_db", "sigma_db")
 MAX_CHANNELS = 8
 MAX_COT_ENDPOINTS = 8
@@ -132,7 +133,7 @@ def parse_options(value: Any) -> dict[str, Any]:
                     "options.detector")
     if "gain_offsets" in value:
         gain_offsets(value["gain_offsets"])
-    for name in ("poll_interval_s", "reconnect_s"):
+    for name in ("poll_interval_s", "reconnect_s", "stale_after_s"):
         if name in value and not 0.05 <= _number(value[name], f"options.{name}") <= 3600:
             raise InvalidInput(f"options.{name} must lie in [0.05, 3600] s", field=f"options.{name}")
     return dict(value)

@@ -28,6 +28,7 @@ from heimdall.receivers.kraken import BearingReading
 from heimdall.receivers.openwebrx.client import MIN_RECONNECT_S
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.monitors.adapters import (
+    STALE_AFTER_S,
     Lamps,
     watch_kiwisdr,
     watch_kraken,
@@ -125,9 +126,9 @@ class MonitorLoop:
         tasks = []
         for receiver in self.receivers:
             if receiver.kind == "kraken":
-                poll_s = float(options.get("poll_interval_s", 1.0))
-                tasks.append(asyncio.create_task(watch_kraken(receiver, self._on_bearing, self.lamps,
-                                                              poll_interval_s=poll_s, reconnect_s=reconnect_s)))
+                tasks.append(asyncio.create_task(watch_kraken(
+                    receiver, self._on_bearing, self.lamps, poll_interval_s=float(options.get("poll_interval_s", 1.0)),
+                    reconnect_s=reconnect_s, stale_after_s=float(options.get("stale_after_s", STALE_AFTER_S)))))
             else:
                 adapter = watch_openwebrx if receiver.kind == "openwebrx" else watch_kiwisdr
                 for key, channel in self.watch.channels.items():
