@@ -72,7 +72,8 @@ def test_excluding_a_fix_then_undoing_it(watched: tuple[Platform, str, list[str]
     point = track["points"][2]
     assert point["excluded"] and point["note"] == "a reflection" and point["filtered"] is None
     assert track["points"][3]["filtered"] != before["points"][3]["filtered"]
-    [exclusion] = [e for e in MonitorStore(platform.session_factory).exclusions(monitor_id)]
+    [exclusion] = point["exclusions"]
+    assert exclusion["receiver_id"] is None and exclusion["note"] == "a reflection"
     restored = platform.monitors.include(monitor_id, exclusion["id"])
     assert restored["points"] == before["points"]
 
@@ -86,6 +87,7 @@ def test_excluding_a_bearing_relocates_the_fix(watched: tuple[Platform, str, lis
                                                    "note": "station n was misaligned"})
     point = track["points"][1]
     assert not point["excluded"] and point["note"] == "station n was misaligned"
+    assert [e["receiver_id"] for e in point["exclusions"]] == [receiver_id]
     assert point["ellipse_95"]["semi_major_m"] > before["ellipse_95"]["semi_major_m"]  # two bearings, not three
     assert store.exclusions(monitor_id)[0]["relocated"]["method"]
 

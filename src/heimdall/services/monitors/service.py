@@ -19,13 +19,14 @@ from heimdall.services.common import Publish
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.monitors.config import KIND_RANGES_HZ, check_network, parse_request
 from heimdall.services.monitors.store import MonitorStore
-from heimdall.services.monitors.tracks import build_tracks, track_to_dict
+from heimdall.services.monitors.tracks import build_tracks, exclusions_by_fix, track_to_dict
 from heimdall.services.networks import NetworkService
 from heimdall.tracking.export import track_csv, track_geojson, track_kml
 from heimdall.tracking.tracks import MAX_NOTE_CHARS, Track, TrackerConfig
 
 TOPIC = "monitors"
 JOB_KIND = "monitor"
+ExclusionsByFix = dict[str, list[dict[str, Any]]]
 EXPORTS = {"geojson": "application/geo+json", "kml": "application/vnd.google-earth.kml+xml", "csv": "text/csv"}
 
 
@@ -99,13 +100,13 @@ class MonitorService:
         return self._store.transmissions(monitor_id, offset, limit)
 
     def tracks(self, monitor_id: str) -> dict[str, Any]:
-        items = [track_to_dict(track, monitor_id, notes) for track, notes in self._tracks(monitor_id).values()]
+        items = [track_to_dict(track, monitor_id, by_fix) for track, by_fix in self._tracks(monitor_id).values()]
         items.sort(key=lambda t: (t["started_at"], t["id"]))
         return {"items": items, "total": len(items)}
 
     def track(self, monitor_id: str, track_id: str) -> dict[str, Any]:
-        track, notes = self._track(monitor_id, track_id)
-        return track_to_dict(track, monitor_id, notes)
+        track, by_fix = self._track(monitor_id, track_id)
+        return track_to_dict(track, monitor_id, by_fix)
 
     def export_track(self, monitor_id: str, track_id: str, fmt: str) -> tuple[Any, str, str]:
         """(content, media type, file name) of a track as GeoJSON, KML or CSV."""
@@ -115,15 +116,15 @@ class MonitorService:
         render = {"geojson": track_geojson, "kml": track_kml, "csv": track_csv}[fmt]
         return render(track), EXPORTS[fmt], f"track-{track_id}.{fmt}"
 
-    def _tracks(self, monitor_id: str, track_id: str | None = None) -> dict[str, tuple[Track, dict[str, str]]]:
+    def _tracks(self, monitor_id: str, track_id: str | None = None) -> dict[str, tuple[Track, ExclusionsByFix]]:
         monitor = self._store.get(monitor_id)
         exclusions = self._store.exclusions(monitor_id)
         config = TrackerConfig.from_mapping(monitor["options"].get("tracker", {}))
         tracks = build_tracks(self._store.fixes(monitor_id, track_id), exclusions, config)
-        notes = {e["localization_id"]: e["note"] for e in exclusions}
-        return {key: (track, notes) for key, track in tracks.items()}
+        by_fix = exclusions_by_fix(exclusions)
+        return {key: (track, by_fix) for key, track in tracks.items()}
 
-    def _track(self, monitor_id: str, track_id: str) -> tuple[Track, dict[str, str]]:
+    def _track(self, monitor_id: str, track_id: str) -> tuple[Track, ExclusionsByFix]:
         found = self._tracks(monitor_id, track_id).get(track_id)
         if found is None:
             raise NotFound(f"monitor {monitor_id} has no track {track_id!r}", details={"resource": "track", "id": track_id})

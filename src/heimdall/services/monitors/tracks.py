@@ -58,24 +58,39 @@ def _exclusions(exclusions: Iterable[dict[str, Any]]) -> tuple[dict[str, str], d
     return excluded, relocated
 
 
-def track_to_dict(track: Track, monitor_id: str, notes: dict[str, str], *, last_only: bool = False) -> dict[str, Any]:
-    """The API's Track: every fix as a point (its own 95 % ellipse, the filter's state after it)."""
+def exclusions_by_fix(exclusions: Iterable[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """localization id -> its exclusions as a point lists them (id, receiver_id, note), oldest first."""
+    grouped: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for exclusion in exclusions:
+        grouped[exclusion["localization_id"]].append(
+            {"id": exclusion["id"], "receiver_id": exclusion["receiver_id"], "note": exclusion["note"]})
+    return dict(grouped)
+
+
+def track_to_dict(track: Track, monitor_id: str, exclusions: dict[str, list[dict[str, Any]]], *,
+                  last_only: bool = False) -> dict[str, Any]:
+    """The API's Track: every fix as a point (its own 95 % ellipse, the filter's state after it, and
+    the exclusions on it, with their ids to undo them: an extension of the shape)."""
     fixes = sorted(track.fixes.values(), key=lambda f: (f.time_s, f.fix_id))
     filtered = {point.fix_id: point for point in track.points}
-    points = [_point(fix, filtered.get(fix.fix_id), fix.fix_id in track.exclusions, notes.get(fix.fix_id))
+    points = [_point(fix, filtered.get(fix.fix_id), track.exclusions.get(fix.fix_id), exclusions.get(fix.fix_id, []))
               for fix in fixes]
     return {"id": track.track_id, "monitor_id": monitor_id, "frequency_hz": float(track.channel),
             "status": track.status, "started_at": iso_utc(fixes[0].time_s), "updated_at": iso_utc(fixes[-1].time_s),
             "points": points[-1:] if last_only else points}
 
 
-def _point(fix: Fix, state: TrackPoint | None, excluded: bool, note: str | None) -> dict[str, Any]:
+def _point(fix: Fix, state: TrackPoint | None, excluded_note: str | None,
+           exclusions: list[dict[str, Any]]) -> dict[str, Any]:
+    """``note``: why the fix is excluded, else the latest note on one of its receivers."""
     region = ellipse(fix.covariance_enu_m2, 0.95)
+    note = excluded_note if excluded_note is not None else (exclusions[-1]["note"] if exclusions else None)
     filtered = None if state is None else {
         "lat": state.lat, "lon": state.lon, "speed_m_s": state.speed_m_s, "heading_deg": state.course_deg,
         "ellipse_95": _axes(state.ellipses[-1].to_dict())}
     return {"localization_id": fix.fix_id, "time": iso_utc(fix.time_s), "lat": fix.lat, "lon": fix.lon,
-            "ellipse_95": _axes(region.to_dict()), "filtered": filtered, "excluded": excluded, "note": note}
+            "ellipse_95": _axes(region.to_dict()), "filtered": filtered, "excluded": excluded_note is not None,
+            "note": note, "exclusions": exclusions}
 
 
 def _axes(region: dict[str, float]) -> dict[str, float]:
