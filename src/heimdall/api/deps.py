@@ -29,6 +29,7 @@ from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.training import TrainingService
 from heimdall.services.monitors.service import MonitorService
 from heimdall.services.networks import NetworkService
+from heimdall.services.receiver_health import ReceiverHealthService
 from heimdall.services.references import ReferenceService
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
@@ -66,6 +67,7 @@ Blobs = Annotated[BlobStore, Depends(component("blobs", lambda p: p.blobs))]
 Events = Annotated[EventLog, Depends(component("events", lambda p: p.publish.log))]
 Jobs = Annotated[JobService, Depends(component("jobs", lambda p: p.jobs))]
 Receivers = Annotated[ReceiverService, Depends(component("receivers", lambda p: p.receivers))]
+ReceiverHealth = Annotated[ReceiverHealthService, Depends(component("receiver health", lambda p: p.receiver_health))]
 Networks = Annotated[NetworkService, Depends(component("networks", lambda p: p.networks))]
 References = Annotated[ReferenceService, Depends(component("references", lambda p: p.references))]
 Localizations = Annotated[LocalizationService, Depends(component("localizations", lambda p: p.localizations))]

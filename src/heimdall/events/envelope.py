@@ -197,7 +197,7 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("receiver.created", "receivers", ResourceData, True, "A receiver was created"),
     EventType("receiver.updated", "receivers", ResourceData, True, "A receiver changed"),
     EventType("receiver.deleted", "receivers", ResourceData, True, "A receiver was deleted"),
-    EventType("receiver.health", "receivers", ReceiverHealthData, True, "A receiver's health changed"),
+    EventType("receiver.health", "receivers", ReceiverHealthData, True, "A receiver's health was checked"),
     EventType("network.created", "networks", ResourceData, True, "A network was created (extension)"),
     EventType("network.updated", "networks", ResourceData, True, "A network changed (extension)"),
     EventType("network.deleted", "networks", ResourceData, True, "A network was deleted (extension)"),

@@ -161,6 +161,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/receivers/{receiver_id}/health/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Receiver Health
+         * @description Poll the receiver's status page now; the receiver with its new ``health``.
+         */
+        post: operations["check_receiver_health_api_v1_receivers__receiver_id__health_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/receivers/{receiver_id}": {
         parameters: {
             query?: never;
@@ -1469,11 +1489,13 @@ export interface components {
         };
         /**
          * ReceiverCreate
-         * @description A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver.
+         * @description A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver. A
+         *     ``kiwisdr`` or ``openwebrx`` receiver given by its ``url`` alone gets its name, position and
+         *     capabilities from its own status page; fields sent win over fetched ones.
          */
         ReceiverCreate: {
             /** Name */
-            name: string;
+            name?: string | null;
             /**
              * Kind
              * @enum {string}
@@ -1482,9 +1504,9 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Lat */
-            lat: number;
+            lat?: number | null;
             /** Lon */
-            lon: number;
+            lon?: number | null;
             /**
              * Alt M
              * @default 0
@@ -2255,6 +2277,37 @@ export interface operations {
         responses: {
             /** @description Successful Response */
             201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receiver"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    check_receiver_health_api_v1_receivers__receiver_id__health_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
