@@ -79,9 +79,11 @@ def _watch(platform: Platform, body: dict[str, Any]) -> None:
     watched = ", ".join(f"{c['frequency_hz']:.0f} Hz" for c in monitor["channels"])
     click.echo(f"watching {watched} on {len(names)} receivers (monitor {monitor['id']}); Ctrl-C stops", err=True)
     seen: set[str] = set()
+    lamps: dict[str, tuple[str, str | None]] = {}
     try:
         while True:
             _print_new(platform, monitor["id"], names, seen)
+            _print_lamps(platform.monitors.get(monitor["id"]), lamps)
             job = platform.jobs.get(job_id)
             if job["status"] in lifecycle.TERMINAL:
                 click.echo(f"heimdall: the watch ended: {job['status']} ({job['reason']})", err=True)
@@ -105,6 +107,16 @@ def _print_new(platform: Platform, monitor_id: str, names: dict[str, str], seen:
                        f"{transmission['reason']}", err=True)
             continue
         click.echo(fix_line(platform.localizations.get(transmission["localization_id"]), transmission, receivers))
+
+
+def _print_lamps(monitor: dict[str, Any], lamps: dict[str, tuple[str, str | None]]) -> None:
+    """Each receiver's state change, on stderr: ``<name>: failed (dropped: ...; retrying in 15 s)``."""
+    for receiver in monitor["receivers"]:
+        state = (receiver["state"], receiver["reason"])
+        if lamps.get(receiver["receiver_id"]) != state:
+            lamps[receiver["receiver_id"]] = state
+            reason = f" ({receiver['reason']})" if receiver["reason"] else ""
+            click.echo(f"{receiver['name']}: {receiver['state']}{reason}", err=True)
 
 
 def fix_line(result: dict[str, Any], transmission: dict[str, Any], receivers: str) -> str:

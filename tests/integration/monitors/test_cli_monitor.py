@@ -63,7 +63,7 @@ def test_monitor_prints_fixes_until_ctrl_c(make_platform: Any, tmp_path: Path) -
     assert proc.returncode == 0, err
     for line in lines:
         assert "145500000Hz lat=45.0" in line and "95%=" in line and "track=" in line and "kraken-n" in line
-    assert "stopping the watch" in err
+    assert "stopping the watch" in err and "kraken-n: listening" in err and "owrx-w: listening" in err
     with make_platform(data_dir=data_dir) as again:
         [monitor] = again.monitors.list()["items"]
         assert monitor["status"] == "cancelled" and monitor["counts"]["fixes"] >= 2
