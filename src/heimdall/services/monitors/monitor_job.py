@@ -101,6 +101,7 @@ class MonitorLoop:
                 owner = next((t for t in tracker.tracks.values() if fix_id in t.fixes), None)
                 if owner is not None:
                     tracker.exclude_fix(owner.track_id, fix_id, note)
+        tracker.forget_terminated()
         return tracker
 
     async def run(self) -> None:
@@ -175,6 +176,7 @@ class MonitorLoop:
         """Track, store and publish a fix; the transmission's localization_id and track_id."""
         fix_id = fix.fix_id
         point = self.tracker.update(fix)
+        self.tracker.forget_terminated()  # their history is in the database; memory follows the live tracks
         tagged = {**result, "monitor_id": self.monitor_id, "track_id": point.track_id,
                   "transmission_id": transmission.transmission_id, "time": iso_utc(transmission.start_s)}
         self.localizations.record(doc, tagged, network_id=self.network_id, localization_id=fix_id,
