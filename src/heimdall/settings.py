@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     demo_network: bool = True
     # The standard-time stations of services/references/starter.json, added at start when missing.
     starter_references: bool = True
+    # A calibration older than this is stale: shown as such and no longer applied to localizations.
+    calibration_max_age_days: float = Field(default=30.0, gt=0)
     # Map base layers (docs/frontend.md, "Base layers"): the bundled Natural Earth outlines; public
     # online tiles (OpenStreetMap, OpenTopoMap), off so a fresh install fetches nothing from outside;
     # the operator's own tile sources; PMTiles/MBTiles archives in ``map_tiles_dir`` (default <data_dir>/tiles).

@@ -187,6 +187,9 @@ export const handlers: Record<EventName, Handler> = {
   'reference.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
   'reference.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
   'reference.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
+  'calibration.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
+  'calibration.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
+  'calibration.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
   // Monitors (docs/monitoring.md): the list and detail are refetched on a change; the live events of
   // `monitor:<id>` (levels, transmissions, track updates, bearings) belong to the Monitor page, which
   // subscribes to that topic and keeps its own live state, so the cache ignores them.

@@ -16,8 +16,8 @@ MONITOR_TOPIC_PREFIX = "monitor:"  # a monitor's live events (an extension: docs
 JOBS_TOPIC = "jobs"
 SYSTEM_TOPIC = "system"
 # `networks` is an extension of the contract (network.* events of the resources service).
-NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "localizations",
-                          "monitors", SYSTEM_TOPIC})
+NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "calibrations",
+                          "localizations", "monitors", SYSTEM_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

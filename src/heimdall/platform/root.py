@@ -33,6 +33,7 @@ from heimdall.jobs.registry import import_job_modules
 from heimdall.jobs.service import Executor, JobService
 from heimdall.jobs.topics import Publish
 from heimdall.platform.worker import open_job_runtime
+from heimdall.services.calibrations import CalibrationService
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
@@ -86,6 +87,7 @@ class Platform:
     receivers: ReceiverService
     networks: NetworkService
     references: ReferenceService
+    calibrations: CalibrationService
     localizations: LocalizationService
     datasets: DatasetService
     registry: ModelRegistry
@@ -164,14 +166,17 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
     networks = NetworkService(session_factory, publish)
     registry = ModelRegistry(session_factory, blobs, publish)
     serving = ModelServing(registry)
-    localizations = LocalizationService(session_factory, publish, serving)
+    references = ReferenceService(session_factory, publish)
+    calibrations = CalibrationService(session_factory, publish, references.get, settings.calibration_max_age_days * 86400.0)
+    localizations = LocalizationService(session_factory, publish, serving, corrector=calibrations.correct)
     receivers = ReceiverService(session_factory, publish)
     return Platform(
         settings=settings, engine=engine, session_factory=session_factory, blobs=blobs, wakeup=wakeup,
         publish=publish, hub=Hub(publish.log, wakeup=wakeup, tuning=hub_tuning), jobs=jobs,
         receivers=receivers,
         networks=networks,
-        references=ReferenceService(session_factory, publish),
+        references=references,
+        calibrations=calibrations,
         localizations=localizations,
         datasets=DatasetService(session_factory, publish, jobs, blobs, networks),
         registry=registry,
@@ -181,7 +186,8 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
         recording_uploads=RecordingUploads(localizations, settings.data_dir / "uploads",
                                            max_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files),
         receiver_health=ReceiverHealthService(receivers, HealthPolicy.from_settings(settings)),
-        monitors=MonitorService(session_factory, publish, jobs, networks, localizations),
+        monitors=MonitorService(session_factory, publish, jobs, networks, localizations,
+                                calibration_max_age_s=settings.calibration_max_age_days * 86400.0),
     )
 
 

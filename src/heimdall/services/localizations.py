@@ -30,6 +30,8 @@ from heimdall.store.tables.receivers import NetworkRow
 
 TOPIC = "localizations"
 Predictor = Callable[[MeasurementSet], dict[str, Any]]
+# corrects a set for the receivers' known systematic errors: (corrected set, note for the result)
+Corrector = Callable[[MeasurementSet], tuple[MeasurementSet, dict[str, Any]]]
 MethodResolver = Callable[[str], Predictor]
 # Kept in the stored result, answered by POST /localize and GET by id, but left out of lists and events.
 HEAVY_FIELDS = ("posterior",)
@@ -74,10 +76,12 @@ class LocalizationService:
         session_factory: sessionmaker[Session],
         publish: Publish,
         method_resolver: MethodResolver | None = None,
+        corrector: Corrector | None = None,
     ) -> None:
         self._sessions = session_factory
         self._publish = publish
         self._resolver = method_resolver or DefaultMethodResolver()
+        self._corrector = corrector
 
     def localize(
         self,
@@ -98,16 +102,24 @@ class LocalizationService:
         if network_id is not None:
             self._ensure_network(network_id)
         predictor = (method_resolver or self._resolver)(ms.method)
+        ms, calibration = self._corrector(ms) if self._corrector is not None else (ms, None)
         with budget.active():
             result = finite_json(predictor(ms))
+        if calibration is not None:
+            result["calibration"] = calibration
         summary = self.record(doc, result, network_id=network_id)
         return {**summary, **_heavy(result)}
 
     def predict(self, doc: dict[str, Any]) -> dict[str, Any]:
-        """The result for ``doc`` by the method it names, as ``localize`` computes it, neither stored
-        nor published (a monitor stores it with ``record`` once its track is known)."""
+        """The result for ``doc`` as ``localize`` computes it (the method it names, the calibration
+        corrections), neither stored nor published (a monitor stores it with ``record`` once its
+        track is known)."""
         ms = parse_measurement_set(doc)
-        result: dict[str, Any] = finite_json(self._resolver(ms.method)(ms))
+        predictor = self._resolver(ms.method)
+        ms, calibration = self._corrector(ms) if self._corrector is not None else (ms, None)
+        result: dict[str, Any] = finite_json(predictor(ms))
+        if calibration is not None:
+            result["calibration"] = calibration
         return result
 
     def record(self, doc: dict[str, Any], result: dict[str, Any], *, network_id: str | None,

@@ -281,6 +281,9 @@ export const LOGGED_EVENTS = [
   'reference.created',
   'reference.updated',
   'reference.deleted',
+  'calibration.created',
+  'calibration.updated',
+  'calibration.deleted',
   'localization.result',
   'monitor.updated',
   'monitor.deleted',
@@ -321,6 +324,9 @@ export interface EventPayloads {
   'reference.created': components['schemas']['ResourceData'];
   'reference.updated': components['schemas']['ResourceData'];
   'reference.deleted': components['schemas']['ResourceData'];
+  'calibration.created': components['schemas']['ResourceData'];
+  'calibration.updated': components['schemas']['ResourceData'];
+  'calibration.deleted': components['schemas']['ResourceData'];
   'localization.result': components['schemas']['LocalizationResultData'];
   'monitor.updated': components['schemas']['ResourceData'];
   'monitor.deleted': components['schemas']['ResourceData'];

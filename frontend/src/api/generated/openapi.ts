@@ -274,6 +274,59 @@ export interface paths {
         patch: operations["update_reference_api_v1_references__reference_id__patch"];
         trace?: never;
     };
+    "/api/v1/calibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Calibrations */
+        get: operations["list_calibrations_api_v1_calibrations_get"];
+        put?: never;
+        /** Create Calibration */
+        post: operations["create_calibration_api_v1_calibrations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Calibration */
+        get: operations["get_calibration_api_v1_calibrations__calibration_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Calibration */
+        delete: operations["delete_calibration_api_v1_calibrations__calibration_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibration_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Calibration */
+        post: operations["reject_calibration_api_v1_calibrations__calibration_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/localize": {
         parameters: {
             query?: never;
@@ -992,6 +1045,56 @@ export interface components {
             /** Network Id */
             network_id?: string | null;
         };
+        /** Calibration */
+        Calibration: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "rejected";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "stale" | "rejected";
+            /** Receiver Ids */
+            receiver_ids: string[];
+            /** Quantities */
+            quantities: string[];
+            /** Calibration */
+            calibration: {
+                [key: string]: unknown;
+            };
+            /** Evidence */
+            evidence: {
+                [key: string]: unknown;
+            }[];
+            /** Note */
+            note: string;
+            /** Rejected Reason */
+            rejected_reason: string | null;
+            /** Rejected At */
+            rejected_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** CalibrationPage */
+        CalibrationPage: {
+            /** Items */
+            items: components["schemas"]["Calibration"][];
+            /** Total */
+            total: number;
+        };
         /** Channel */
         Channel: {
             /** Frequency Hz */
@@ -1222,6 +1325,10 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
             /** Request */
             request: {
                 [key: string]: unknown;
@@ -1281,6 +1388,10 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
         } & {
             [key: string]: unknown;
         };
@@ -1601,6 +1712,10 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
             /** Recordings */
             recordings: {
                 [key: string]: unknown;
@@ -1806,6 +1921,11 @@ export interface components {
         RegisteredModelUpdate: {
             /** Name */
             name: string;
+        };
+        /** Rejection */
+        Rejection: {
+            /** Reason */
+            reason: string;
         };
         /** Spectrogram */
         Spectrogram: {
@@ -2736,6 +2856,171 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_calibrations_api_v1_calibrations_get: {
+        parameters: {
+            query?: {
+                receiver_id?: string | null;
+                /** @description How many items to skip */
+                offset?: number;
+                /** @description At most this many items */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_calibration_api_v1_calibrations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_calibration_api_v1_calibrations__calibration_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_calibration_api_v1_calibrations__calibration_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_calibration_api_v1_calibrations__calibration_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rejection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
                 };
             };
             /** @description Validation Error */

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from heimdall.api.routes import (
     accuracy,
+    calibrations,
     datasets,
     health,
     iq,
@@ -29,6 +30,7 @@ ROUTERS = [
     receivers.router,
     networks.router,
     references.router,
+    calibrations.router,
     localizations.router,
     datasets.router,
     models.router,

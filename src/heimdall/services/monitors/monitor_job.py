@@ -26,6 +26,7 @@ from heimdall.jobs.context import JobContext
 from heimdall.jobs.registry import job_kind
 from heimdall.receivers.kraken import BearingReading
 from heimdall.receivers.openwebrx.client import MIN_RECONNECT_S
+from heimdall.services.calibrations.service import CalibrationService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.monitors.adapters import (
     STALE_AFTER_S,
@@ -39,7 +40,9 @@ from heimdall.services.monitors.cot_out import CotOut
 from heimdall.services.monitors.store import MonitorStore, to_datetime
 from heimdall.services.monitors.tracks import build_tracks, track_to_dict
 from heimdall.services.monitors.watch import Watch, WatchedReceiver
+from heimdall.services.monitors.service import DEFAULT_CALIBRATION_MAX_AGE_S
 from heimdall.services.networks import NetworkService
+from heimdall.services.references.service import ReferenceService
 from heimdall.tracking.fixes import Fix, iso_utc
 from heimdall.tracking.tracks import Tracker, TrackerConfig, tracks_from_fixes
 from heimdall.tracking.transmissions import Transmission
@@ -74,6 +77,15 @@ def run_monitor(ctx: JobContext) -> dict[str, Any]:
     return {"monitor_id": monitor_id, **store.get(monitor_id)["counts"]}
 
 
+def localization_service(ctx: JobContext) -> LocalizationService:
+    """Fixes computed as ``/localize`` computes them: the same resolver and the network's calibration
+    corrections (reference transmitters, at most ``calibration_max_age_s`` old)."""
+    references = ReferenceService(ctx.session_factory, ctx.publish)
+    max_age_s = float(ctx.params.get("calibration_max_age_s", DEFAULT_CALIBRATION_MAX_AGE_S))
+    calibrations = CalibrationService(ctx.session_factory, ctx.publish, references.get, max_age_s)
+    return LocalizationService(ctx.session_factory, ctx.publish, corrector=calibrations.correct)
+
+
 class MonitorLoop:
     def __init__(self, ctx: JobContext, store: MonitorStore, monitor: dict[str, Any], network: dict[str, Any]) -> None:
         self.ctx, self.store, self.monitor = ctx, store, monitor
@@ -83,7 +95,7 @@ class MonitorLoop:
                           if r["enabled"] and r["kind"] in KIND_RANGES_HZ]
         self.watch = Watch(self.monitor_id, monitor, self.receivers)
         self.lamps = Lamps(monitor["receivers"])
-        self.localizations = LocalizationService(ctx.session_factory, ctx.publish)
+        self.localizations = localization_service(ctx)
         self.tracker = self._restore_tracker()
         self.cot = CotOut(monitor["cot"], monitor["options"].get("cot_settings", {}), self.monitor_id)
         self._next = {"levels": 0.0, "receivers": 0.0}

@@ -27,12 +27,15 @@ from heimdall.tracking.tracks import MAX_NOTE_CHARS, Track, TrackerConfig
 TOPIC = "monitors"
 JOB_KIND = "monitor"
 ExclusionsByFix = dict[str, list[dict[str, Any]]]
+DEFAULT_CALIBRATION_MAX_AGE_S = 30 * 86400.0  # settings.calibration_max_age_days
 EXPORTS = {"geojson": "application/geo+json", "kml": "application/vnd.google-earth.kml+xml", "csv": "text/csv"}
 
 
 class MonitorService:
     def __init__(self, session_factory: sessionmaker[Session], publish: Publish, jobs: JobService,
-                 networks: NetworkService, localizations: LocalizationService) -> None:
+                 networks: NetworkService, localizations: LocalizationService, *,
+                 calibration_max_age_s: float = DEFAULT_CALIBRATION_MAX_AGE_S) -> None:
+        self._calibration_max_age_s = calibration_max_age_s
         self._store = MonitorStore(session_factory)
         self._publish = publish
         self._jobs = jobs
@@ -50,7 +53,8 @@ class MonitorService:
         monitor = self._store.insert(name.strip(), network["id"], config, initial_receivers(network))
         self._publish(TOPIC, "monitor.updated", self._with_status(monitor, lifecycle.QUEUED))
         try:
-            job = self._jobs.create(JOB_KIND, {"monitor_id": monitor["id"]}, name=f"Monitor {monitor['name']}")
+            params = {"monitor_id": monitor["id"], "calibration_max_age_s": self._calibration_max_age_s}
+            job = self._jobs.create(JOB_KIND, params, name=f"Monitor {monitor['name']}")
         except BaseException:
             self._store.delete(monitor["id"])
             raise
