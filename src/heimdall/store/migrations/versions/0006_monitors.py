@@ -1,7 +1,7 @@
 """monitors, their transmissions, fixes and exclusions; localizations name their monitor
 
-Revision ID: 0005_monitors
-Revises: 0004_reference_transmitters
+Revision ID: 0006_monitors
+Revises: 0005_calibrations
 Create Date: 2026-12-03 19:00:00.000000
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0005_monitors'
-down_revision: str | Sequence[str] | None = '0004_reference_transmitters'
+revision: str = '0006_monitors'
+down_revision: str | Sequence[str] | None = '0005_calibrations'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
