@@ -19,7 +19,8 @@ from heimdall.errors import InvalidInput
 
 # Job kinds every Heimdall process knows; tests add their own through ``job_modules``.
 BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.services.datasets.generation_job", "heimdall.services.models.training_job",
-                                         "heimdall.services.captures.capture_job")
+                                         "heimdall.services.captures.capture_job",
+                                         "heimdall.services.monitors.monitor_job")
 
 
 class TileSource(BaseModel):

@@ -114,6 +114,7 @@ export function keysForTopic(topic: string): QueryKey[] {
     networks: [queryKeys.networks.all],
     localizations: [queryKeys.localizations.all],
     captures: [queryKeys.captures.all],
+    monitors: [['monitors']],
   };
   return byTopic[topic] ?? [];
 }
@@ -191,6 +192,15 @@ export const handlers: Record<EventName, Handler> = {
   'calibration.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
   'calibration.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
   'calibration.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
+  // Monitors (docs/monitoring.md): the list and detail are refetched on a change; the live events of
+  // `monitor:<id>` (levels, transmissions, track updates, bearings) belong to the Monitor page, which
+  // subscribes to that topic and keeps its own live state, so the cache ignores them.
+  'monitor.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: ['monitors'] }),
+  'monitor.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: ['monitors'] }),
+  'monitor.level': ignore,
+  'monitor.transmission': ignore,
+  'track.updated': ignore,
+  'monitor.bearing': ignore,
   'receiver.health': ({ data }, cache) => {
     const patch = receiverPatch(data);
     if (!patch) return;

@@ -28,6 +28,7 @@ from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.training import TrainingService
+from heimdall.services.monitors.service import MonitorService
 from heimdall.services.networks import NetworkService
 from heimdall.services.receiver_health import ReceiverHealthService
 from heimdall.services.calibrations import CalibrationService
@@ -79,4 +80,5 @@ Training = Annotated[TrainingService, Depends(component("training", lambda p: p.
 Archives = Annotated[TileArchives, Depends(component("tile archives", lambda p: p.tile_archives))]
 Uploads = Annotated[RecordingUploads, Depends(component("recording uploads", lambda p: p.recording_uploads))]
 Captures = Annotated[CaptureService, Depends(component("captures", lambda p: p.captures))]
+Monitors = Annotated[MonitorService, Depends(component("monitors", lambda p: p.monitors))]
 AppSettings = Annotated[Settings, Depends(component("settings", lambda p: p.settings))]

@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "train": "heimdall.cli.train:train",
     "models": "heimdall.cli.models:models",
     "cot": "heimdall.cli.cot:cot",
+    "monitor": "heimdall.cli.monitor:monitor",
 }
 
 

@@ -25,7 +25,7 @@ One WebSocket per browser tab carries every live event; the client subscribes to
 Every server message is an envelope {id, event, topic, timestamp, data}. Logged events have a
 strictly increasing integer id; protocol messages (connected, subscribed, heartbeat, pong, error,
 resync) have id null. Topics: jobs, job:<uuid>, datasets, models, receivers, networks,
-localizations, system. A `jobs` subscription receives job.created/job.state/job.deleted of every
+localizations, monitors, monitor:<uuid>, system. A `jobs` subscription receives job.created/job.state/job.deleted of every
 job; `job:<id>` receives everything of that job; a client subscribed to both gets each event once.
 Subscribing with `after` replays every logged event with a greater id on those topics, in order,
 then streams live ones with no gap and no duplicate. See docs/events.md.

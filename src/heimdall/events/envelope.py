@@ -127,6 +127,39 @@ class LocalizationResultData(_Open):
     lon: float
 
 
+class MonitorLevelData(_Open):
+    monitor_id: str
+    frequency_hz: float
+    readings: list[dict[str, Any]] = Field(
+        description="One per receiver: receiver_id, level_db, floor_db (null until known), detecting")
+
+
+class MonitorTransmissionData(_Open):
+    id: str
+    monitor_id: str
+    frequency_hz: float
+    localization_id: str | None
+    track_id: str | None
+    reason: str | None
+
+
+class TrackUpdatedData(_Open):
+    id: str
+    monitor_id: str
+    points: list[dict[str, Any]] = Field(description="The latest point only")
+
+
+class MonitorBearingData(_Open):
+    monitor_id: str
+    receiver_id: str
+    station: str
+    lat: float
+    lon: float
+    bearing_deg: float
+    sigma_deg: float
+    time: str
+
+
 @dataclass(frozen=True)
 class EventType:
     name: str
@@ -178,6 +211,14 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("capture.updated", "captures", ResourceData, True,
               "A capture was created, a receiver's outcome or the capture's end (the Capture)"),
     EventType("capture.deleted", "captures", ResourceData, True, "A capture was deleted"),
+    EventType("monitor.updated", "monitors", ResourceData, True, "A monitor changed: state, receivers, counts"),
+    EventType("monitor.deleted", "monitors", ResourceData, True, "A monitor was deleted (extension)"),
+    EventType("monitor.level", "monitor:<id>", MonitorLevelData, True,
+              "Each receiver's level on one channel, at most ~2 per second per monitor"),
+    EventType("monitor.transmission", "monitor:<id>", MonitorTransmissionData, True,
+              "A transmission was heard (with its fix, or why there is none)"),
+    EventType("track.updated", "monitor:<id>", TrackUpdatedData, True, "A fix joined a track"),
+    EventType("monitor.bearing", "monitor:<id>", MonitorBearingData, True, "A KrakenSDR station's new bearing"),
 )
 
 PROTOCOL_EVENTS = frozenset(name for name, spec in EVENT_TYPES.items() if not spec.logged)

@@ -12,12 +12,14 @@ import re
 from heimdall.errors import InvalidInput
 
 JOB_TOPIC_PREFIX = "job:"
+MONITOR_TOPIC_PREFIX = "monitor:"  # a monitor's live events (an extension: docs/monitoring.md)
 JOBS_TOPIC = "jobs"
 SYSTEM_TOPIC = "system"
 # `networks` is an extension of the contract (network.* events of the resources service); `captures`
-# carries capture.* events (docs/captures.md); `references` and `calibrations` docs/calibration.md.
+# carries capture.* events (docs/captures.md); `references` and `calibrations` docs/calibration.md;
+# `monitors` a monitor's changes (its live events are under monitor:<uuid>, docs/monitoring.md).
 NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "calibrations",
-                          "localizations", "captures", SYSTEM_TOPIC})
+                          "localizations", "captures", "monitors", SYSTEM_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
@@ -40,8 +42,11 @@ def validate_topic(topic: object) -> str:
         return topic
     if is_job_topic(topic) and _UUID.match(topic[len(JOB_TOPIC_PREFIX):]):
         return topic
+    if topic.startswith(MONITOR_TOPIC_PREFIX) and _UUID.match(topic[len(MONITOR_TOPIC_PREFIX):]):
+        return topic
     raise InvalidInput(
-        f"unknown topic {topic!r}: expected one of {sorted(NAMED_TOPICS)} or job:<uuid>", field="topics"
+        f"unknown topic {topic!r}: expected one of {sorted(NAMED_TOPICS)}, job:<uuid> or monitor:<uuid>",
+        field="topics"
     )
 
 

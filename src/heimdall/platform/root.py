@@ -42,6 +42,7 @@ from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.serving import ModelServing
 from heimdall.services.models.training import TrainingService
+from heimdall.services.monitors.service import MonitorService
 from heimdall.services.networks import NetworkService, seed_demo_network
 from heimdall.services.receiver_health import HealthPolicy, ReceiverHealthService
 from heimdall.services.receivers import ReceiverService
@@ -98,6 +99,7 @@ class Platform:
     recording_uploads: RecordingUploads
     receiver_health: ReceiverHealthService
     captures: CaptureService
+    monitors: MonitorService
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
@@ -188,6 +190,8 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
                                            max_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files),
         receiver_health=ReceiverHealthService(receivers, HealthPolicy.from_settings(settings)),
         captures=CaptureService(session_factory, publish, jobs, blobs, localizations, capture_config(settings)),
+        monitors=MonitorService(session_factory, publish, jobs, networks, localizations,
+                                calibration_max_age_s=settings.calibration_max_age_days * 86400.0),
     )
 
 

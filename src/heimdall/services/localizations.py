@@ -111,20 +111,47 @@ class LocalizationService:
             result = finite_json({**predictor(ms), **(annotations or {})})
         if calibration is not None:
             result["calibration"] = calibration
+        summary = self.record(doc, result, network_id=network_id)
+        return {**summary, **_heavy(result)}
+
+    def predict(self, doc: dict[str, Any]) -> dict[str, Any]:
+        """The result for ``doc`` as ``localize`` computes it (the method it names, the calibration
+        corrections), neither stored nor published (a monitor stores it with ``record`` once its
+        track is known)."""
+        ms = parse_measurement_set(doc)
+        predictor = self._resolver(ms.method)
+        ms, calibration = self._corrector(ms) if self._corrector is not None else (ms, None)
+        result: dict[str, Any] = finite_json(predictor(ms))
+        if calibration is not None:
+            result["calibration"] = calibration
+        return result
+
+    def record(self, doc: dict[str, Any], result: dict[str, Any], *, network_id: str | None,
+               localization_id: str | None = None, monitor_id: str | None = None) -> dict[str, Any]:
+        """Store a computed result and publish ``localization.result``; the summary. A stored
+        ``localization_id`` answers the stored summary and publishes nothing (a replayed fix)."""
+        if localization_id is not None:
+            with self._sessions() as session:
+                existing = session.get(LocalizationRow, localization_id)
+                if existing is not None:
+                    return _summary(existing)
         with _network_gone_as_invalid(network_id), transaction(self._sessions) as session:
             row = LocalizationRow(
                 request=finite_json(doc),
                 result=result,
-                method=str(result.get("method", ms.method)),
+                method=str(result.get("method", doc.get("method", "auto"))),
                 lat=result.get("lat"),
                 lon=result.get("lon"),
                 network_id=network_id,
+                monitor_id=monitor_id,
             )
+            if localization_id is not None:
+                row.id = localization_id
             session.add(row)
             session.flush()
             summary = _summary(row)
         self._publish(TOPIC, "localization.result", summary)
-        return {**summary, **_heavy(result)}
+        return summary
 
     def _ensure_network(self, network_id: str) -> None:
         with self._sessions() as session:

@@ -243,6 +243,15 @@ class Tracker:
         self.stats.terminated += len(ended)
         return ended
 
+    def forget_terminated(self) -> list[str]:
+        """Drop the terminated tracks (fixes, points) from memory; their ids. For a long watch that
+        keeps its tracks elsewhere (a monitor's database): memory then follows the live tracks only."""
+        gone = [track_id for track_id, track in self.tracks.items() if track.terminated]
+        for track_id in gone:
+            for fix_id in self.tracks.pop(track_id).fixes:
+                self._owner.pop(fix_id, None)
+        return gone
+
     def live(self, channel: str | None = None) -> list[Track]:
         return [t for t in self.tracks.values() if not t.terminated and (channel is None or t.channel == channel)]
 

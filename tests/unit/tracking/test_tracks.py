@@ -225,3 +225,15 @@ def test_fixes_are_immutable_values() -> None:
     fix = fix_at("a", 0.0, 0.0, 0.0)
     with pytest.raises(dataclasses.FrozenInstanceError):
         fix.lat = 1.0  # type: ignore[misc]
+
+
+def test_terminated_tracks_can_be_forgotten() -> None:
+    tracker = Tracker(TrackerConfig(max_coast_s=60.0))
+    first = tracker.update(fix_at("a", 0.0, 0.0, 0.0))
+    second = tracker.update(fix_at("b", 600.0, 0.0, 0.0))  # after the coast: the first track terminated
+    assert first.track_id != second.track_id and tracker.get(first.track_id).status == "terminated"
+    assert tracker.forget_terminated() == [first.track_id]
+    assert list(tracker.tracks) == [second.track_id] and tracker.forget_terminated() == []
+    with pytest.raises(NotFound):
+        tracker.get(first.track_id)
+    assert tracker.update(fix_at("b", 600.0, 0.0, 0.0)).fix_id == "b"  # the live track still answers its fixes

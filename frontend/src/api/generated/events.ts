@@ -119,6 +119,60 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** MonitorBearingData */
+        MonitorBearingData: {
+            /** Monitor Id */
+            monitor_id: string;
+            /** Receiver Id */
+            receiver_id: string;
+            /** Station */
+            station: string;
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /** Bearing Deg */
+            bearing_deg: number;
+            /** Sigma Deg */
+            sigma_deg: number;
+            /** Time */
+            time: string;
+        } & {
+            [key: string]: unknown;
+        };
+        /** MonitorLevelData */
+        MonitorLevelData: {
+            /** Monitor Id */
+            monitor_id: string;
+            /** Frequency Hz */
+            frequency_hz: number;
+            /**
+             * Readings
+             * @description One per receiver: receiver_id, level_db, floor_db (null until known), detecting
+             */
+            readings: {
+                [key: string]: unknown;
+            }[];
+        } & {
+            [key: string]: unknown;
+        };
+        /** MonitorTransmissionData */
+        MonitorTransmissionData: {
+            /** Id */
+            id: string;
+            /** Monitor Id */
+            monitor_id: string;
+            /** Frequency Hz */
+            frequency_hz: number;
+            /** Localization Id */
+            localization_id: string | null;
+            /** Track Id */
+            track_id: string | null;
+            /** Reason */
+            reason: string | null;
+        } & {
+            [key: string]: unknown;
+        };
         /** PongData */
         PongData: {
             /** Server Time */
@@ -165,6 +219,22 @@ export interface components {
              * @description How many logged events were replayed for this subscription
              */
             replayed: number;
+        };
+        /** TrackUpdatedData */
+        TrackUpdatedData: {
+            /** Id */
+            id: string;
+            /** Monitor Id */
+            monitor_id: string;
+            /**
+             * Points
+             * @description The latest point only
+             */
+            points: {
+                [key: string]: unknown;
+            }[];
+        } & {
+            [key: string]: unknown;
         };
     };
     responses: never;
@@ -217,6 +287,12 @@ export const LOGGED_EVENTS = [
   'localization.result',
   'capture.updated',
   'capture.deleted',
+  'monitor.updated',
+  'monitor.deleted',
+  'monitor.level',
+  'monitor.transmission',
+  'track.updated',
+  'monitor.bearing',
 ] as const;
 
 /** Each event's `data`. */
@@ -256,4 +332,10 @@ export interface EventPayloads {
   'localization.result': components['schemas']['LocalizationResultData'];
   'capture.updated': components['schemas']['ResourceData'];
   'capture.deleted': components['schemas']['ResourceData'];
+  'monitor.updated': components['schemas']['ResourceData'];
+  'monitor.deleted': components['schemas']['ResourceData'];
+  'monitor.level': components['schemas']['MonitorLevelData'];
+  'monitor.transmission': components['schemas']['MonitorTransmissionData'];
+  'track.updated': components['schemas']['TrackUpdatedData'];
+  'monitor.bearing': components['schemas']['MonitorBearingData'];
 }

@@ -16,6 +16,7 @@ from heimdall.api.routes import (
     localizations,
     maps,
     models,
+    monitors,
     networks,
     overlays,
     receivers,
@@ -41,4 +42,5 @@ ROUTERS = [
     overlays.router,
     recordings.router,
     captures.router,
+    monitors.router,
 ]

@@ -26,3 +26,5 @@ class LocalizationRow(Base):
     network_id: Mapped[str | None] = mapped_column(
         id_column_type(), ForeignKey("networks.id", ondelete="SET NULL"), nullable=True, index=True
     )
+    # The monitor that made this fix (no foreign key: a fix outlives its monitor).
+    monitor_id: Mapped[str | None] = mapped_column(id_column_type(), nullable=True, index=True)
