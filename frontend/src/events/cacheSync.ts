@@ -10,6 +10,7 @@ import { flattenMetricRow } from '../api/endpoints';
 import { queryKeys } from '../api/queryKeys';
 import type { Dataset, Job, LocalizationResult, MetricRow, ModelEntry, Network, Page, Receiver } from '../api/types';
 import type { EventClient } from './client';
+import { monitorHandlers, monitorKeysForTopic } from './monitorSync';
 import type { Envelope, EventName } from './types';
 
 type Handler = (envelope: Envelope, cache: QueryClient) => void;
@@ -105,6 +106,8 @@ export function keysForTopic(topic: string): QueryKey[] {
     const id = topic.slice(4);
     return [queryKeys.jobs.detail(id), queryKeys.jobs.metrics(id), queryKeys.jobs.lists()];
   }
+  const monitorKeys = monitorKeysForTopic(topic);
+  if (monitorKeys) return monitorKeys;
   const byTopic: Record<string, QueryKey[]> = {
     jobs: [queryKeys.jobs.all],
     datasets: [queryKeys.datasets.all],
@@ -174,6 +177,7 @@ export const handlers: Record<EventName, Handler> = {
   'network.created': ({ data }, cache) => upsert<Network>(cache, queryKeys.networks, data as unknown as Network),
   'network.updated': ({ data }, cache) => upsert<Network>(cache, queryKeys.networks, data as unknown as Network),
   'network.deleted': ({ data }, cache) => remove(cache, queryKeys.networks, String(data.id)),
+  ...monitorHandlers,
   'receiver.health': ({ data }, cache) => {
     const patch = receiverPatch(data);
     if (!patch) return;

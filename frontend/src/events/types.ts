@@ -12,8 +12,14 @@ export const LOGGED_EVENTS = [
   'localization.result',
 ] as const;
 
+/**
+ * The monitors' events (issue 14): `monitor.updated` on topic `monitors`, the rest on `monitor:<id>`.
+ * `monitor.level` and `monitor.bearing` are live readings the Monitor page listens to directly.
+ */
+export const MONITOR_EVENTS = ['monitor.updated', 'monitor.level', 'monitor.transmission', 'monitor.bearing', 'track.updated'] as const;
+
 /** Logged events beyond CONTRACT §3 that this server sends (topic `networks`, see docs/events.md). */
-export const EXTENSION_EVENTS = ['network.created', 'network.updated', 'network.deleted'] as const;
+export const EXTENSION_EVENTS = ['network.created', 'network.updated', 'network.deleted', ...MONITOR_EVENTS] as const;
 
 export type SystemEventName = (typeof SYSTEM_EVENTS)[number];
 export type LoggedEventName = (typeof LOGGED_EVENTS)[number] | (typeof EXTENSION_EVENTS)[number];
