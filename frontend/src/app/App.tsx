@@ -11,6 +11,7 @@ const pages: Record<string, { title: string; component: LazyExoticComponent<Comp
   training: { title: 'Training', component: lazy(() => import('../features/training/TrainingPage')) },
   models: { title: 'Models', component: lazy(() => import('../features/models/ModelsPage')) },
   localize: { title: 'Localize', component: lazy(() => import('../features/localization/LocalizePage')) },
+  monitor: { title: 'Monitor', component: lazy(() => import('../features/monitor/MonitorPage')) },
 };
 
 function ThemeToggle() {
