@@ -37,8 +37,8 @@ export function bearingOpacity(ageS: number, style: BearingStyle = DEFAULT_BEARI
 }
 
 export function bearingLine(b: MapBearing, style: BearingStyle): [number, number][] {
-  const line: [number, number][] = [];
-  for (let i = 0; i <= style.segments; i += 1) {
+  const line: [number, number][] = [[b.lon, b.lat]];
+  for (let i = 1; i <= style.segments; i += 1) {
     const [lat, lon] = destinationPoint(b.lat, b.lon, b.bearingDeg, (style.lengthM * i) / style.segments);
     line.push([lon, lat]);
   }

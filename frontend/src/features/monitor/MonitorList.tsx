@@ -44,7 +44,7 @@ function MonitorControls({ monitor, onDeleted }: { monitor: Monitor; onDeleted: 
     <span className="job-controls">
       {(Object.keys(LABELS) as MonitorAction[]).map((action) => (
         <ActionButton key={action} onAction={() => run(action)} disabled={!allowed[action]} disabledReason={HINTS[action]}>
-          {LABELS[action]}<span className="visually-hidden"> {monitor.name}</span>
+          {LABELS[action]}{' '}<span className="visually-hidden">{monitor.name}</span>
         </ActionButton>
       ))}
     </span>

@@ -60,7 +60,7 @@ function PointRow({ point, onExclude }: { point: TrackPoint; onExclude: () => vo
       <td>{formatDistance(point.ellipse_95.semi_major_m)} × {formatDistance(point.ellipse_95.semi_minor_m)}</td>
       <td>{point.filtered.speed_m_s.toFixed(1)} m/s</td>
       <td>{point.excluded ? <>excluded{point.note ? `: ${point.note}` : ''}</> : (
-        <button type="button" onClick={onExclude}>Exclude…<span className="visually-hidden"> the fix of {formatTime(point.time)}</span></button>
+        <button type="button" onClick={onExclude}>Exclude…{' '}<span className="visually-hidden">the fix of {formatTime(point.time)}</span></button>
       )}</td>
     </tr>
   );
@@ -76,8 +76,8 @@ function TrackCard({ monitor, track, transmissions }: { monitor: Monitor; track:
     <li className="card">
       <h3>Track {track.id.slice(0, 8)} · {formatFrequency(track.frequency_hz)}</h3>
       <p className="muted">{track.points.length} fixes{excluded ? ` (${excluded} excluded)` : ''} · {formatTime(track.started_at)} – {formatTime(track.updated_at)}</p>
-      <p>Export:{' '}{FORMATS.map(([format, label]) => (
-        <a key={format} className="inline" href={trackExportUrl(monitor.id, track.id, format)} download>{label}<span className="visually-hidden"> of track {track.id.slice(0, 8)}</span> </a>
+      <p className="export-links">Export:{' '}{FORMATS.map(([format, label]) => (
+        <a key={format} href={trackExportUrl(monitor.id, track.id, format)} download>{label}{' '}<span className="visually-hidden">of track {track.id.slice(0, 8)}</span></a>
       ))}</p>
       <details>
         <summary>Fixes</summary>
