@@ -42,11 +42,12 @@ export interface Monitor {
   id: string;
   name: string;
   created_at?: string;
-  network_id: string;
+  network_id: string | null;
   channels: MonitorChannel[];
   min_receivers: number;
   cot?: CotTarget[];
-  job_id: string;
+  /** Null when its job is gone (the watch can then only be deleted). */
+  job_id: string | null;
   /** Mirrors the monitor's job (CONTRACT §2 job statuses). */
   status: string;
   receivers?: MonitorReceiver[];
@@ -65,8 +66,8 @@ export interface TrackPoint {
   lat: number;
   lon: number;
   ellipse_95: Ellipse95;
-  /** The motion model's estimate at this fix (the track's polyline goes through these). */
-  filtered: { lat: number; lon: number; speed_m_s: number; heading_deg: number };
+  /** The motion model's estimate after this fix (the track's line goes through these); null when it has none. */
+  filtered: { lat: number; lon: number; speed_m_s: number; heading_deg: number; ellipse_95?: Ellipse95 } | null;
   excluded: boolean;
   note: string | null;
 }

@@ -18,25 +18,26 @@ const HINTS: Record<MonitorAction, string> = {
   delete: 'Stop the watch first: only a finished one (cancelled, completed or failed) can be deleted.',
 };
 
-/** The job lifecycle's rules (docs/frontend.md): the server answers 409 to anything else. */
-export function allowedMonitorActions(status: string): Record<MonitorAction, boolean> {
+/** The job lifecycle's rules (docs/frontend.md): the server answers 409 to anything else. Without a job only delete remains. */
+export function allowedMonitorActions(status: string, hasJob = true): Record<MonitorAction, boolean> {
   return {
-    pause: status === 'running',
-    resume: status === 'paused',
-    cancel: ['queued', 'running', 'pausing', 'paused'].includes(status),
-    delete: ['cancelled', 'completed', 'failed'].includes(status),
+    pause: hasJob && status === 'running',
+    resume: hasJob && status === 'paused',
+    cancel: hasJob && ['queued', 'running', 'pausing', 'paused'].includes(status),
+    delete: !hasJob || ['cancelled', 'completed', 'failed'].includes(status),
   };
 }
 
 function MonitorControls({ monitor, onDeleted }: { monitor: Monitor; onDeleted: (id: string) => void }) {
   const cache = useQueryClient();
-  const allowed = allowedMonitorActions(monitor.status);
+  const jobId = monitor.job_id;
+  const allowed = allowedMonitorActions(monitor.status, jobId !== null);
   const run = async (action: MonitorAction) => {
     if (action === 'delete') {
       await monitorApi.remove(monitor.id);
       onDeleted(monitor.id);
-    } else {
-      await api.controlJob(monitor.job_id, action);
+    } else if (jobId) {
+      await api.controlJob(jobId, action);
     }
     await cache.invalidateQueries({ queryKey: queryKeys.monitors.all });
   };

@@ -5,7 +5,8 @@ import { MapContext, type MapHandle } from '../../components/map/context';
 import { bearingOpacity, DEFAULT_BEARING_STYLE, type MapBearing } from '../../components/map/bearings';
 import { geodesicDistanceM } from '../../components/map/geo';
 import { fakeHandle, FakeMarker, type FakeMap } from '../../test/fakeMap';
-import { T0, track, transmissions } from './fixtures';
+import { point, T0, track, transmissions } from './fixtures';
+import { trackPath } from './mapModel';
 import { MonitorLayers } from './MonitorMap';
 
 function renderOn(handle: MapHandle, ui: ReactNode) {
@@ -65,5 +66,11 @@ describe('the Monitor map', () => {
     expect(features(map, 'track-t1').filter((f) => f.properties?.kind === 'fix')).toHaveLength(1);
     expect((features(map, 'fixes')[1].geometry as GeoJSON.Point).coordinates).toEqual([7.6, 45.0]);
     expect(features(map, 'bearings').map((f) => [f.properties?.key, f.properties?.age_s])).toEqual([['during', 1]]);
+  });
+
+  it('draws a fix the motion model has no estimate for where it was measured', () => {
+    const path = trackPath({ ...track, points: [point(10, 45.0), point(20, 45.05, { filtered: null })] });
+    expect(path.map((f) => [f.lat, f.lon])).toEqual([[45.001, 7.601], [45.05, 7.6]]);
+    expect(path[1].label).toMatch(/measured/);
   });
 });

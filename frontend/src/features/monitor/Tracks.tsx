@@ -58,7 +58,7 @@ function PointRow({ point, onExclude }: { point: TrackPoint; onExclude: () => vo
       <td>{formatTime(point.time)}</td>
       <td>{formatPosition(point.lat, point.lon)}</td>
       <td>{formatDistance(point.ellipse_95.semi_major_m)} × {formatDistance(point.ellipse_95.semi_minor_m)}</td>
-      <td>{point.filtered.speed_m_s.toFixed(1)} m/s</td>
+      <td>{point.filtered ? `${point.filtered.speed_m_s.toFixed(1)} m/s` : '—'}</td>
       <td>{point.excluded ? <>excluded{point.note ? `: ${point.note}` : ''}</> : (
         <button type="button" onClick={onExclude}>Exclude…{' '}<span className="visually-hidden">the fix of {formatTime(point.time)}</span></button>
       )}</td>

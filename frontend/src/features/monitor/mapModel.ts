@@ -20,16 +20,17 @@ export function findPoint(tracks: Track[], localizationId: string | null | undef
   return null;
 }
 
-/** A track's line: its included fixes' filtered positions in time order, up to `untilMs`. */
+/** A track's line: its included fixes' filtered positions (else as measured) in time order, up to `untilMs`. */
 export function trackPath(track: Track, untilMs = Infinity): MapFix[] {
   return track.points
     .filter((p) => !p.excluded && timeMs(p.time) <= untilMs)
     .sort((a, b) => timeMs(a.time) - timeMs(b.time))
-    .map((p) => ({
-      key: p.localization_id, lat: p.filtered.lat, lon: p.filtered.lon, ellipses: [],
-      label: `${formatTime(p.time)} · filtered ${formatPosition(p.filtered.lat, p.filtered.lon)}`
-        + ` · ${p.filtered.speed_m_s.toFixed(1)} m/s, heading ${p.filtered.heading_deg.toFixed(0)}°`,
-    }));
+    .map((p) => {
+      const at = p.filtered ?? p;
+      const motion = p.filtered ? ` · ${p.filtered.speed_m_s.toFixed(1)} m/s, heading ${p.filtered.heading_deg.toFixed(0)}°` : '';
+      return { key: p.localization_id, lat: at.lat, lon: at.lon, ellipses: [],
+        label: `${formatTime(p.time)} · ${p.filtered ? 'filtered' : 'measured'} ${formatPosition(at.lat, at.lon)}${motion}` };
+    });
 }
 
 /** One fix as measured (not filtered), with its 95 % ellipse. */
