@@ -10,7 +10,7 @@ import { flattenMetricRow } from '../api/endpoints';
 import { queryKeys } from '../api/queryKeys';
 import type { Dataset, Job, LocalizationResult, MetricRow, ModelEntry, Network, Page, Receiver } from '../api/types';
 import type { EventClient } from './client';
-import { monitorHandlers, monitorKeysForTopic } from './monitorSync';
+import { monitorHandlers, monitorKeysForTopic, onMonitorJobState } from './monitorSync';
 import type { Envelope, EventName } from './types';
 
 type Handler = (envelope: Envelope, cache: QueryClient) => void;
@@ -139,7 +139,10 @@ export const handlers: Record<EventName, Handler> = {
     for (const queryKey of keysForTopic(topic)) void cache.invalidateQueries({ queryKey });
   },
   'job.created': onJobChanged,
-  'job.state': onJobChanged,
+  'job.state': (envelope, cache) => {
+    onJobChanged(envelope, cache);
+    onMonitorJobState(envelope, cache);
+  },
   'job.deleted': (envelope, cache) => {
     const id = jobIdOf(envelope);
     if (!id) return;

@@ -63,4 +63,13 @@ describe('monitor events -> cache', () => {
     expect(keysForTopic('monitor:m1')).toEqual([
       queryKeys.monitors.detail('m1'), queryKeys.monitors.tracks('m1'), queryKeys.monitors.transmissions('m1')]);
   });
+
+  it('refetches the monitors when a monitor\'s job changes state', () => {
+    const cache = testQueryClient();
+    cache.setQueryData(queryKeys.monitors.list(), { items: [monitor()], total: 1 });
+    applyEnvelope(envelope(1, 'job.state', 'jobs', { id: 'j7', kind: 'train', status: 'paused' }), cache);
+    expect(cache.getQueryState(queryKeys.monitors.list())?.isInvalidated).toBe(false);
+    applyEnvelope(envelope(2, 'job.state', 'jobs', { id: 'j1', status: 'paused' }), cache);
+    expect(cache.getQueryState(queryKeys.monitors.list())?.isInvalidated).toBe(true);
+  });
 });

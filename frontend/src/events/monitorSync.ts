@@ -76,6 +76,19 @@ const onTrackUpdated: Handler = (envelope, cache) => {
   cache.setQueryData<Page<Track>>(key, { ...page, items });
 };
 
+/**
+ * A monitor's status mirrors its job: when a monitor's job changes state (`job.state` on `jobs`), the
+ * monitors are refetched (the event carries the job, not the monitor). Whether the job is a monitor's
+ * is read from its `kind`, else from the monitors the cache holds.
+ */
+export function onMonitorJobState({ data }: Envelope, cache: QueryClient): void {
+  const jobId = typeof data.id === 'string' ? data.id : null;
+  const held = cache.getQueryData<Page<Monitor>>(queryKeys.monitors.list())?.items ?? [];
+  if (data.kind === 'monitor' || (jobId !== null && held.some((m) => m.job_id === jobId))) {
+    void cache.invalidateQueries({ queryKey: queryKeys.monitors.all });
+  }
+}
+
 /** Consumed live by the Monitor page (features/monitor/useMonitorLive), not cached. */
 const live: Handler = () => undefined;
 

@@ -79,7 +79,7 @@ function MonitorDetail({ monitorId }: { monitorId: string }) {
 }
 
 export default function MonitorPage({ params }: { params: string[] }) {
-  useTopics(['monitors', 'receivers', 'networks']);
+  useTopics(['monitors', 'jobs', 'receivers', 'networks']);
   const monitors = useQuery({ queryKey: queryKeys.monitors.list(), queryFn: () => monitorApi.list() });
   const networks = useNetworks();
   const selected = params[0];
