@@ -4,7 +4,7 @@ import { api } from '../../api/endpoints';
 import type { Monitor } from '../../api/monitorTypes';
 import { monitorApi } from '../../api/monitors';
 import { queryKeys } from '../../api/queryKeys';
-import { Link } from '../../app/router';
+import { Link } from '../../components/router';
 import { ActionButton } from '../../components/ActionButton';
 import { formatFrequency } from '../../components/format';
 

@@ -6,7 +6,6 @@ import { connectCache } from '../../events/cacheSync';
 import { FakeWebSocket, flushMicrotasks, makeClient } from '../../test/fakeSocket';
 import { renderWithProviders, stubFetch, testQueryClient } from '../../test/render';
 import { iso, monitor, point, track, transmissions } from './fixtures';
-import { App } from '../../app/App';
 import MonitorPage from './MonitorPage';
 
 // jsdom has no WebGL: the map's engine never arrives (the layers are tested on a stand-in map).
@@ -167,18 +166,5 @@ describe('MonitorPage: a watch', () => {
     fireEvent.change(within(form).getByLabelText('Note (why)'), { target: { value: 'double' } });
     fireEvent.click(within(form).getByRole('button', { name: 'Exclude and recompute' }));
     expect(await within(form).findByText('this fix is excluded already')).toBeTruthy();
-  });
-});
-
-describe('the Monitor route', () => {
-  afterEach(() => { window.location.hash = ''; });
-
-  it('is in the navigation and opens the page at #/monitor', async () => {
-    vi.stubGlobal('fetch', stubFetch(base).fetchMock);
-    window.location.hash = '#/monitor';
-    renderWithProviders(<App />);
-    expect(await screen.findByRole('heading', { level: 1, name: 'Monitor' })).toBeTruthy();
-    expect(screen.getByRole('link', { name: 'Monitor' }).getAttribute('aria-current')).toBe('page');
-    expect(await screen.findByRole('link', { name: '2 m watch' }, { timeout: 10_000 })).toBeTruthy();
   });
 });

@@ -9,7 +9,7 @@ import type { Monitor } from '../../api/monitorTypes';
 import { monitorApi } from '../../api/monitors';
 import { useNetworks } from '../../api/queries';
 import { queryKeys } from '../../api/queryKeys';
-import { navigate } from '../../app/router';
+import { navigate } from '../../components/router';
 import { formatFrequency } from '../../components/format';
 import { ErrorNotice, isUnavailable, UnavailableNotice } from '../../components/Unavailable';
 import { useTopics } from '../../events/react';
