@@ -1,4 +1,4 @@
-import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Network, Receiver } from '../../api/types';
 import { formatFrequency } from '../../components/format';
@@ -7,6 +7,7 @@ import { FakeWebSocket, flushMicrotasks, makeClient } from '../../test/fakeSocke
 import { renderWithProviders, stubFetch, testQueryClient } from '../../test/render';
 import { iso, monitor, point, track, transmissions } from './fixtures';
 import MonitorPage from './MonitorPage';
+import { REPLAY_STEP_MS } from './Timeline';
 
 // jsdom has no WebGL: the map's engine never arrives (the layers are tested on a stand-in map).
 vi.mock('../../components/map/engine', () => ({ loadEngine: () => new Promise(() => undefined) }));
@@ -136,6 +137,24 @@ describe('MonitorPage: a watch', () => {
     expect(screen.getByText(/^Replaying the transmission of/).getAttribute('role')).toBe('status');
     fireEvent.click(within(timeline).getByRole('button', { name: 'Back to live' }));
     expect(screen.queryByText(/^Replaying/)).toBeNull();
+  });
+
+  it('replays every fix, oldest first, one step at a time, then stops', async () => {
+    show(base, ['m1']);
+    const timeline = await screen.findByRole('region', { name: 'Transmissions' });
+    await within(timeline).findAllByRole('listitem');
+    const pressed = () => within(timeline).queryAllByRole('button', { pressed: true }).map((b) => b.closest('li')!.textContent);
+    vi.useFakeTimers();
+    try {
+      fireEvent.click(within(timeline).getByRole('button', { name: 'Replay all fixes' }));
+      expect(pressed()).toEqual([expect.stringMatching(/heard by Kiwi Torino, OWRX Asti, Kraken Nord/)]);
+      act(() => { vi.advanceTimersByTime(REPLAY_STEP_MS); });
+      expect(pressed()).toEqual([expect.stringMatching(/heard by Kiwi Torino, Kraken Nord/)]);
+      act(() => { vi.advanceTimersByTime(REPLAY_STEP_MS); });
+      expect(within(timeline).getByRole('button', { name: 'Replay all fixes' })).toBeTruthy();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('excludes a fix with a note and shows the recomputed track; the exports link to the server', async () => {
