@@ -6,6 +6,7 @@
 import { useEffect, useMemo, useRef } from 'react';
 import type { Marker } from 'maplibre-gl';
 import { useTheme } from '../../theme';
+import type { MapHandle } from '../context';
 import { bearingFeatures, DEFAULT_BEARING_STYLE, type BearingStyle, type MapBearing } from '../bearings';
 import { palette } from '../theme';
 import { SLOT, useGeoJsonLayer, useHoverPopup } from './useLayer';
@@ -18,7 +19,7 @@ interface Props {
   style?: BearingStyle;
 }
 
-function useStationLabels(handle: ReturnType<typeof useGeoJsonLayer>, data: GeoJSON.FeatureCollection): void {
+function useStationLabels(handle: MapHandle | null, data: GeoJSON.FeatureCollection): void {
   const labels = useRef(new Map<string, { marker: Marker; element: HTMLElement }>());
   useEffect(() => {
     if (!handle) return;
