@@ -17,7 +17,7 @@ applyTheme();
 // arrives: start both downloads now, in parallel with the page's chunk (the engine's import is
 // shared, the outlines' fetch then comes from the HTTP cache). Only there: Chromium warns about a
 // preload left unused.
-if (['', 'map', 'localize', 'capture'].includes(parseHash(window.location.hash).page)) {
+if (['', 'map', 'localize', 'capture', 'monitor'].includes(parseHash(window.location.hash).page)) {
   void loadEngine();
   const preload = document.createElement('link');
   preload.rel = 'preload';

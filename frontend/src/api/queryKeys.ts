@@ -63,4 +63,12 @@ export const queryKeys = {
   map: {
     layers: () => ['map', 'layers'] as const,
   },
+  monitors: {
+    all: ['monitors'] as const,
+    lists: () => ['monitors', 'list'] as const,
+    list: () => ['monitors', 'list'] as const,
+    detail: (id: string) => ['monitors', 'detail', id] as const,
+    tracks: (id: string) => ['monitors', 'tracks', id] as const,
+    transmissions: (id: string) => ['monitors', 'transmissions', id] as const,
+  },
 };

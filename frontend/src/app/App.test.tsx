@@ -16,6 +16,7 @@ const routes = {
   'GET /datasets': { status: 404, body: { error: { code: 'not_found', message: 'no route /api/v1/datasets' } } },
   'GET /models': { status: 501, body: { error: { code: 'not_implemented', message: 'model registry not built yet' } } },
   'GET /localizations': { body: { items: [], total: 0 } },
+  'GET /monitors': { status: 404, body: { error: { code: 'not_found', message: 'no route /api/v1/monitors' } } },
 };
 
 beforeEach(() => {
@@ -100,5 +101,12 @@ describe('App', () => {
     expect(await screen.findByText(/Not available on this server \(404: no route \/captures\)/, {}, { timeout: 10_000 })).toBeTruthy();
     await waitFor(() => expect(socket.subscribes().flatMap((m) => m.topics)).toContain('captures'));
     expect(FakeWebSocket.instances).toHaveLength(1);
+  });
+
+  it('opens the Monitor page from the navigation and says when the server has no monitors', async () => {
+    await show('#/monitor');
+    expect(await screen.findByRole('heading', { level: 1, name: 'Monitor' }, { timeout: 10_000 })).toBeTruthy();
+    expect(screen.getByRole('link', { name: 'Monitor' }).getAttribute('aria-current')).toBe('page');
+    expect((await screen.findByRole('note')).textContent).toBe('Monitors — Not available on this server (404: no route /api/v1/monitors)');
   });
 });

@@ -12,6 +12,7 @@ const pages: Record<string, { title: string; component: LazyExoticComponent<Comp
   models: { title: 'Models', component: lazy(() => import('../features/models/ModelsPage')) },
   localize: { title: 'Localize', component: lazy(() => import('../features/localization/LocalizePage')) },
   capture: { title: 'Capture', component: lazy(() => import('../features/capture/CapturePage')) },
+  monitor: { title: 'Monitor', component: lazy(() => import('../features/monitor/MonitorPage')) },
 };
 
 function ThemeToggle() {

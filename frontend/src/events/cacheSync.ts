@@ -11,6 +11,7 @@ import { queryKeys } from '../api/queryKeys';
 import type { Capture } from '../api/captureTypes';
 import type { Dataset, Job, LocalizationResult, MetricRow, ModelEntry, Network, Page, Receiver } from '../api/types';
 import type { EventClient } from './client';
+import { monitorHandlers, monitorKeysForTopic, onMonitorJobState } from './monitorSync';
 import type { Envelope, EventName } from './types';
 
 type Handler = (envelope: Envelope, cache: QueryClient) => void;
@@ -106,6 +107,8 @@ export function keysForTopic(topic: string): QueryKey[] {
     const id = topic.slice(4);
     return [queryKeys.jobs.detail(id), queryKeys.jobs.metrics(id), queryKeys.jobs.lists()];
   }
+  const monitorKeys = monitorKeysForTopic(topic);
+  if (monitorKeys) return monitorKeys;
   const byTopic: Record<string, QueryKey[]> = {
     jobs: [queryKeys.jobs.all],
     datasets: [queryKeys.datasets.all],
@@ -139,7 +142,10 @@ export const handlers: Record<EventName, Handler> = {
     for (const queryKey of keysForTopic(topic)) void cache.invalidateQueries({ queryKey });
   },
   'job.created': onJobChanged,
-  'job.state': onJobChanged,
+  'job.state': (envelope, cache) => {
+    onJobChanged(envelope, cache);
+    onMonitorJobState(envelope, cache);
+  },
   'job.deleted': (envelope, cache) => {
     const id = jobIdOf(envelope);
     if (!id) return;
@@ -192,15 +198,9 @@ export const handlers: Record<EventName, Handler> = {
   'calibration.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
   'calibration.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
   'calibration.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
-  // Monitors (docs/monitoring.md): the list and detail are refetched on a change; the live events of
-  // `monitor:<id>` (levels, transmissions, track updates, bearings) belong to the Monitor page, which
-  // subscribes to that topic and keeps its own live state, so the cache ignores them.
-  'monitor.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: ['monitors'] }),
-  'monitor.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: ['monitors'] }),
-  'monitor.level': ignore,
-  'monitor.transmission': ignore,
-  'track.updated': ignore,
-  'monitor.bearing': ignore,
+  // Monitors (docs/monitoring.md): the Monitor page's handlers; a deleted monitor leaves the lists.
+  'monitor.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.monitors.all }),
+  ...monitorHandlers,
   'receiver.health': ({ data }, cache) => {
     const patch = receiverPatch(data);
     if (!patch) return;

@@ -111,3 +111,20 @@ export function pathLengthM(points: [number, number][]): number {
   }
   return total;
 }
+
+const MEAN_EARTH_RADIUS_M = 6_371_008.8;
+
+/**
+ * The point `distanceM` from (lat, lon) along the great circle leaving at `bearingDeg` (clockwise from
+ * north), on the mean sphere: drawing a bearing line, where 0.3 % of radius error is far below a pixel.
+ */
+export function destinationPoint(latDeg: number, lonDeg: number, bearingDeg: number, distanceM: number): [number, number] {
+  const delta = distanceM / MEAN_EARTH_RADIUS_M;
+  const theta = bearingDeg * DEG;
+  const phi1 = latDeg * DEG;
+  const sinPhi2 = Math.sin(phi1) * Math.cos(delta) + Math.cos(phi1) * Math.sin(delta) * Math.cos(theta);
+  const phi2 = Math.asin(Math.max(-1, Math.min(1, sinPhi2)));
+  const lambda2 = lonDeg * DEG + Math.atan2(Math.sin(theta) * Math.sin(delta) * Math.cos(phi1), Math.cos(delta) - Math.sin(phi1) * sinPhi2);
+  const lon = ((((lambda2 / DEG) + 540) % 360) - 180);
+  return [phi2 / DEG, lon];
+}
