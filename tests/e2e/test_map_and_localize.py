@@ -32,7 +32,7 @@ DEMO_NETWORK = "G7 demo"
 TRUTH = (45.12, 7.61)
 ARCHIVE_COLOUR = (214, 40, 160)  # nothing else on the map is this colour
 ARCHIVE = "e2e-region.pmtiles"
-PAGES = ["map", "receivers", "datasets", "training", "models", "localize", "capture"]
+PAGES = ["map", "receivers", "datasets", "training", "models", "localize", "capture", "monitor"]
 LOCALIZE_MAP = ".localize-map .map-canvas"
 
 
