@@ -118,6 +118,13 @@ class ResourceData(_Open):
     id: str
 
 
+class DatasetShardData(_Open):
+    id: str = Field(description="The dataset's id")
+    num_samples: int = Field(description="Samples committed, this shard included")
+    num_shards: int
+    shard: dict[str, Any] = Field(description="The appended shard: key, start_index, count, sha256, bytes")
+
+
 class ReceiverHealthData(_Open):
     id: str
 
@@ -155,6 +162,8 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("dataset.created", "datasets", ResourceData, True, "A dataset was created"),
     EventType("dataset.updated", "datasets", ResourceData, True, "A dataset changed"),
     EventType("dataset.deleted", "datasets", ResourceData, True, "A dataset was deleted"),
+    EventType("dataset.shard_added", "datasets", DatasetShardData, True,
+              "A generation job committed one more shard: that shard and the counts, not the whole dataset"),
     EventType("model.registered", "models", ResourceData, True, "A trained model was registered"),
     EventType("model.deployed", "models", ResourceData, True, "A model became the deployed one"),
     EventType("model.deleted", "models", ResourceData, True, "A model was deleted"),
