@@ -76,7 +76,8 @@ class PongData(_Closed):
 
 
 class ErrorData(_Closed):
-    code: str = Field(description="invalid_json, invalid_message, unknown_op, invalid_topic, internal")
+    code: str = Field(description="invalid_json, invalid_message, unknown_op, invalid_topic, message_too_large, "
+                      "storage_error, internal")
     message: str
 
 
