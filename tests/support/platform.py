@@ -24,7 +24,7 @@ WrapBlobs = Callable[[LocalBlobStore], BlobStore]
 
 def platform_settings(data_dir: Path, **overrides: Any) -> Settings:
     """Everything embedded under ``data_dir``, no demo network, quiet logs; ``overrides`` win."""
-    return Settings(**{"data_dir": data_dir, "demo_network": False, "log_level": "WARNING", **overrides})
+    return Settings(**{"data_dir": data_dir, "demo_network": False, "starter_references": False, "log_level": "WARNING", **overrides})
 
 
 class PlatformFactory:

@@ -1,7 +1,7 @@
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { setTheme, useTheme } from '../components/theme';
 import { ConnectionIndicator } from '../events/ConnectionIndicator';
-import { Link, useRoute } from './router';
+import { Link, useRoute } from '../components/router';
 
 // Every page is its own chunk: the map engine (MapLibre) and charts (uPlot) load only when visited.
 const pages: Record<string, { title: string; component: LazyExoticComponent<ComponentType<{ params: string[] }>> }> = {

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 import structlog
 from starlette.exceptions import HTTPException
@@ -85,7 +86,7 @@ class BodySizeLimit:
 
         await self.app(scope, limited_receive, send)
 
-    def _check_declared(self, declared: bytes, limit: int) -> tuple[int, dict] | None:
+    def _check_declared(self, declared: bytes, limit: int) -> tuple[int, dict[str, Any]] | None:
         try:
             length = int(declared)
         except ValueError:
@@ -98,7 +99,7 @@ class BodySizeLimit:
         return f"request body exceeds the limit of {limit} bytes"
 
 
-async def _reply(send: Send, status: int, body: dict) -> None:
+async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
     payload = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
                (b"connection", b"close")]

@@ -21,7 +21,7 @@ import asyncio
 import json
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,7 +99,7 @@ class Connection:
         self._held: list[Item] | None = None
         self._held_bytes = 0
         self._held_lost: set[str] = set()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         run = self._run_raw if self.writer is not None else self._run_send
@@ -265,7 +265,7 @@ class Connection:
         for topic in sorted(lost):
             self._put(_resync_item(topic))
 
-    def _affected_topics(self, items) -> set[str]:
+    def _affected_topics(self, items: Iterable[tuple[dict[str, Any], Any]]) -> set[str]:
         topics: set[str] = set()
         for envelope, _ in items:
             if envelope["id"] is not None:

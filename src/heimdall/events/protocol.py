@@ -46,8 +46,8 @@ class PingOp(_Op):
 
 
 ClientOp = Annotated[SubscribeOp | UnsubscribeOp | PingOp, Field(discriminator="op")]
-CLIENT_OPS = {"subscribe": SubscribeOp, "unsubscribe": UnsubscribeOp, "ping": PingOp}
-_adapter: TypeAdapter = TypeAdapter(ClientOp)
+CLIENT_OPS: dict[str, type[BaseModel]] = {"subscribe": SubscribeOp, "unsubscribe": UnsubscribeOp, "ping": PingOp}
+_adapter: TypeAdapter[SubscribeOp | UnsubscribeOp | PingOp] = TypeAdapter(ClientOp)
 
 
 class ProtocolError(Exception):

@@ -15,7 +15,7 @@ JOB_TOPIC_PREFIX = "job:"
 JOBS_TOPIC = "jobs"
 SYSTEM_TOPIC = "system"
 # `networks` is an extension of the contract (network.* events of the resources service).
-NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "localizations", SYSTEM_TOPIC})
+NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "calibrations", "localizations", SYSTEM_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
 # The longest valid topic is "job:<uuid>" (40 characters); error messages show at most this much of one.

@@ -161,6 +161,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/receivers/{receiver_id}/health/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Receiver Health
+         * @description Poll the receiver's status page now; the receiver with its new ``health``.
+         */
+        post: operations["check_receiver_health_api_v1_receivers__receiver_id__health_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/receivers/{receiver_id}": {
         parameters: {
             query?: never;
@@ -215,6 +235,96 @@ export interface paths {
         head?: never;
         /** Update Network */
         patch: operations["update_network_api_v1_networks__network_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/references": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List References */
+        get: operations["list_references_api_v1_references_get"];
+        put?: never;
+        /** Create Reference */
+        post: operations["create_reference_api_v1_references_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/references/{reference_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Reference */
+        get: operations["get_reference_api_v1_references__reference_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Reference */
+        delete: operations["delete_reference_api_v1_references__reference_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Reference */
+        patch: operations["update_reference_api_v1_references__reference_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/calibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Calibrations */
+        get: operations["list_calibrations_api_v1_calibrations_get"];
+        put?: never;
+        /** Create Calibration */
+        post: operations["create_calibration_api_v1_calibrations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Calibration */
+        get: operations["get_calibration_api_v1_calibrations__calibration_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Calibration */
+        delete: operations["delete_calibration_api_v1_calibrations__calibration_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibration_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Calibration */
+        post: operations["reject_calibration_api_v1_calibrations__calibration_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/localize": {
@@ -757,6 +867,56 @@ export interface components {
             /** Network Id */
             network_id?: string | null;
         };
+        /** Calibration */
+        Calibration: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "rejected";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "stale" | "rejected";
+            /** Receiver Ids */
+            receiver_ids: string[];
+            /** Quantities */
+            quantities: string[];
+            /** Calibration */
+            calibration: {
+                [key: string]: unknown;
+            };
+            /** Evidence */
+            evidence: {
+                [key: string]: unknown;
+            }[];
+            /** Note */
+            note: string;
+            /** Rejected Reason */
+            rejected_reason: string | null;
+            /** Rejected At */
+            rejected_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** CalibrationPage */
+        CalibrationPage: {
+            /** Items */
+            items: components["schemas"]["Calibration"][];
+            /** Total */
+            total: number;
+        };
         /** Dataset */
         Dataset: {
             /** Id */
@@ -847,7 +1007,7 @@ export interface components {
             } | null;
             /**
              * Shard Size
-             * @description Samples per shard (default 4096)
+             * @description Samples per shard (default 4096; 64..65536, IQ datasets 1..65536 with shards capped at 32)
              */
             shard_size?: number | null;
         };
@@ -955,6 +1115,10 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
             /** Request */
             request: {
                 [key: string]: unknown;
@@ -1014,6 +1178,10 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
         } & {
             [key: string]: unknown;
         };
@@ -1149,11 +1317,13 @@ export interface components {
         };
         /**
          * ReceiverCreate
-         * @description A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver.
+         * @description A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver. A
+         *     ``kiwisdr`` or ``openwebrx`` receiver given by its ``url`` alone gets its name, position and
+         *     capabilities from its own status page; fields sent win over fetched ones.
          */
         ReceiverCreate: {
             /** Name */
-            name: string;
+            name?: string | null;
             /**
              * Kind
              * @enum {string}
@@ -1162,9 +1332,9 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Lat */
-            lat: number;
+            lat?: number | null;
             /** Lon */
-            lon: number;
+            lon?: number | null;
             /**
              * Alt M
              * @default 0
@@ -1259,12 +1429,143 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
             /** Recordings */
             recordings: {
                 [key: string]: unknown;
             };
         } & {
             [key: string]: unknown;
+        };
+        /** Reference */
+        Reference: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "time_signal" | "broadcast" | "beacon" | "test" | "other";
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /** Alt M */
+            alt_m: number;
+            /** Frequencies Hz */
+            frequencies_hz: number[];
+            /** Eirp Dbm */
+            eirp_dbm: number | null;
+            /** Eirp Sigma Db */
+            eirp_sigma_db: number | null;
+            /** Position Sigma M */
+            position_sigma_m: number;
+            /** Source */
+            source: string;
+            /** Notes */
+            notes: string;
+            /** Builtin */
+            builtin: boolean;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ReferenceCreate */
+        ReferenceCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @default other
+             * @enum {string}
+             */
+            kind?: "time_signal" | "broadcast" | "beacon" | "test" | "other";
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /**
+             * Alt M
+             * @default 0
+             */
+            alt_m?: number;
+            /** Frequencies Hz */
+            frequencies_hz: number[];
+            /** Eirp Dbm */
+            eirp_dbm?: number | null;
+            /** Eirp Sigma Db */
+            eirp_sigma_db?: number | null;
+            /**
+             * Position Sigma M
+             * @default 0
+             */
+            position_sigma_m?: number;
+            /**
+             * Source
+             * @default
+             */
+            source?: string;
+            /**
+             * Notes
+             * @default
+             */
+            notes?: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+        };
+        /** ReferencePage */
+        ReferencePage: {
+            /** Items */
+            items: components["schemas"]["Reference"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * ReferenceUpdate
+         * @description A partial update: only the fields sent change.
+         */
+        ReferenceUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Kind */
+            kind?: ("time_signal" | "broadcast" | "beacon" | "test" | "other") | null;
+            /** Lat */
+            lat?: number | null;
+            /** Lon */
+            lon?: number | null;
+            /** Alt M */
+            alt_m?: number | null;
+            /** Frequencies Hz */
+            frequencies_hz?: number[] | null;
+            /** Eirp Dbm */
+            eirp_dbm?: number | null;
+            /** Eirp Sigma Db */
+            eirp_sigma_db?: number | null;
+            /** Position Sigma M */
+            position_sigma_m?: number | null;
+            /** Source */
+            source?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
         };
         /**
          * RegisteredModel
@@ -1337,6 +1638,11 @@ export interface components {
         RegisteredModelUpdate: {
             /** Name */
             name: string;
+        };
+        /** Rejection */
+        Rejection: {
+            /** Reason */
+            reason: string;
         };
         /** Spectrogram */
         Spectrogram: {
@@ -1826,6 +2132,37 @@ export interface operations {
             };
         };
     };
+    check_receiver_health_api_v1_receivers__receiver_id__health_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receiver"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_receiver_api_v1_receivers__receiver_id__get: {
         parameters: {
             query?: never;
@@ -2070,6 +2407,337 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Network"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_references_api_v1_references_get: {
+        parameters: {
+            query?: {
+                /** @description Only references sending near this */
+                frequency_hz?: number | null;
+                /** @description How near, in Hz */
+                tolerance_hz?: number;
+                /** @description How many items to skip */
+                offset?: number;
+                /** @description At most this many items */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferencePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_reference_api_v1_references_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReferenceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_reference_api_v1_references__reference_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_reference_api_v1_references__reference_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_reference_api_v1_references__reference_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReferenceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_calibrations_api_v1_calibrations_get: {
+        parameters: {
+            query?: {
+                receiver_id?: string | null;
+                /** @description How many items to skip */
+                offset?: number;
+                /** @description At most this many items */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_calibration_api_v1_calibrations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_calibration_api_v1_calibrations__calibration_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_calibration_api_v1_calibrations__calibration_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_calibration_api_v1_calibrations__calibration_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rejection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
                 };
             };
             /** @description Validation Error */

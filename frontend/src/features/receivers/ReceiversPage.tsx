@@ -7,16 +7,19 @@ import type { Network, Receiver } from '../../api/types';
 import { ActionButton } from '../../components/ActionButton';
 import { ErrorNotice, isUnavailable, UnavailableNotice } from '../../components/Unavailable';
 import { useTopics } from '../../events/react';
+import { AddFromUrlForm } from './AddFromUrlForm';
+import { HealthCell } from './HealthCell';
 import { NetworkForm } from './NetworkForm';
 import { ReceiverForm } from './ReceiverForm';
 
 function ReceiverTable({ receivers, onEdit }: { receivers: Receiver[]; onEdit: (r: Receiver) => void }) {
   const cache = useQueryClient();
   const refresh = () => cache.invalidateQueries({ queryKey: queryKeys.receivers.all });
+  const check = (id: string) => api.checkReceiverHealth(id).then(refresh);
   return (
     <table className="table">
       <thead>
-        <tr><th>Name</th><th>Kind</th><th>Position</th><th>Capabilities</th><th>Timing</th><th>Enabled</th><th /></tr>
+        <tr><th>Name</th><th>Kind</th><th>Position</th><th>Capabilities</th><th>Timing</th><th>Enabled</th><th>Health</th><th /></tr>
       </thead>
       <tbody>
         {receivers.map((r) => (
@@ -27,6 +30,7 @@ function ReceiverTable({ receivers, onEdit }: { receivers: Receiver[]; onEdit: (
             <td>{r.capabilities.join(', ')}</td>
             <td>{r.timing}</td>
             <td>{r.enabled ? 'yes' : 'no'}</td>
+            <td><HealthCell receiver={r} onCheck={check} /></td>
             <td className="actions">
               <button type="button" onClick={() => onEdit(r)}>Edit</button>
               <ActionButton onAction={() => api.deleteReceiver(r.id).then(refresh)}>Delete</ActionButton>
@@ -87,10 +91,16 @@ export default function ReceiversPage() {
           <ReceiverForm key={editing.id} receiver={editing} onSubmit={(input) => api.updateReceiver(editing.id, input)}
             onDone={() => { setEditing(null); void refresh(); }} onCancel={() => setEditing(null)} />
         ) : (
-          <details>
-            <summary>Add a receiver</summary>
-            <ReceiverForm onSubmit={api.createReceiver} onDone={() => void refresh()} />
-          </details>
+          <>
+            <details>
+              <summary>Add from URL</summary>
+              <AddFromUrlForm onSubmit={api.createReceiverFromUrl} onDone={() => void refresh()} />
+            </details>
+            <details>
+              <summary>Add a receiver</summary>
+              <ReceiverForm onSubmit={api.createReceiver} onDone={() => void refresh()} />
+            </details>
+          </>
         )}
       </section>
       <section>

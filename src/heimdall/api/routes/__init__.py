@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from heimdall.api.routes import (
     accuracy,
+    calibrations,
     datasets,
     health,
     iq,
@@ -18,6 +19,7 @@ from heimdall.api.routes import (
     overlays,
     receivers,
     recordings,
+    references,
     training,
 )
 
@@ -26,6 +28,8 @@ ROUTERS = [
     jobs.router,
     receivers.router,
     networks.router,
+    references.router,
+    calibrations.router,
     localizations.router,
     datasets.router,
     models.router,
