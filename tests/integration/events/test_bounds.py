@@ -1,5 +1,6 @@
 """Bounded cost per /ws client (issue 9 item 3): inbound frames are capped at what the protocol needs,
-and a client that never reads is dropped once it stays over its outbound bound, then resumes with `after`."""
+and a client that never reads is dropped once it stays over its outbound bound, then resumes with `after`.
+(That readers are not held up by a client that never reads is test_fanout's.)"""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from support.platform import serving
 from .conftest import Client, LiveServer
 
 JOB = "job:00000000-0000-4000-8000-0000000000b1"
-QUEUE_BYTES = 1024 * 1024  # a reader keeps up with bursts below it; the stalled client outgrows it
+QUEUE_BYTES = 1024 * 1024
 WAIT_S = 60.0
 EVENTS = 1000
 
@@ -68,23 +69,17 @@ async def test_a_client_that_never_reads_is_dropped_and_resumes_with_after(bound
                                    compression=None)
     stalled_id = stalled.messages[0]["data"]["client_id"]
     await stalled.subscribe([JOB])
-    reader = await Client.connect(bounded_server.ws_url)
-    await reader.subscribe([JOB])
-    padding = "x" * 8000
-
-    def produce() -> list[dict]:
-        return [bounded_server.publish(JOB, "job.metrics", {"epoch": n, "padding": padding}) for n in range(EVENTS)]
-
-    consumer = asyncio.create_task(reader.logged(EVENTS, timeout_s=WAIT_S))
-    published = await asyncio.to_thread(produce)
-    assert [m["id"] for m in await consumer] == [e["id"] for e in published]  # the reader misses nothing
     hub = bounded_server.hub
+    padding = "x" * 8000
+    # 8 MB: more than the kernel's socket buffers (4 MiB at most here) plus the 1 MiB queue bound.
+    published = await asyncio.to_thread(
+        lambda: [bounded_server.publish(JOB, "job.metrics", {"epoch": n, "padding": padding}) for n in range(EVENTS)])
     for _ in range(int(WAIT_S / 0.1)):
         if hub.get_connection(stalled_id) is None:
             break
         await asyncio.sleep(0.1)
     assert hub.get_connection(stalled_id) is None and hub.dropped_total == 1
-    assert hub.subscriber_counts()[JOB] == 1 and hub.connection_count == 1
+    assert JOB not in hub.subscriber_counts() and hub.connection_count == 0
 
     closed = await _closed_with(stalled)  # it reads what reached it, then the close frame
     assert closed.rcvd is not None and closed.rcvd.code == DROP_CLOSE_CODE and "after" in closed.rcvd.reason
@@ -95,4 +90,4 @@ async def test_a_client_that_never_reads_is_dropped_and_resumes_with_after(bound
     await resumed.subscribe([JOB], after=last_seen)
     replayed = [m["id"] for m in resumed.messages if m["id"] is not None]
     assert replayed == [e["id"] for e in published if e["id"] > last_seen]  # nothing lost for good
-    await asyncio.gather(reader.close(), resumed.close())
+    await resumed.close()
