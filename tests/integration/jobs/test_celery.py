@@ -136,6 +136,8 @@ def test_kill_9_of_two_busy_workers_loses_no_waiting_job(tmp_path):
         busy = [service.create("test.count", {"total": 400, "step_delay_s": 0.05}) for _ in range(2)]
         running = [platform.wait_status(job["id"], "running") for job in busy]
         assert len({job["worker_id"] for job in running}) == 2  # one on each worker: nobody idles
+        for job in busy:  # a first step done: each has a checkpoint to be requeued from
+            wait_for(lambda job=job: (service.get(job["id"])["progress"] or {}).get("step", 0) >= 1, 60, "step 1")
         waiting = service.create("test.count", {"total": 3, "step_delay_s": 0.0})
         wait_for(lambda: _queue_length(platform) == 1, 30, "the waiting job's message in the broker")
         for worker in list(platform.workers):
