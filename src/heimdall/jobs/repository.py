@@ -116,7 +116,7 @@ class JobRepository:
         )
         return [job_to_dict(row) for row in self._read(statement)]
 
-    def queued_before(self, before: datetime) -> list[dict[str, Any]]:
+    def queued_before(self, before: datetime) -> builtins.list[dict[str, Any]]:
         """Jobs ``queued`` since before ``before`` (nothing claimed them, nor was anything written since)."""
         statement = select(JOBS).where(JOBS.c.status == lifecycle.QUEUED, JOBS.c.updated_at < before)
         return [job_to_dict(row) for row in self._read(statement)]
