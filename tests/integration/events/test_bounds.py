@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import httpx
 import pytest
 import websockets
 
@@ -80,6 +81,9 @@ async def test_a_client_that_never_reads_is_dropped_and_resumes_with_after(bound
         await asyncio.sleep(0.1)
     assert hub.get_connection(stalled_id) is None and hub.dropped_total == 1
     assert JOB not in hub.subscriber_counts() and hub.connection_count == 0
+    server = bounded_server.server
+    metrics = (await asyncio.to_thread(httpx.get, f"http://{server.host}:{server.port}/metrics", timeout=30)).text
+    assert "heimdall_ws_dropped_clients_total 1.0" in metrics
 
     closed = await _closed_with(stalled)  # it reads what reached it, then the close frame
     assert closed.rcvd is not None and closed.rcvd.code == DROP_CLOSE_CODE and "after" in closed.rcvd.reason
