@@ -155,3 +155,25 @@ async def test_a_client_that_drains_in_time_is_kept():
     connection.push_system("heartbeat", {"server_time": "t"})
     assert connection.dropped is None
     await connection.close()
+
+
+async def test_a_replay_into_a_client_that_never_reads_ends_when_it_is_dropped():
+    gate = Gate()
+    connection = Connection("c", gate.send, bounds=QueueBounds(items=10, bytes=10_000, stall_grace_s=0.5))
+    connection.topics = {JOB}
+    connection.start()
+    connection.hold()
+
+    async def replay() -> None:
+        for event_id in range(1, 100):
+            await connection.push_replay(*_envelope(event_id, "job.state", status="running"))
+
+    replaying = asyncio.create_task(replay())
+    await asyncio.sleep(0.7)
+    assert not replaying.done()  # waiting for room the client never makes
+    connection.push_system("heartbeat", {"server_time": "t"})
+    await asyncio.wait_for(replaying, 30)
+    assert connection.dropped is not None and connection.pending == 0
+    connection.release()
+    assert connection.pending == 0
+    await connection.close()
