@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     job_modules: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # A worker that dies this many times on one job (heartbeat lapsed) fails the job instead of requeuing.
     job_max_attempts: int = Field(default=3, ge=1)
+    # A job `queued` this long without a claim is submitted again by the reaper (Celery): its message may
+    # have died with a worker. Duplicates are harmless (one claim wins), so this errs on the short side.
+    job_resubmit_after_s: float = Field(default=120.0, gt=0)
     # "module:function" called as function(settings, session_factory) -> publish in Celery workers.
     job_event_publisher: str = "heimdall.events:make_publisher"
     # Prepended to every Celery queue name (cpu, gpu), to share one broker between deployments.

@@ -137,6 +137,25 @@ describe('other resources', () => {
     expect(cache.getQueryData<unknown[]>(queryKeys.localizations.recent())).toHaveLength(1);
   });
 
+  it('applies a committed shard to cached datasets without creating any, once', () => {
+    const cache = testQueryClient();
+    const shard0 = { key: 'k0', start_index: 0, count: 64 };
+    const shard1 = { key: 'k1', start_index: 64, count: 64 };
+    cache.setQueryData(queryKeys.datasets.list(), page([{ id: 'd1', name: 'ds', num_samples: 64, shards: [shard0] }]));
+    cache.setQueryData(queryKeys.datasets.detail('d1'), { id: 'd1', name: 'ds', num_samples: 64, shards: [shard0] });
+    const added = envelope(7, 'dataset.shard_added', 'datasets', { id: 'd1', num_samples: 128, num_shards: 2, bytes: 9, shard: shard1 });
+    applyEnvelope(added, cache);
+    applyEnvelope(added, cache); // a replay of the same event
+    const detail = cache.getQueryData<{ num_samples: number; shards: unknown[]; bytes: number }>(queryKeys.datasets.detail('d1'));
+    expect(detail?.num_samples).toBe(128);
+    expect(detail?.bytes).toBe(9);
+    expect(detail?.shards).toEqual([shard0, shard1]);
+    expect(cache.getQueryData<Page<{ num_samples?: number }>>(queryKeys.datasets.list())?.items[0].num_samples).toBe(128);
+    applyEnvelope(envelope(8, 'dataset.shard_added', 'datasets', { id: 'd2', num_samples: 64, shard: shard0 }), cache);
+    expect(cache.getQueryData(queryKeys.datasets.detail('d2'))).toBeUndefined();
+    expect(cache.getQueryData<Page<unknown>>(queryKeys.datasets.list())?.total).toBe(1);
+  });
+
   it('invalidates what a resync names', () => {
     const cache = testQueryClient();
     cache.setQueryData(queryKeys.jobs.metrics('a'), []);

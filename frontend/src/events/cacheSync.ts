@@ -89,6 +89,30 @@ export function appendMetricRow(rows: MetricRow[] | undefined, row: MetricRow): 
   return next;
 }
 
+/** A dataset after `dataset.shard_added`: the new counts, and the shard appended to its list when the
+ * list is held (once: a replayed event does not append it twice). The event carries only what changed. */
+export function withShard(dataset: Dataset, data: Record<string, unknown>): Dataset {
+  const { shard, num_shards: _numShards, ...counts } = data;
+  const shards = (dataset as { shards?: unknown }).shards;
+  const start = (shard as { start_index?: unknown } | undefined)?.start_index;
+  const held = Array.isArray(shards) && shard !== undefined
+    && !shards.some((s) => (s as { start_index?: unknown }).start_index === start);
+  return { ...dataset, ...counts, ...(held ? { shards: [...(shards as unknown[]), shard] } : {}) } as Dataset;
+}
+
+function patchDatasetShard(cache: QueryClient, data: Record<string, unknown>): void {
+  const id = data.id;
+  if (typeof id !== 'string') return;
+  updateLists<Dataset>(cache, queryKeys.datasets.lists(), (page) => {
+    const index = page.items.findIndex((x) => x.id === id);
+    if (index === -1) return page;
+    const items = page.items.slice();
+    items[index] = withShard(items[index], data);
+    return { ...page, items };
+  });
+  cache.setQueryData<Dataset>(queryKeys.datasets.detail(id), (old) => (old ? withShard(old, data) : old));
+}
+
 const onJobChanged: Handler = ({ data }, cache) => {
   const job = data as unknown as Job;
   if (typeof job.id !== 'string') return;
@@ -164,6 +188,7 @@ export const handlers: Record<EventName, Handler> = {
   'dataset.created': ({ data }, cache) => upsert<Dataset>(cache, queryKeys.datasets, data as unknown as Dataset),
   'dataset.updated': ({ data }, cache) => upsert<Dataset>(cache, queryKeys.datasets, data as unknown as Dataset),
   'dataset.deleted': ({ data }, cache) => remove(cache, queryKeys.datasets, String(data.id)),
+  'dataset.shard_added': ({ data }, cache) => patchDatasetShard(cache, data),
   'model.registered': ({ data }, cache) => upsert<ModelEntry>(cache, queryKeys.models, data as unknown as ModelEntry),
   'model.deployed': ({ data }, cache) => {
     const deployed = data as unknown as ModelEntry & { replaced_model_ids?: string[] };

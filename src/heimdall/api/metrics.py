@@ -28,7 +28,10 @@ class HubCollector:
         dispatched.add_metric([], hub.dispatched_total if hub else 0)
         last_id = GaugeMetricFamily("heimdall_events_last_id", "Last event id this hub dispatched")
         last_id.add_metric([], hub.last_id if hub else 0)
-        return [connections, subscribers, dispatched, last_id]
+        dropped = CounterMetricFamily("heimdall_ws_dropped_clients",
+                                      "Clients dropped for staying over their outbound queue bound")
+        dropped.add_metric([], hub.dropped_total if hub else 0)
+        return [connections, subscribers, dispatched, last_id, dropped]
 
 
 def metrics_registry(hub: Hub | None) -> CollectorRegistry:

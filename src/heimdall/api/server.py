@@ -14,6 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from heimdall.errors import StorageError
+from heimdall.events.protocol import MAX_MESSAGE_BYTES
 
 
 def free_port(host: str = "127.0.0.1") -> int:
@@ -28,7 +29,10 @@ def uvicorn_config(app: FastAPI, host: str, port: int, *, log_level: str = "warn
                           lifespan="on", ws="websockets-sansio", timeout_graceful_shutdown=10, log_config=None,
                           # Events are encoded once for all clients; per-connection deflate would
                           # compress each one again for every client.
-                          ws_per_message_deflate=False)
+                          ws_per_message_deflate=False,
+                          # The /ws protocol's largest message is ~12 KB: a bigger frame closes the
+                          # connection (1009) before it is buffered (uvicorn's default is 16 MiB).
+                          ws_max_size=MAX_MESSAGE_BYTES)
 
 
 class ForegroundServer(uvicorn.Server):

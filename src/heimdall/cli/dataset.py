@@ -33,7 +33,7 @@ def dataset() -> None:
 @click.option("--set", "overrides", multiple=True, metavar="KEY.PATH=VALUE",
               help="Override a config key (YAML value), e.g. --set num_samples=500 --set propagation.model=free_space.")
 @click.option("--name", default=None, help="Dataset name (unique; default: <config name>-<UTC time>).")
-@click.option("--shard-size", type=click.IntRange(1, 65536), default=None, help="Samples per shard (default 4096).")
+@click.option("--shard-size", type=click.IntRange(1, 65536), default=None, help="Samples per shard (default 4096; at least 64, or 1 for IQ datasets).")
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Also copy the shards and a dataset.json manifest into this directory.")
 @data_dir_option

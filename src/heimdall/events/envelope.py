@@ -76,7 +76,8 @@ class PongData(_Closed):
 
 
 class ErrorData(_Closed):
-    code: str = Field(description="invalid_json, invalid_message, unknown_op, invalid_topic, internal")
+    code: str = Field(description="invalid_json, invalid_message, unknown_op, invalid_topic, message_too_large, "
+                      "storage_error, internal")
     message: str
 
 
@@ -116,6 +117,13 @@ class JobMetricsData(_Open):
 
 class ResourceData(_Open):
     id: str
+
+
+class DatasetShardData(_Open):
+    id: str = Field(description="The dataset's id")
+    num_samples: int = Field(description="Samples committed, this shard included")
+    num_shards: int
+    shard: dict[str, Any] = Field(description="The appended shard: key, start_index, count, sha256, bytes")
 
 
 class ReceiverHealthData(_Open):
@@ -188,6 +196,8 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("dataset.created", "datasets", ResourceData, True, "A dataset was created"),
     EventType("dataset.updated", "datasets", ResourceData, True, "A dataset changed"),
     EventType("dataset.deleted", "datasets", ResourceData, True, "A dataset was deleted"),
+    EventType("dataset.shard_added", "datasets", DatasetShardData, True,
+              "A generation job committed one more shard: that shard and the counts, not the whole dataset"),
     EventType("model.registered", "models", ResourceData, True, "A trained model was registered"),
     EventType("model.deployed", "models", ResourceData, True, "A model became the deployed one"),
     EventType("model.updated", "models", ResourceData, True, "A model's name, notes or tags changed"),

@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from heimdall.errors import HeimdallError
-from heimdall.events.connection import Connection, Flusher, Item, Send
+from heimdall.events.connection import Connection, Flusher, Item, QueueBounds, Send
 from heimdall.events.envelope import iso_ms
 from heimdall.events.log import EventLog
 from heimdall.events.protocol import PingOp, ProtocolError, SubscribeOp, parse_client_message
@@ -49,8 +49,11 @@ class HubTuning:
     # How often the log is tailed as the gap filler; None: the wake-up adapter's choice (25 ms without one).
     poll_interval_s: float | None = None
     heartbeat_s: float = 15.0
-    # Per-connection outbound queue (envelopes) before coalescing and overflow (docs/events.md).
+    # Per-connection outbound queue (envelopes, bytes) before coalescing and overflow (docs/events.md).
     queue_size: int = 1000
+    queue_bytes: int = 4 * 1024 * 1024
+    # A client whose queue stays at its bound (it does not read) this long is dropped (close 1008).
+    stall_grace_s: float = 30.0
     # Under a stream of wake-ups, the log is read at most this often, so each read is a batch.
     min_read_gap_s: float = 0.004
 
@@ -65,6 +68,8 @@ class Hub:
         self.poll_interval_s = tuning.poll_interval_s if tuning.poll_interval_s is not None else fallback_s
         self.heartbeat_s = tuning.heartbeat_s
         self.queue_size = tuning.queue_size
+        self.queue_bounds = QueueBounds(tuning.queue_size, tuning.queue_bytes, tuning.stall_grace_s)
+        self.dropped_total = 0
         self.min_read_gap_s = tuning.min_read_gap_s
         self.last_id = 0
         self.dispatched_total = 0
@@ -193,8 +198,8 @@ class Hub:
     # -- connections -----------------------------------------------------------------------------
     def connect(self, send: Send, *, writer: FrameWriter | None = None) -> Connection:
         """A new client; with ``writer`` its frames go straight to its transport (see events.wire)."""
-        connection = Connection(uuid.uuid4().hex, send, queue_size=self.queue_size, writer=writer,
-                                flusher=self._flusher)
+        connection = Connection(uuid.uuid4().hex, send, writer=writer, flusher=self._flusher,
+                                bounds=self.queue_bounds, on_drop=self._dropped)
         self._connections[connection.client_id] = connection
         connection.start()
         connection.push_system("connected", {"client_id": connection.client_id, "server_time": _now_iso(),
@@ -205,6 +210,16 @@ class Hub:
         self._connections.pop(connection.client_id, None)
         self._remove_topics(connection, set(connection.topics))
         await connection.close()
+
+    def _dropped(self, connection: Connection) -> None:
+        """A client stayed over its queue bound: forget it (after the fan-out that noticed it)."""
+        self.dropped_total += 1
+        log.info("events: dropped client %s: %s", connection.client_id, connection.dropped)
+        asyncio.get_running_loop().call_soon(self._forget, connection)
+
+    def _forget(self, connection: Connection) -> None:
+        self._connections.pop(connection.client_id, None)
+        self._remove_topics(connection, set(connection.topics))
 
     async def handle_message(self, connection: Connection, text: str | bytes) -> None:
         """One client message; problems are answered with ``error`` and the connection stays open."""

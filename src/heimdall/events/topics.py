@@ -22,8 +22,17 @@ NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networ
                           "localizations", "captures", "monitors", SYSTEM_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
+# The longest valid topic is "job:<uuid>" (40 characters); error messages show at most this much of one.
+MAX_TOPIC_CHARS = 40
+SHOWN_CHARS = 64
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _EVENT_NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
+
+
+def shown(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` for an error message, cut to ``limit`` characters: never echo unbounded input."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[:limit]}... ({len(text)} characters)"
 
 
 def job_topic(job_id: str) -> str:
@@ -45,14 +54,14 @@ def validate_topic(topic: object) -> str:
     if topic.startswith(MONITOR_TOPIC_PREFIX) and _UUID.match(topic[len(MONITOR_TOPIC_PREFIX):]):
         return topic
     raise InvalidInput(
-        f"unknown topic {topic!r}: expected one of {sorted(NAMED_TOPICS)}, job:<uuid> or monitor:<uuid>",
+        f"unknown topic {shown(topic)}: expected one of {sorted(NAMED_TOPICS)}, job:<uuid> or monitor:<uuid>",
         field="topics"
     )
 
 
 def validate_event_name(event: str) -> str:
     if not isinstance(event, str) or not _EVENT_NAME.match(event):
-        raise InvalidInput(f"invalid event name {event!r}: expected dotted lower-case like 'job.progress'")
+        raise InvalidInput(f"invalid event name {shown(event)}: expected dotted lower-case like 'job.progress'")
     return event
 
 

@@ -75,6 +75,25 @@ class FrameWriter:
     def write(self, data: bytes) -> None:
         self._protocol.transport.write(data)
 
+    def close(self, code: int, reason: str, *, linger_s: float) -> None:
+        """Send a close frame now, even while the transport is paused (ASGI's close would wait for a
+        drain that a peer who never reads never allows), end the app's receive loop, and abort the
+        transport after ``linger_s`` if the peer has not completed the close by then."""
+        from websockets.exceptions import InvalidState  # uvicorn's websockets-sansio runs on it
+
+        protocol = self._protocol
+        if self.closed:
+            return
+        try:
+            protocol.conn.send_close(code, reason)
+        except InvalidState:  # the connection is already closing: just let it go
+            protocol.transport.abort()
+            return
+        protocol.transport.write(b"".join(protocol.conn.data_to_send()))
+        protocol.close_sent = True
+        protocol.queue.put_nowait({"type": "websocket.disconnect", "code": code, "reason": reason})
+        protocol.loop.call_later(linger_s, protocol.transport.abort)
+
 
 def find_frame_writer(send: Callable[..., Any] | None) -> FrameWriter | None:
     """The raw writer behind an ASGI ``send`` (through middleware wrappers), or None when there is none.

@@ -116,6 +116,17 @@ class JobRepository:
         )
         return [job_to_dict(row) for row in self._read(statement)]
 
+    def queued_before(self, before: datetime) -> builtins.list[dict[str, Any]]:
+        """Jobs ``queued`` since before ``before`` (nothing claimed them, nor was anything written since)."""
+        statement = select(JOBS).where(JOBS.c.status == lifecycle.QUEUED, JOBS.c.updated_at < before)
+        return [job_to_dict(row) for row in self._read(statement)]
+
+    def touch_queued(self, job_id: str, before: datetime) -> bool:
+        """Mark a still-queued job as just submitted (compare-and-set: of several reapers, one wins)."""
+        statement = update(JOBS).where(JOBS.c.id == job_id, JOBS.c.status == lifecycle.QUEUED,
+                                       JOBS.c.updated_at < before).values(updated_at=utcnow())
+        return self._write(statement) == 1
+
     def transition(self, job_id: str, action: str, *, worker_id: str | None = None,
                    values: dict[str, Any] | Callable[[dict[str, Any], str], dict[str, Any]] | None = None,
                    lapsed_before: datetime | None = None) -> tuple[str, dict[str, Any]]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, cast
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -129,6 +129,19 @@ class JobService:
             if outcome is not None:
                 resolved.append(outcome)
         return resolved
+
+    def resubmit_stale_queued(self, after_s: float, now: datetime | None = None) -> Jobs:
+        """Submit again every job ``queued`` for ``after_s`` without a claim: its message may be gone (a
+        worker that reserved it died; a broker that lost it). Only one claim can win, so a duplicate
+        message costs one failed claim."""
+        before = (now or utcnow()) - timedelta(seconds=after_s)
+        resubmitted = []
+        for job in self.repository.queued_before(before):
+            if self.repository.touch_queued(job["id"], before):
+                log.info("job %s queued for over %.0f s without a claim: submitted again", job["id"], after_s)
+                self._submit(job)
+                resubmitted.append(job)
+        return resubmitted
 
     def worker_lost(self, job_id: str, worker_id: str, cause: str) -> dict[str, Any] | None:
         """An executor saw ``worker_id`` die; resolve its job if the job still names it."""

@@ -2,7 +2,8 @@
 
 Public surface, imported lazily so that ``heimdall.training.config`` and ``heimdall.training.data``
 stay torch-free: ``train``, ``TrainingHooks``, ``TrainingResult``, ``FaultPlan``, ``TrainingConfig``,
-``ShardSource``, ``MemorySource``, ``load_checkpoint``, ``checkpoint_summary``,
+``ShardSource``, ``MemorySource``, ``load_checkpoint``, ``checkpoint_summary``, ``start_checkpoint``,
+``is_start_checkpoint``,
 ``network_from_checkpoint``, ``warm_start_checkpoint``, ``export_onnx``; ``TrainingDiverged`` is
 ``heimdall.errors.TrainingDiverged``.
 """
@@ -20,6 +21,8 @@ _EXPORTS = {
     "TrainingDiverged": "heimdall.errors",
     "load_checkpoint": "heimdall.training.checkpoints",
     "checkpoint_summary": "heimdall.training.checkpoints",
+    "start_checkpoint": "heimdall.training.checkpoints",
+    "is_start_checkpoint": "heimdall.training.checkpoints",
     "network_from_checkpoint": "heimdall.training.checkpoints",
     "warm_start_checkpoint": "heimdall.training.warm_start",
     "ShardSource": "heimdall.training.data",
@@ -30,8 +33,8 @@ _EXPORTS = {
 
 __all__ = [
     "FaultPlan", "MemorySource", "ShardSource", "TrainingConfig", "TrainingDiverged", "TrainingHooks",
-    "TrainingResult", "checkpoint_summary", "export_onnx", "load_checkpoint", "network_from_checkpoint", "train",
-    "warm_start_checkpoint",
+    "TrainingResult", "checkpoint_summary", "export_onnx", "is_start_checkpoint", "load_checkpoint",
+    "network_from_checkpoint", "start_checkpoint", "train", "warm_start_checkpoint",
 ]
 
 

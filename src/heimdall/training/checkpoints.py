@@ -7,6 +7,11 @@ the best weights by validation loss) and to continue training at the exact batch
 ``accumulators``, optimizer, scheduler and RNG states, best-so-far, early-stopping counter,
 ``history``), plus the ``data_fingerprint`` of the samples it was trained on.
 
+A job saves a **start checkpoint** (``start_checkpoint``: the config and ``status: "start"``, nothing
+trained) before its first batch, so a worker lost before the first epoch's checkpoint is requeued like
+any other (docs/jobs.md); resuming from it starts the run from the beginning, which, seeded, is the run
+that was lost. It holds no network: summaries and networks refuse it.
+
 Schema version 2 (streamed batches): the data order is a function of (seed, epoch), so the epoch's
 order is no longer stored. Version 1 checkpoints still load for export, serving and warm starts, but
 cannot be resumed (their run read its samples in another order).
@@ -34,6 +39,7 @@ from heimdall.training.config import TrainingConfig
 CHECKPOINT_KIND = "heimdall.neural_localizer.checkpoint"
 CHECKPOINT_SCHEMA_VERSION = 2
 READABLE_SCHEMA_VERSIONS = (1, 2)
+START_STATUS = "start"
 SUMMARY_KEYS = ("status", "schema_version", "config", "layout", "normalization", "feature_channels", "position",
                 "history", "stopped_early")
 
@@ -92,6 +98,22 @@ def write_checkpoint(run: Trainable, status: str) -> bytes:
     return dump_checkpoint(payload)
 
 
+def start_checkpoint(config: TrainingConfig) -> bytes:
+    """The checkpoint of a run that has not trained yet: resuming from it means starting from the beginning."""
+    return dump_checkpoint({"kind": CHECKPOINT_KIND, "schema_version": CHECKPOINT_SCHEMA_VERSION,
+                            "status": START_STATUS, "config": config.to_dict()})
+
+
+def is_start_checkpoint(data: bytes) -> bool:
+    return load_checkpoint(data).get("status") == START_STATUS
+
+
+def _trained(payload: dict[str, Any]) -> dict[str, Any]:
+    if payload.get("status") == START_STATUS:
+        raise InvalidInput("a start checkpoint holds no network (its run had not trained yet)")
+    return payload
+
+
 def dump_checkpoint(payload: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     torch.save(payload, buffer)
@@ -113,14 +135,14 @@ def load_checkpoint(data: bytes) -> dict[str, Any]:
 
 def checkpoint_summary(data: bytes) -> dict[str, Any]:
     """The JSON-able description of a checkpoint (for a model registry): no tensors."""
-    payload = load_checkpoint(data)
+    payload = _trained(load_checkpoint(data))
     best = payload["best"]
     return {**{k: payload[k] for k in SUMMARY_KEYS}, "best_epoch": best["epoch"], "best_metrics": best["metrics"]}
 
 
 def network_from_checkpoint(data: bytes | dict[str, Any], *, best: bool = True) -> SetLocalizer:
     """The network of a checkpoint in eval mode: the best weights by val loss unless ``best`` is False."""
-    payload = load_checkpoint(data) if isinstance(data, bytes | bytearray) else data
+    payload = _trained(load_checkpoint(data) if isinstance(data, bytes | bytearray) else data)
     state = payload["best"]["model_state"] if best else payload["model_state"]
     if state is None:
         raise InvalidInput("the checkpoint has no evaluated weights yet (no epoch completed)")

@@ -106,7 +106,7 @@ def test_dataset_generate_read_expand_delete(stack, g7_network_id, s3_keys, plat
     steps = [p["step"] for p in progress if p.get("phase") == "generate"]
     assert steps == sorted(steps) and steps[-1] == 2000, steps
     updates = [m["data"] for m in messages
-               if m["event"] == "dataset.updated" and m["data"]["id"] == dataset_id]
+               if m["event"] == "dataset.shard_added" and m["data"]["id"] == dataset_id]
     assert {500, 1000, 1500, 2000} <= {u["num_samples"] for u in updates}
     _ran_in_worker(stack, job_id, platform_helpers)
     dataset = _wait_settled(stack.http, dataset_id)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 
-from heimdall.events.connection import Connection
+from heimdall.events.connection import DROP_CLOSE_CODE, Connection, QueueBounds
+from heimdall.events.wire import Encoded
 
 JOB = "job:00000000-0000-4000-8000-00000000000a"
 OTHER = "job:00000000-0000-4000-8000-00000000000b"
@@ -94,3 +95,85 @@ async def test_held_events_follow_the_replay_in_order():
     sent = await _drain(connection, gate)
     assert [m["id"] for m in sent] == [3, 4, None, 5, 6]
     assert sent[2]["event"] == "subscribed"
+
+
+async def test_the_queue_is_bounded_by_bytes_as_well_as_by_count():
+    gate = Gate()  # never opened: a client that does not read
+    connection = Connection("c", gate.send, bounds=QueueBounds(items=1000, bytes=20_000, stall_grace_s=3600))
+    connection.topics = {JOB}
+    connection.start()
+    await asyncio.sleep(0)
+    padding = "x" * 5000
+    for event_id in range(1, 200):
+        connection.push_live(*_envelope(event_id, "job.state", status="running", padding=padding))
+        assert connection.pending_bytes <= 20_000 + 6000  # the bound, plus at most the one item that just came
+    assert connection.overflows > 0 and connection.dropped is None
+    # Live runs (the hub's fast path) honour the byte bound too.
+    run = [(envelope, Encoded(text)) for envelope, text in
+           (_envelope(event_id, "job.metrics", epoch=event_id, padding=padding) for event_id in range(200, 260))]
+    connection.push_live_many(run)
+    assert connection.pending_bytes <= 20_000 + 6000
+    await connection.close()
+
+
+async def test_a_client_over_its_bound_past_the_grace_is_dropped_and_freed():
+    gate = Gate()
+    dropped: list[Connection] = []
+    connection = Connection("c", gate.send, bounds=QueueBounds(items=10, bytes=10_000, stall_grace_s=1.0),
+                            on_drop=dropped.append)
+    connection.topics = {JOB}
+    connection.start()
+    await asyncio.sleep(0)
+    for event_id in range(1, 30):
+        connection.push_live(*_envelope(event_id, "job.state", status="running"))
+    assert connection.dropped is None  # over its bound, but within the grace
+    await asyncio.sleep(1.1)
+    connection.push_system("heartbeat", {"server_time": "t"})  # any later message notices the stall
+    assert dropped == [connection] and connection.dropped is not None
+    code, reason = connection.dropped
+    assert code == DROP_CLOSE_CODE and "after" in reason and len(reason.encode()) <= 123  # a close reason's limit
+    assert connection.pending == 0 and connection.pending_bytes == 0
+    connection.push_live(*_envelope(40, "job.state", status="completed"))
+    assert connection.pending == 0
+    await connection.close()
+
+
+async def test_a_client_that_drains_in_time_is_kept():
+    gate = Gate()
+    connection = Connection("c", gate.send, bounds=QueueBounds(items=10, bytes=10_000, stall_grace_s=0.2))
+    connection.topics = {JOB}
+    connection.start()
+    await asyncio.sleep(0)
+    for event_id in range(1, 30):
+        connection.push_live(*_envelope(event_id, "job.state", status="running"))
+    gate.open.set()
+    for _ in range(200):
+        if connection.pending == 0:
+            break
+        await asyncio.sleep(0.005)
+    await asyncio.sleep(0.3)
+    connection.push_system("heartbeat", {"server_time": "t"})
+    assert connection.dropped is None
+    await connection.close()
+
+
+async def test_a_replay_into_a_client_that_never_reads_ends_when_it_is_dropped():
+    gate = Gate()
+    connection = Connection("c", gate.send, bounds=QueueBounds(items=10, bytes=10_000, stall_grace_s=0.5))
+    connection.topics = {JOB}
+    connection.start()
+    connection.hold()
+
+    async def replay() -> None:
+        for event_id in range(1, 100):
+            await connection.push_replay(*_envelope(event_id, "job.state", status="running"))
+
+    replaying = asyncio.create_task(replay())
+    await asyncio.sleep(0.7)
+    assert not replaying.done()  # waiting for room the client never makes
+    connection.push_system("heartbeat", {"server_time": "t"})
+    await asyncio.wait_for(replaying, 30)
+    assert connection.dropped is not None and connection.pending == 0
+    connection.release()
+    assert connection.pending == 0
+    await connection.close()

@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from heimdall.errors import InvalidInput
-from heimdall.events.protocol import PingOp, ProtocolError, SubscribeOp, UnsubscribeOp, parse_client_message
+from heimdall.events.protocol import (
+    MAX_ERROR_CHARS,
+    MAX_MESSAGE_BYTES,
+    MAX_TOPICS_PER_OP,
+    PingOp,
+    ProtocolError,
+    SubscribeOp,
+    UnsubscribeOp,
+    parse_client_message,
+)
 from heimdall.events.topics import subscription_keys, validate_event_name, validate_topic
 
 JOB = "job:7f3c1d2e-0000-4000-8000-000000000001"
@@ -62,3 +73,36 @@ def test_bad_messages_name_their_problem(text, code):
         parse_client_message(text)
     assert caught.value.code == code
     assert caught.value.message
+
+
+def test_the_largest_valid_message_fits_the_frame_cap():
+    topics = [f"job:{index:08x}-0000-4000-8000-000000000001" for index in range(MAX_TOPICS_PER_OP)]
+    largest = json.dumps({"op": "subscribe", "topics": topics, "after": 2**63 - 1})
+    assert len(largest) <= MAX_MESSAGE_BYTES
+    assert isinstance(parse_client_message(largest), SubscribeOp)
+    assert 4 * len(largest) >= MAX_MESSAGE_BYTES  # a few KiB: what the protocol needs, not megabytes
+
+
+def test_a_message_over_the_cap_is_refused_before_parsing():
+    with pytest.raises(ProtocolError) as error:
+        parse_client_message(json.dumps({"op": "ping", "pad": "x" * MAX_MESSAGE_BYTES}))
+    assert error.value.code == "message_too_large" and len(error.value.message) < 200
+    with pytest.raises(ProtocolError) as error:
+        parse_client_message(b"{" + b" " * MAX_MESSAGE_BYTES + b"}")
+    assert error.value.code == "message_too_large"
+    # Multi-byte characters count as bytes, not characters.
+    with pytest.raises(ProtocolError):
+        parse_client_message(json.dumps({"op": "ping", "pad": "é" * (MAX_MESSAGE_BYTES // 2 + 10)}, ensure_ascii=False))
+
+
+@pytest.mark.parametrize("message", [
+    {"op": "subscribe", "topics": ["y" * 12_000]},
+    {"op": "x" * 12_000},
+    {"op": "subscribe", "topics": ["jobs"], "z" * 12_000: 1},
+    {"op": "subscribe", "topics": ["jobs"], **{f"extra{i}" + "q" * 100: i for i in range(90)}},
+])
+def test_errors_never_echo_unbounded_input(message):
+    with pytest.raises(ProtocolError) as error:
+        parse_client_message(json.dumps(message))
+    assert len(error.value.message) <= MAX_ERROR_CHARS + 3
+    assert "x" * 100 not in error.value.message and "y" * 100 not in error.value.message

@@ -78,3 +78,25 @@ def test_worker_id_liveness():
     assert leases.is_certainly_dead(None)
     assert not leases.is_certainly_dead("other-host:1:x")
     assert not leases.is_certainly_dead("garbage")
+
+
+def test_jobs_queued_too_long_without_a_claim_are_submitted_again_once(service, session_factory, executor, recorder,
+                                                                         force_state, blobs):
+    from heimdall.jobs.service import JobService
+
+    stale = service.create("test.count", {"total": 3})
+    fresh = service.create("test.count", {"total": 3})
+    running = service.create("test.count", {"total": 3})
+    force_state(stale["id"], "queued", updated_at=utcnow() - timedelta(seconds=300))
+    force_state(running["id"], "running", updated_at=utcnow() - timedelta(seconds=300))
+    executor.submitted.clear()
+    other_reaper = JobService(session_factory, recorder, executor, blobs)  # a second API process
+    first = service.resubmit_stale_queued(120)
+    second = other_reaper.resubmit_stale_queued(120)
+    assert [job["id"] for job in first] == [stale["id"]] and second == []
+    assert executor.submitted == [stale["id"]]  # once, whoever reaps; neither the fresh nor the running job
+    assert service.get(stale["id"])["status"] == "queued"
+    # Marked as just submitted: it is submitted again only after another full period without a claim.
+    assert service.resubmit_stale_queued(120) == []
+    later = utcnow() + timedelta(seconds=121)
+    assert {job["id"] for job in service.resubmit_stale_queued(120, now=later)} == {stale["id"], fresh["id"]}

@@ -20,11 +20,35 @@ export interface components {
              */
             last_id: number;
         };
+        /** DatasetShardData */
+        DatasetShardData: {
+            /**
+             * Id
+             * @description The dataset's id
+             */
+            id: string;
+            /**
+             * Num Samples
+             * @description Samples committed, this shard included
+             */
+            num_samples: number;
+            /** Num Shards */
+            num_shards: number;
+            /**
+             * Shard
+             * @description The appended shard: key, start_index, count, sha256, bytes
+             */
+            shard: {
+                [key: string]: unknown;
+            };
+        } & {
+            [key: string]: unknown;
+        };
         /** ErrorData */
         ErrorData: {
             /**
              * Code
-             * @description invalid_json, invalid_message, unknown_op, invalid_topic, internal
+             * @description invalid_json, invalid_message, unknown_op, invalid_topic, message_too_large, storage_error, internal
              */
             code: string;
             /** Message */
@@ -266,6 +290,7 @@ export const LOGGED_EVENTS = [
   'dataset.created',
   'dataset.updated',
   'dataset.deleted',
+  'dataset.shard_added',
   'model.registered',
   'model.deployed',
   'model.updated',
@@ -311,6 +336,7 @@ export interface EventPayloads {
   'dataset.created': components['schemas']['ResourceData'];
   'dataset.updated': components['schemas']['ResourceData'];
   'dataset.deleted': components['schemas']['ResourceData'];
+  'dataset.shard_added': components['schemas']['DatasetShardData'];
   'model.registered': components['schemas']['ResourceData'];
   'model.deployed': components['schemas']['ResourceData'];
   'model.updated': components['schemas']['ResourceData'];

@@ -1486,7 +1486,7 @@ export interface components {
             } | null;
             /**
              * Shard Size
-             * @description Samples per shard (default 4096)
+             * @description Samples per shard (default 4096; 64..65536, IQ datasets 1..65536 with shards capped at 32)
              */
             shard_size?: number | null;
         };

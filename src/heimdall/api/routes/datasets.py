@@ -37,7 +37,8 @@ class DatasetCreate(NumbersNotBooleans):
     observation: dict[str, Any] | None = None
     impairments: dict[str, Any] | None = None
     iq: dict[str, Any] | None = None
-    shard_size: int | None = Field(default=None, ge=1, description="Samples per shard (default 4096)")
+    shard_size: int | None = Field(default=None, ge=1, description=(
+        "Samples per shard (default 4096; 64..65536, IQ datasets 1..65536 with shards capped at 32)"))
 
 
 class DatasetRename(NumbersNotBooleans):

@@ -1,8 +1,11 @@
 """Celery: one task, ``heimdall.run_job(job_id)``, routed to the queue of the job's kind (cpu, gpu).
 
 The broker (Redis or RabbitMQ) only carries "run this job id"; the database stays the source of truth,
-so no result backend is needed and messages are acknowledged early (a lost worker is found by its
-lapsed lease and the job resubmitted by the reaper, never by broker redelivery).
+so no result backend is needed. A lost worker is found by its lapsed lease and its job resubmitted by
+the reaper, never by broker redelivery. Messages are acknowledged late and prefetched one at a time,
+so a worker holds no message beyond the one it runs: a worker killed with jobs waiting leaves them in
+the broker for the others. And a job ``queued`` too long without a claim (its message lost anyway) is
+submitted again by the reaper (``job_resubmit_after_s``).
 """
 
 from __future__ import annotations
@@ -41,7 +44,10 @@ def make_celery_app(settings: Settings, open_runtime: OpenRuntime | None = None)
         task_ignore_result=True,
         task_serializer="json",
         accept_content=["json"],
-        task_acks_late=False,
+        # Reserve no more than is run: with early acks a busy worker would hold the next message too,
+        # and lose it with itself. (A pool process that dies still acks: recovery is the database's.)
+        task_acks_late=True,
+        task_reject_on_worker_lost=False,
         worker_prefetch_multiplier=1,
         task_default_queue=settings.job_queue_prefix + "cpu",
         broker_connection_retry_on_startup=True,
@@ -128,6 +134,7 @@ class CeleryExecutor:
                 continue
             try:
                 self._service.reap_lapsed()
+                self._service.resubmit_stale_queued(self.settings.job_resubmit_after_s)
             except Exception:
                 log.exception("job reaper failed; retrying")
 

@@ -24,7 +24,7 @@ from heimdall.jobs.context import JobCancelled, JobContext, JobPaused
 from heimdall.jobs.registry import job_kind
 from heimdall.jobs.repository import LeaseLost
 from heimdall.services.datasets.shards import check_dataset, store_batch
-from heimdall.services.datasets.store import DatasetStore
+from heimdall.services.datasets.store import DatasetStore, shard_added_data
 from heimdall.synth import generate, load_config
 from heimdall.synth.iq import IQ_MAX_BATCH
 from heimdall.synth.parallel import default_workers
@@ -98,7 +98,7 @@ def _generate_shards(ctx: JobContext, store: DatasetStore, dataset: dict[str, An
         batch = next(batches)
         entry = store_batch(ctx.blobs, params.dataset_id, batch)
         dataset = store.register_shard(params.dataset_id, ctx.job_id, entry, ctx.holds_lease)
-        ctx.publish(TOPIC, "dataset.updated", dataset)
+        ctx.publish(TOPIC, "dataset.shard_added", shard_added_data(dataset, entry))
         position += len(batch)
         done = position - params.start_index
         ctx.progress(done, params.count, phase="generate", message=f"{done}/{params.count} samples")

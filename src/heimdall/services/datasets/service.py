@@ -31,6 +31,11 @@ TOPIC = "datasets"
 JOB_KIND = "dataset.generate"
 DEFAULT_SHARD_SIZE = 4096
 MAX_SHARD_SIZE = 65536
+# Every shard costs a blob, a row update and an event whatever its size: below this many samples that
+# overhead outweighs the samples themselves (a feature sample is ~100 bytes). IQ samples weigh tens of
+# kB each and their shards are capped at the simulator's IQ batch (32), so for them any size >= 1 is fine.
+MIN_SHARD_SIZE = 64
+MIN_IQ_SHARD_SIZE = 1
 MAX_SAMPLES = 100_000_000
 MAX_SAMPLE_PAGE = 500
 CREATE_FIELDS = ("name", "network_id", "shard_size", *SIMULATOR_OPTIONS)
@@ -75,7 +80,7 @@ class DatasetService:
                            network_id: str | None = None, shard_size: int | None = None) -> dict[str, Any]:
         """Register a dataset for ``config`` and start generating it (the CLI's entry point too)."""
         config = load_config(config)
-        shard_size = self._check_shard_size(shard_size)
+        shard_size = self._check_shard_size(shard_size, iq=config.iq.enabled)
         dataset = self._store.insert(name=check_name(name), network_id=network_id,
                                      config=config_to_json(config), requested_samples=config.num_samples)
         self._publish(TOPIC, "dataset.created", dataset)
@@ -85,8 +90,8 @@ class DatasetService:
     def expand(self, dataset_id: str, num_samples: Any, shard_size: int | None = None) -> dict[str, Any]:
         """Append ``num_samples`` new samples (ids from the current count on) under the same config."""
         count = _check_count(num_samples, "num_samples")
-        shard_size = self._check_shard_size(shard_size)
         before = self.get(dataset_id)
+        shard_size = self._check_shard_size(shard_size, iq=before["has_iq"])
         dataset = self._store.begin_expansion(dataset_id, count)
         self._publish(TOPIC, "dataset.updated", dataset)
         return self._start_job(dataset, dataset["num_samples"], count, shard_size, verb="Expand",
@@ -106,11 +111,14 @@ class DatasetService:
             self._publish(TOPIC, "dataset.updated", changed)
         return {"dataset": self._store.get(dataset["id"]), "job": self._jobs.get(job["id"])}
 
-    def _check_shard_size(self, shard_size: Any) -> int:
+    def _check_shard_size(self, shard_size: Any, *, iq: bool) -> int:
         if shard_size is None:
             return self._shard_size
-        if isinstance(shard_size, bool) or not isinstance(shard_size, int) or not 1 <= shard_size <= MAX_SHARD_SIZE:
-            raise InvalidInput(f"shard_size must be an integer in [1, {MAX_SHARD_SIZE}]", field="shard_size")
+        low = MIN_IQ_SHARD_SIZE if iq else MIN_SHARD_SIZE
+        if isinstance(shard_size, bool) or not isinstance(shard_size, int) or not low <= shard_size <= MAX_SHARD_SIZE:
+            kind = "an IQ dataset's" if iq else "a dataset's"
+            raise InvalidInput(f"shard_size must be an integer in [{low}, {MAX_SHARD_SIZE}] for {kind} samples",
+                               field="shard_size")
         return shard_size
 
     # --- read ---

@@ -42,6 +42,20 @@ def dataset_to_dict(row: DatasetRow) -> dict[str, Any]:
     }
 
 
+def shard_added_data(dataset: dict[str, Any], entry: dict[str, Any]) -> dict[str, Any]:
+    """What a ``dataset.shard_added`` event carries: the appended shard and the counts it changed.
+
+    Not the whole dataset: its shard list grows with every shard, so sending it per shard would make
+    the event log grow with the square of the shard count (docs/datasets.md, "Events").
+    """
+    return {
+        "id": dataset["id"], "status": dataset["status"], "num_samples": dataset["num_samples"],
+        "requested_samples": dataset["requested_samples"], "num_shards": len(dataset["shards"]),
+        "bytes": dataset["bytes"], "job_id": dataset["job_id"], "updated_at": dataset["updated_at"],
+        "shard": entry,
+    }
+
+
 @contextmanager
 def _storage(what: str) -> Iterator[None]:
     try:

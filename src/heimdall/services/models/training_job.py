@@ -9,7 +9,8 @@ statistics, ``phase: "load"``, honouring pause or cancel between shards), with t
 to the job (progress per batch, throttled by the context; one metrics row and ``job.metrics`` event
 per epoch; a checkpoint every epoch and on pause; pause/cancel asked every ``pause_check_every``
 batches) -> export the best weights to ONNX, checked against PyTorch -> register
-the model (``model.registered`` on ``models``). A resumed job continues from its checkpoint at the
+the model (``model.registered`` on ``models``). Before any of it a new run saves a start checkpoint,
+so a worker lost before the first epoch's checkpoint requeues the job like a later one. A resumed job continues from its checkpoint at the
 exact batch; a job restarted after training finished goes straight to registering, and one restarted
 after registering finds its model (registering is idempotent per job). A non-finite loss fails the job
 with the reason; the last good checkpoint stays the job's checkpoint.
@@ -39,12 +40,24 @@ def run_training(ctx: JobContext) -> dict[str, Any]:
     existing = registry.find_by_job(ctx.job_id)
     if existing is not None:
         return _result(existing)
+    checkpoint = _checkpoint_or_start(ctx, params)
     datasets = describe_datasets(ctx.session_factory, params["dataset_ids"])
     source = training_source(ctx.blobs, datasets)
-    checkpoint = ctx.load_checkpoint()
     if checkpoint is None or not _finished(checkpoint):
         checkpoint = _train(ctx, params, source, checkpoint, registry)
     return _result(_register(ctx, registry, params, datasets, checkpoint))
+
+
+def _checkpoint_or_start(ctx: JobContext, params: dict[str, Any]) -> bytes | None:
+    """The checkpoint to continue from, or None for a run from the beginning. A new run first saves a start
+    checkpoint: a worker lost before the first epoch's checkpoint then requeues the job instead of failing it."""
+    training = _training()
+    checkpoint = ctx.load_checkpoint()
+    if checkpoint is not None and training.is_start_checkpoint(checkpoint):
+        return None
+    if checkpoint is None:
+        ctx.save_checkpoint(training.start_checkpoint(params["config"]))
+    return checkpoint
 
 
 def _params(raw: dict[str, Any]) -> dict[str, Any]:
