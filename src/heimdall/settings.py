@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from heimdall.errors import InvalidInput
 
+DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
 # Job kinds every Heimdall process knows; tests add their own through ``job_modules``.
 BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.services.datasets.generation_job", "heimdall.services.models.training_job")
 
@@ -89,8 +90,22 @@ class Settings(BaseSettings):
     map_tile_archives: bool = True
     map_tiles_dir: Path | None = None
     map_default_layer: str = ""
+    # --- security (docs/security.md) ---
+    # Users, roles and tokens on every route and on /ws. Off only on loopback (serve refuses otherwise).
+    auth_enabled: bool = True
+    # Host header names the server answers (DNS-rebinding defence); "*" allows any. `host`, when it is
+    # a specific address, is added. Env: a comma list or a JSON list.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS))
+    # Origins (scheme://host[:port]) allowed besides the server's own, for writes and /ws (a dev server).
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    session_ttl_s: float = Field(default=12 * 3600.0, gt=0)
+    # Failed sign-ins per client address (and per user name) within the window before 429.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: float = Field(default=300.0, gt=0)
+    # The session cookie's Secure flag; on behind HTTPS (a reverse proxy).
+    cookie_secure: bool = False
 
-    @field_validator("job_modules", mode="before")
+    @field_validator("job_modules", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split_job_modules(cls, value: Any) -> Any:
         if isinstance(value, str):

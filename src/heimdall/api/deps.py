@@ -22,6 +22,7 @@ from heimdall.events.hub import Hub
 from heimdall.events.log import EventLog
 from heimdall.jobs.service import JobService
 from heimdall.platform.root import Platform
+from heimdall.services.audit import AuditService
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
@@ -30,6 +31,8 @@ from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
+from heimdall.services.users import Identity, Principal
+from heimdall.services.users.principal import LOCAL
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore
 
@@ -72,3 +75,14 @@ Training = Annotated[TrainingService, Depends(component("training", lambda p: p.
 Archives = Annotated[TileArchives, Depends(component("tile archives", lambda p: p.tile_archives))]
 Uploads = Annotated[RecordingUploads, Depends(component("recording uploads", lambda p: p.recording_uploads))]
 AppSettings = Annotated[Settings, Depends(component("settings", lambda p: p.settings))]
+IdentityServices = Annotated[Identity, Depends(component("identity", lambda p: p.identity))]
+Audit = Annotated[AuditService, Depends(component("audit", lambda p: p.audit))]
+
+
+def principal_of(connection: HTTPConnection) -> Principal:
+    """Who the request acts as (set by api.access.AccessControl; ``local`` with authentication off)."""
+    principal: Principal | None = getattr(connection.state, "principal", None)
+    return principal if principal is not None else LOCAL
+
+
+CurrentPrincipal = Annotated[Principal, Depends(principal_of)]

@@ -22,6 +22,8 @@ COMMANDS: dict[str, str] = {
     "train": "heimdall.cli.train:train",
     "models": "heimdall.cli.models:models",
     "cot": "heimdall.cli.cot:cot",
+    "users": "heimdall.cli.users:users",
+    "tokens": "heimdall.cli.users:tokens",
 }
 
 

@@ -127,6 +127,15 @@ class LocalizationResultData(_Open):
     lon: float
 
 
+class AuditData(_Open):
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    status: int
+
+
 @dataclass(frozen=True)
 class EventType:
     name: str
@@ -166,6 +175,7 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("network.updated", "networks", ResourceData, True, "A network changed (extension)"),
     EventType("network.deleted", "networks", ResourceData, True, "A network was deleted (extension)"),
     EventType("localization.result", "localizations", LocalizationResultData, True, "A stored localization"),
+    EventType("audit.recorded", "audit", AuditData, True, "A write or a failed sign-in was audited (admins only)"),
 )
 
 PROTOCOL_EVENTS = frozenset(name for name, spec in EVENT_TYPES.items() if not spec.logged)

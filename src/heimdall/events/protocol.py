@@ -38,8 +38,15 @@ class PingOp(_Op):
     op: Literal["ping"]
 
 
-ClientOp = Annotated[SubscribeOp | UnsubscribeOp | PingOp, Field(discriminator="op")]
-CLIENT_OPS = {"subscribe": SubscribeOp, "unsubscribe": UnsubscribeOp, "ping": PingOp}
+class AuthOp(_Op):
+    """Authenticate (first message only, when the handshake carried no cookie or Authorization header)."""
+
+    op: Literal["auth"]
+    token: str = Field(min_length=1, max_length=200, description="An API token (never put it in the URL)")
+
+
+ClientOp = Annotated[SubscribeOp | UnsubscribeOp | PingOp | AuthOp, Field(discriminator="op")]
+CLIENT_OPS = {"subscribe": SubscribeOp, "unsubscribe": UnsubscribeOp, "ping": PingOp, "auth": AuthOp}
 _adapter: TypeAdapter = TypeAdapter(ClientOp)
 
 
@@ -50,7 +57,7 @@ class ProtocolError(Exception):
         self.message = message
 
 
-def parse_client_message(text: str | bytes) -> SubscribeOp | UnsubscribeOp | PingOp:
+def parse_client_message(text: str | bytes) -> SubscribeOp | UnsubscribeOp | PingOp | AuthOp:
     """The op in ``text``, or ProtocolError(code, message) saying what is wrong with it."""
     try:
         document = json.loads(text)

@@ -14,8 +14,11 @@ from heimdall.errors import InvalidInput
 JOB_TOPIC_PREFIX = "job:"
 JOBS_TOPIC = "jobs"
 SYSTEM_TOPIC = "system"
-# `networks` is an extension of the contract (network.* events of the resources service).
-NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "localizations", SYSTEM_TOPIC})
+AUDIT_TOPIC = "audit"
+# `networks` is an extension of the contract (network.* events of the resources service); `audit`
+# (audit.recorded) is readable by admins only (docs/security.md).
+NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "localizations", SYSTEM_TOPIC,
+                          AUDIT_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

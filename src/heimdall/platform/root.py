@@ -33,6 +33,7 @@ from heimdall.jobs.registry import import_job_modules
 from heimdall.jobs.service import Executor, JobService
 from heimdall.jobs.topics import Publish
 from heimdall.platform.worker import open_job_runtime
+from heimdall.services.audit import AuditService
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
@@ -42,6 +43,7 @@ from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService, seed_demo_network
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
+from heimdall.services.users import Identity
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore, make_blob_store
 from heimdall.store.db import make_engine, make_session_factory
@@ -87,6 +89,9 @@ class Platform:
     training: TrainingService
     tile_archives: TileArchives
     recording_uploads: RecordingUploads
+    # Users, API tokens, sessions, login links (docs/security.md); the audit trail of every write.
+    identity: Identity
+    audit: AuditService
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
@@ -158,6 +163,8 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
         tile_archives=TileArchives(settings.resolved_tiles_dir),
         recording_uploads=RecordingUploads(localizations, settings.data_dir / "uploads",
                                            max_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files),
+        identity=Identity.build(session_factory, session_ttl_s=settings.session_ttl_s),
+        audit=AuditService(session_factory, publish),
     )
 
 

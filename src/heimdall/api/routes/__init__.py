@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from heimdall.api.routes import (
     accuracy,
+    audit,
+    auth,
     datasets,
     health,
     iq,
@@ -19,6 +21,7 @@ from heimdall.api.routes import (
     receivers,
     recordings,
     training,
+    users,
 )
 
 ROUTERS = [
@@ -35,4 +38,7 @@ ROUTERS = [
     maps.router,
     overlays.router,
     recordings.router,
+    auth.router,
+    users.router,
+    audit.router,
 ]
