@@ -1,0 +1,66 @@
+"""Sign-in by password: the session cookie, CSRF, sign-out, rate limits; nothing says whether a user exists."""
+
+from __future__ import annotations
+
+import httpx
+
+from support.security import PASSWORD
+
+
+def _login(client: httpx.Client, name: str = "operator", password: str = PASSWORD) -> httpx.Response:
+    return client.post("/auth/login", json={"name": name, "password": password})
+
+
+def test_login_sets_an_httponly_strict_cookie_and_writes_need_the_csrf_token(secured, expect_error):
+    with secured.client() as browser:
+        answer = _login(browser)
+        assert answer.status_code == 200, answer.text
+        cookies = answer.headers.get_list("set-cookie")
+        session = next(c for c in cookies if c.startswith("heimdall_session="))
+        assert "HttpOnly" in session and "SameSite=strict" in session and "Path=/" in session
+        csrf = answer.json()["csrf_token"]
+        assert browser.get("/auth/me").json() == {"name": "operator", "role": "operator", "via": "session",
+                                                  "auth_enabled": True}
+        expect_error(browser.post("/networks", json={"name": "no-csrf"}), 403, "csrf_failed")
+        expect_error(browser.post("/networks", json={"name": "bad"}, headers={"X-CSRF-Token": "x" * 43}),
+                     403, "csrf_failed")
+        assert browser.post("/networks", json={"name": "ok"}, headers={"X-CSRF-Token": csrf}).status_code == 201
+
+
+def test_logout_ends_the_session_and_a_replayed_cookie_is_refused(secured, expect_error):
+    with secured.client() as browser:
+        _login(browser)
+        stolen = browser.cookies.get("heimdall_session")
+        assert browser.post("/auth/logout").status_code == 204
+    with secured.client(Cookie=f"heimdall_session={stolen}") as replay:
+        expect_error(replay.get("/receivers"), 401, "unauthorized")
+    with secured.client(Cookie="heimdall_session=forged-value") as forged:
+        expect_error(forged.get("/receivers"), 401, "unauthorized")
+
+
+def test_wrong_password_and_unknown_user_answer_alike_and_are_audited(secured, expect_error):
+    with secured.client() as anonymous:
+        wrong = expect_error(_login(anonymous, "viewer", "not the password"), 401, "unauthorized")
+        unknown = expect_error(_login(anonymous, "nobody", "not the password"), 401, "unauthorized")
+    assert wrong["message"] == unknown["message"]
+    entries = secured.platform.audit.list(limit=100)["items"]
+    failed = [e for e in entries if e["action"] == "auth.login_failed"]
+    assert {e["actor"] for e in failed} == {"viewer", "nobody"} and all(e["status"] == 401 for e in failed)
+
+
+def test_failed_logins_are_rate_limited(secured, expect_error):
+    with secured.client() as anonymous:
+        for _ in range(3):  # login_max_failures=3 in the fixture
+            expect_error(_login(anonymous, "admin", "wrong password"), 401, "unauthorized")
+        limited = expect_error(_login(anonymous, "admin", PASSWORD), 429, "too_many_requests")
+        assert limited["details"]["retry_after_s"] > 0
+
+
+def test_a_disabled_user_loses_sessions_and_tokens_at_once(secured, expect_error):
+    with secured.client() as browser, secured.client("viewer") as scripted:
+        _login(browser, "viewer")
+        assert browser.get("/receivers").status_code == 200
+        secured.platform.identity.users.update("viewer", disabled=True)
+        expect_error(browser.get("/receivers"), 401, "unauthorized")
+        expect_error(scripted.get("/receivers"), 401, "unauthorized")
+        expect_error(_login(browser, "viewer"), 401, "unauthorized")
