@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from heimdall.errors import InvalidInput
@@ -104,6 +104,8 @@ class Settings(BaseSettings):
     login_window_s: float = Field(default=300.0, gt=0)
     # The session cookie's Secure flag; on behind HTTPS (a reverse proxy).
     cookie_secure: bool = False
+    # Fernet key for secrets at rest (receiver passwords); empty: <data_dir>/secret.key, made on first need.
+    secret_key: SecretStr = SecretStr("")
 
     @field_validator("job_modules", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod

@@ -29,6 +29,7 @@ from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService
+from heimdall.services.receiver_secrets import ReceiverSecrets
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
 from heimdall.services.users import Identity, Principal
@@ -77,6 +78,7 @@ Uploads = Annotated[RecordingUploads, Depends(component("recording uploads", lam
 AppSettings = Annotated[Settings, Depends(component("settings", lambda p: p.settings))]
 IdentityServices = Annotated[Identity, Depends(component("identity", lambda p: p.identity))]
 Audit = Annotated[AuditService, Depends(component("audit", lambda p: p.audit))]
+Secrets = Annotated[ReceiverSecrets, Depends(component("receiver secrets", lambda p: p.receiver_secrets))]
 
 
 def principal_of(connection: HTTPConnection) -> Principal:

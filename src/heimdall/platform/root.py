@@ -41,8 +41,10 @@ from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.serving import ModelServing
 from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService, seed_demo_network
+from heimdall.services.receiver_secrets import ReceiverSecrets
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
+from heimdall.services.secretbox import KEY_FILE, SecretBox
 from heimdall.services.users import Identity
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore, make_blob_store
@@ -92,6 +94,8 @@ class Platform:
     # Users, API tokens, sessions, login links (docs/security.md); the audit trail of every write.
     identity: Identity
     audit: AuditService
+    # Receiver passwords, encrypted at rest with the settings' secret key.
+    receiver_secrets: ReceiverSecrets
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
@@ -166,6 +170,8 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
                                            max_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files),
         identity=Identity.build(session_factory, session_ttl_s=settings.session_ttl_s),
         audit=AuditService(session_factory, publish),
+        receiver_secrets=ReceiverSecrets(session_factory, SecretBox(settings.secret_key.get_secret_value(),
+                                                                    settings.data_dir / KEY_FILE)),
     )
 
 

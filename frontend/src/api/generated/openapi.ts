@@ -822,6 +822,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/receivers/{receiver_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Password Status */
+        get: operations["password_status_api_v1_receivers__receiver_id__password_get"];
+        /** Set Password */
+        put: operations["set_password_api_v1_receivers__receiver_id__password_put"];
+        post?: never;
+        /** Clear Password */
+        delete: operations["clear_password_api_v1_receivers__receiver_id__password_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1322,6 +1341,21 @@ export interface components {
             properties: {
                 [key: string]: unknown;
             };
+        };
+        /** PasswordSet */
+        PasswordSet: {
+            /**
+             * Password
+             * @description Stored encrypted; never returned
+             */
+            password: string;
+        };
+        /** PasswordStatus */
+        PasswordStatus: {
+            /** Has Password */
+            has_password: boolean;
+            /** Updated At */
+            updated_at: string | null;
         };
         /** Receiver */
         Receiver: {
@@ -3790,6 +3824,101 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["AuditPage"];
                 };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    password_status_api_v1_receivers__receiver_id__password_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordStatus"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    set_password_api_v1_receivers__receiver_id__password_put: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordSet"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordStatus"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    clear_password_api_v1_receivers__receiver_id__password_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description Validation Error */
             422: {

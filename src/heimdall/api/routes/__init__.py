@@ -18,6 +18,7 @@ from heimdall.api.routes import (
     models,
     networks,
     overlays,
+    receiver_secrets,
     receivers,
     recordings,
     training,
@@ -41,4 +42,5 @@ ROUTERS = [
     auth.router,
     users.router,
     audit.router,
+    receiver_secrets.router,
 ]

@@ -86,3 +86,13 @@ class AuditRow(Base):
     status: Mapped[int] = mapped_column(Integer)
     client: Mapped[str] = mapped_column(String(64), default="")
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+class ReceiverSecretRow(Base):
+    """A receiver's password, encrypted (services/secretbox.py); one row per receiver that has one."""
+
+    __tablename__ = "receiver_secrets"
+
+    receiver_id: Mapped[str] = mapped_column(ForeignKey("receivers.id", ondelete="CASCADE"), primary_key=True)
+    password_encrypted: Mapped[str] = mapped_column(String(4096))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
