@@ -15,8 +15,8 @@ TIMEOUT_S = 120
 
 
 def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "heimdall"), *args], env=env, input=stdin, capture_output=True, text=True,
-                          timeout=TIMEOUT_S)
+    return subprocess.run([str(BIN / "heimdall"), *args], check=False, env=env, input=stdin, capture_output=True,
+                          text=True, timeout=TIMEOUT_S)
 
 
 def _link(log_tail) -> str:
