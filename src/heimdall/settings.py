@@ -106,6 +106,8 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # Fernet key for secrets at rest (receiver passwords); empty: <data_dir>/secret.key, made on first need.
     secret_key: SecretStr = SecretStr("")
+    # One terrain file uploaded through POST /terrain (a 1" SRTM tile is 26 MB).
+    max_terrain_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
 
     @field_validator("job_modules", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod

@@ -23,7 +23,7 @@ from heimdall.api.errors import install_error_handlers
 from heimdall.api.hardening import Hardening
 from heimdall.api.localization_runner import LocalizationRunner
 from heimdall.api.middleware import BodySizeLimit, RequestContext
-from heimdall.api.routes import ROUTERS, recordings
+from heimdall.api.routes import ROUTERS, recordings, terrain
 from heimdall.api.static import DEFAULT_STATIC_DIR, mount_spa
 from heimdall.errors import HeimdallError
 from heimdall.platform.root import PeriodicTask, Platform
@@ -57,7 +57,8 @@ def create_app(settings: Settings, *, platform: Platform | None = None,
         mount_spa(app, dist)
     # Outermost first: every request gets an id before anything can fail.
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
-                       path_limits={f"{API_PREFIX}{recordings.UPLOAD_PATH}": settings.max_upload_bytes})
+                       path_limits={f"{API_PREFIX}{recordings.UPLOAD_PATH}": settings.max_upload_bytes,
+                                    f"{API_PREFIX}{terrain.UPLOAD_PATH}": settings.max_terrain_upload_bytes})
     # Inside RequestContext: Host allow-list and security headers, then who may do what (docs/security.md).
     app.add_middleware(AccessControl, settings=settings)
     app.add_middleware(Hardening, settings=settings)

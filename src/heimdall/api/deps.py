@@ -32,6 +32,7 @@ from heimdall.services.networks import NetworkService
 from heimdall.services.receiver_secrets import ReceiverSecrets
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
+from heimdall.services.terrain_files import TerrainFiles
 from heimdall.services.users import Identity, Principal
 from heimdall.services.users.principal import LOCAL
 from heimdall.settings import Settings
@@ -78,6 +79,7 @@ Uploads = Annotated[RecordingUploads, Depends(component("recording uploads", lam
 AppSettings = Annotated[Settings, Depends(component("settings", lambda p: p.settings))]
 IdentityServices = Annotated[Identity, Depends(component("identity", lambda p: p.identity))]
 Audit = Annotated[AuditService, Depends(component("audit", lambda p: p.audit))]
+Terrain = Annotated[TerrainFiles, Depends(component("terrain files", lambda p: p.terrain_files))]
 Secrets = Annotated[ReceiverSecrets, Depends(component("receiver secrets", lambda p: p.receiver_secrets))]
 
 

@@ -45,6 +45,7 @@ from heimdall.services.receiver_secrets import ReceiverSecrets
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
 from heimdall.services.secretbox import KEY_FILE, SecretBox
+from heimdall.services.terrain_files import TerrainFiles
 from heimdall.services.users import Identity
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore, make_blob_store
@@ -96,6 +97,8 @@ class Platform:
     audit: AuditService
     # Receiver passwords, encrypted at rest with the settings' secret key.
     receiver_secrets: ReceiverSecrets
+    # The terrain folder (<data_dir>/terrain) dataset configs take elevation files from.
+    terrain_files: TerrainFiles
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
@@ -172,6 +175,7 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
         audit=AuditService(session_factory, publish),
         receiver_secrets=ReceiverSecrets(session_factory, SecretBox(settings.secret_key.get_secret_value(),
                                                                     settings.data_dir / KEY_FILE)),
+        terrain_files=TerrainFiles(settings.data_dir / "terrain", max_bytes=settings.max_terrain_upload_bytes),
     )
 
 

@@ -20,6 +20,7 @@ from heimdall.terrain.provider import bilinear
 
 VOID = -32768
 _SIZES = {1201 * 1201 * 2: 1201, 3601 * 3601 * 2: 3601}
+HGT_FILE_BYTES = frozenset(_SIZES)
 _NAME = re.compile(r"^([NS])(\d{2})([EW])(\d{3})$", re.IGNORECASE)
 
 

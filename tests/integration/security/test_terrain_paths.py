@@ -77,3 +77,23 @@ def test_unreadable_terrain_errors_never_quote_the_file(tmp_path: Path):
     with pytest.raises(InvalidInput) as refused:
         GeoTiffTerrain(fake)
     assert SECRET[:4] not in refused.value.message and "$6$" not in refused.value.message
+
+
+def test_terrain_files_are_uploaded_checked_listed_and_deleted(secured, expect_error):
+    tile = bytes(1201 * 1201 * 2)
+    with secured.client("operator") as operator, secured.client("viewer") as viewer:
+        expect_error(viewer.post("/terrain", files={"file": ("N45E007.hgt", tile)}), 403, "forbidden")
+        created = operator.post("/terrain", files={"file": ("N45E007.hgt", tile)})
+        assert created.status_code == 201, created.text
+        assert created.json()["size_bytes"] == len(tile) and created.json()["kind"] == "hgt"
+        for name, content in (("../N46E007.hgt", tile), ("N46E007.hgt", b"short"), ("notes.txt", b"x"),
+                              ("dem.tif", SECRET.encode())):
+            error = expect_error(operator.post("/terrain", files={"file": (name, content)}), 422, "invalid_input")
+            assert SECRET[:4] not in error["message"]
+        assert [item["name"] for item in viewer.get("/terrain").json()["items"]] == ["N45E007.hgt"]
+        config = load_config({"propagation": {"model": "itm", "terrain": {"kind": "hgt", "paths": ["N45E007.hgt"]}}})
+        folder = secured.platform.settings.data_dir / "terrain"
+        assert confine_terrain_paths(config, folder).propagation.terrain.paths == [str((folder / "N45E007.hgt").resolve())]
+        assert operator.delete("/terrain/N45E007.hgt").status_code == 204
+        expect_error(operator.delete("/terrain/N45E007.hgt"), 404, "not_found")
+    assert sorted(p.name for p in folder.iterdir()) == []  # no temporary file left behind

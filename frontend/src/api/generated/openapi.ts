@@ -841,6 +841,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/terrain": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Terrain */
+        get: operations["list_terrain_api_v1_terrain_get"];
+        put?: never;
+        /** Upload Terrain */
+        post: operations["upload_terrain_api_v1_terrain_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/terrain/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete Terrain */
+        delete: operations["delete_terrain_api_v1_terrain__name__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -967,6 +1002,16 @@ export interface components {
             receivers?: string | null;
             /** Network Id */
             network_id?: string | null;
+        };
+        /** Body_upload_terrain_api_v1_terrain_post */
+        Body_upload_terrain_api_v1_terrain_post: {
+            /**
+             * File
+             * @description .hgt, .tif or .tiff
+             */
+            file: string;
+            /** Name */
+            name?: string | null;
         };
         /** Dataset */
         Dataset: {
@@ -1618,6 +1663,27 @@ export interface components {
             frequency_hz: number[];
             /** Power Db */
             power_db: number[][];
+        };
+        /** TerrainFile */
+        TerrainFile: {
+            /** Name */
+            name: string;
+            /** Kind */
+            kind: string;
+            /** Size Bytes */
+            size_bytes: number;
+            /**
+             * Modified At
+             * Format: date-time
+             */
+            modified_at: string;
+        };
+        /** TerrainPage */
+        TerrainPage: {
+            /** Items */
+            items: components["schemas"]["TerrainFile"][];
+            /** Total */
+            total: number;
         };
         /** Token */
         Token: {
@@ -3908,6 +3974,88 @@ export interface operations {
             header?: never;
             path: {
                 receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_terrain_api_v1_terrain_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TerrainPage"];
+                };
+            };
+        };
+    };
+    upload_terrain_api_v1_terrain_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": components["schemas"]["Body_upload_terrain_api_v1_terrain_post"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TerrainFile"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_terrain_api_v1_terrain__name__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
             };
             cookie?: never;
         };

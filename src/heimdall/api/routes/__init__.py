@@ -21,6 +21,7 @@ from heimdall.api.routes import (
     receiver_secrets,
     receivers,
     recordings,
+    terrain,
     training,
     users,
 )
@@ -43,4 +44,5 @@ ROUTERS = [
     users.router,
     audit.router,
     receiver_secrets.router,
+    terrain.router,
 ]
