@@ -44,10 +44,11 @@ test: setup $(STAMPS)/chromium
 
 test-python:
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	$(BIN)/python -m pytest tests -q -p no:cacheprovider
 
 test-frontend:
-	cd frontend && npm test --silent
+	cd frontend && npm run lint --silent && npm test --silent
 
 # Long benchmarks: numbers go to docs/benchmarks.md (never timed assertions in tests).
 bench: setup
@@ -59,7 +60,9 @@ bench: setup
 
 lint: setup
 	$(BIN)/ruff check src tests
+	$(BIN)/mypy
 	$(BIN)/lint-imports
+	cd frontend && npm run lint --silent
 
 clean:
 	rm -rf $(VENV) $(STAMPS) frontend/node_modules frontend/dist

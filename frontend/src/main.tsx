@@ -3,7 +3,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import { makeQueryClient } from './app/queryClient';
-import { parseHash } from './app/router';
+import { parseHash } from './components/router';
 import './app/styles.css';
 import { applyTheme } from './components/theme';
 import { connectCache } from './events/cacheSync';

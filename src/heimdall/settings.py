@@ -81,6 +81,8 @@ class Settings(BaseSettings):
     max_upload_files: int = Field(default=32, ge=2)
     log_level: str = "INFO"
     demo_network: bool = True
+    # The standard-time stations of services/references/starter.json, added at start when missing.
+    starter_references: bool = True
     # Map base layers (docs/frontend.md, "Base layers"): the bundled Natural Earth outlines; public
     # online tiles (OpenStreetMap, OpenTopoMap), off so a fresh install fetches nothing from outside;
     # the operator's own tile sources; PMTiles/MBTiles archives in ``map_tiles_dir`` (default <data_dir>/tiles).

@@ -109,7 +109,7 @@ class ServeProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait(10)
-            raise AssertionError(f"heimdall serve ignored SIGINT for {STOP_TIMEOUT_S} s:\n{self.log_tail()}")
+            raise AssertionError(f"heimdall serve ignored SIGINT for {STOP_TIMEOUT_S} s:\n{self.log_tail()}") from None
 
     def log_tail(self, lines: int = 40) -> str:
         text = self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -151,7 +151,7 @@ class TabRecorder:
 
     def _received(self, record: SocketRecord, payload: str | bytes) -> None:
         message = _json_or_raw(payload)
-        if not isinstance(message, dict) or not ENVELOPE_KEYS <= set(message):
+        if not isinstance(message, dict) or not set(message) >= ENVELOPE_KEYS:
             self.bad_frames.append(str(payload)[:200])
         record.received.append(message)
 

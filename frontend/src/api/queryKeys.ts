@@ -37,6 +37,11 @@ export const queryKeys = {
     detail: (id: string) => ['networks', 'detail', id] as const,
     accuracy: (id: string, resolution = 64) => ['networks', 'accuracy', id, resolution] as const,
   },
+  references: {
+    all: ['references'] as const,
+    lists: () => ['references', 'list'] as const,
+    detail: (id: string) => ['references', 'detail', id] as const,
+  },
   localizations: {
     all: ['localizations'] as const,
     recent: () => ['localizations', 'recent'] as const,

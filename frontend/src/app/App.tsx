@@ -4,7 +4,7 @@ import { ConnectionIndicator } from '../events/ConnectionIndicator';
 import { LoginPage } from '../features/auth/LoginPage';
 import { useSignedOut } from '../features/auth/session';
 import { UserMenu } from '../features/auth/UserMenu';
-import { Link, useRoute } from './router';
+import { Link, useRoute } from '../components/router';
 
 // Every page is its own chunk: the map engine (MapLibre) and charts (uPlot) load only when visited.
 const pages: Record<string, { title: string; component: LazyExoticComponent<ComponentType<{ params: string[] }>> }> = {

@@ -174,6 +174,10 @@ export const handlers: Record<EventName, Handler> = {
   'network.created': ({ data }, cache) => upsert<Network>(cache, queryKeys.networks, data as unknown as Network),
   'network.updated': ({ data }, cache) => upsert<Network>(cache, queryKeys.networks, data as unknown as Network),
   'network.deleted': ({ data }, cache) => remove(cache, queryKeys.networks, String(data.id)),
+  // Reference transmitters change rarely and are read in filtered lists: refetch what is shown.
+  'reference.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
+  'reference.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
+  'reference.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
   'receiver.health': ({ data }, cache) => {
     const patch = receiverPatch(data);
     if (!patch) return;

@@ -12,8 +12,11 @@ export const LOGGED_EVENTS = [
   'localization.result',
 ] as const;
 
-/** Logged events beyond CONTRACT §3 that this server sends (topic `networks`, see docs/events.md). */
-export const EXTENSION_EVENTS = ['network.created', 'network.updated', 'network.deleted'] as const;
+/** Logged events beyond CONTRACT §3 that this server sends (topics `networks`, `references`; docs/events.md). */
+export const EXTENSION_EVENTS = [
+  'network.created', 'network.updated', 'network.deleted',
+  'reference.created', 'reference.updated', 'reference.deleted',
+] as const;
 
 export type SystemEventName = (typeof SYSTEM_EVENTS)[number];
 export type LoggedEventName = (typeof LOGGED_EVENTS)[number] | (typeof EXTENSION_EVENTS)[number];

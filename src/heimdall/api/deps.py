@@ -30,6 +30,7 @@ from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService
 from heimdall.services.receiver_secrets import ReceiverSecrets
+from heimdall.services.references import ReferenceService
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
 from heimdall.services.terrain_files import TerrainFiles
@@ -70,6 +71,7 @@ Events = Annotated[EventLog, Depends(component("events", lambda p: p.publish.log
 Jobs = Annotated[JobService, Depends(component("jobs", lambda p: p.jobs))]
 Receivers = Annotated[ReceiverService, Depends(component("receivers", lambda p: p.receivers))]
 Networks = Annotated[NetworkService, Depends(component("networks", lambda p: p.networks))]
+References = Annotated[ReferenceService, Depends(component("references", lambda p: p.references))]
 Localizations = Annotated[LocalizationService, Depends(component("localizations", lambda p: p.localizations))]
 Datasets = Annotated[DatasetService, Depends(component("datasets", lambda p: p.datasets))]
 Registry = Annotated[ModelRegistry, Depends(component("models", lambda p: p.registry))]

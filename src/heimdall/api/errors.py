@@ -34,13 +34,15 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unexpected_error)
 
 
-async def _heimdall_error(request: Request, exc: HeimdallError) -> JSONResponse:
+async def _heimdall_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, HeimdallError)
     if exc.http_status >= 500:
         log.error("request failed: %s %s: %s", request.method, request.url.path, exc.message)
     return JSONResponse(exc.to_dict(), status_code=exc.http_status)
 
 
-async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
     problems = [_problem(error) for error in exc.errors()]
     if any(problem["type"] == "json_invalid" for problem in problems):
         message = "request body is not valid JSON"
@@ -61,7 +63,8 @@ def _problem(error: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def _http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
     code = HTTP_CODES.get(exc.status_code, "internal" if exc.status_code >= 500 else "bad_request")
     message = exc.detail if isinstance(exc.detail, str) else code.replace("_", " ")
     if exc.status_code == 404 and message == "Not Found":

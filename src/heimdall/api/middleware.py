@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from typing import Any
 
 import structlog
 from starlette.exceptions import HTTPException
@@ -85,7 +86,7 @@ class BodySizeLimit:
 
         await self.app(scope, limited_receive, send)
 
-    def _check_declared(self, declared: bytes, limit: int) -> tuple[int, dict] | None:
+    def _check_declared(self, declared: bytes, limit: int) -> tuple[int, dict[str, Any]] | None:
         try:
             length = int(declared)
         except ValueError:
@@ -98,7 +99,7 @@ class BodySizeLimit:
         return f"request body exceeds the limit of {limit} bytes"
 
 
-async def reply_json(send: Send, status: int, body: dict,
+async def reply_json(send: Send, status: int, body: dict[str, Any],
                      extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
     """A JSON response straight from ASGI middleware (before any route)."""
     payload = json.dumps(body).encode()

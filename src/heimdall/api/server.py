@@ -19,7 +19,7 @@ from heimdall.errors import StorageError
 def free_port(host: str = "127.0.0.1") -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
-        return probe.getsockname()[1]
+        return int(probe.getsockname()[1])
 
 
 def uvicorn_config(app: FastAPI, host: str, port: int, *, log_level: str = "warning") -> uvicorn.Config:
@@ -86,5 +86,5 @@ class ThreadedServer:
     def __enter__(self) -> ThreadedServer:  # noqa: PYI034 - not meant to be subclassed
         return self.start()
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()

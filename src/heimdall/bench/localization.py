@@ -29,16 +29,20 @@ QUICK_TRIALS = 60
 class PositionEstimate(Protocol):
     """What an estimator must return: a position, its CONTRACT 4.2 ellipses and rejected receivers."""
 
-    lat: float
-    lon: float
-    ellipses: Sequence[Any]  # each with .confidence and .contains(east_m, north_m)
-    outliers: Sequence[str]
+    @property
+    def lat(self) -> float: ...
+    @property
+    def lon(self) -> float: ...
+    @property
+    def ellipses(self) -> Sequence[Any]: ...  # each with .confidence and .contains(east_m, north_m)
+    @property
+    def outliers(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
 class Estimator:
     name: str
-    locate: Callable[[dict], PositionEstimate]  # measurement-set document -> estimate
+    locate: Callable[[dict[str, Any]], PositionEstimate]  # measurement-set document -> estimate
 
 
 def classical_estimator() -> Estimator:
@@ -47,7 +51,7 @@ def classical_estimator() -> Estimator:
 
 @dataclass(frozen=True)
 class Trial:
-    doc: dict
+    doc: dict[str, Any]
     truth_lat: float
     truth_lon: float
     bound_median_m: float
@@ -75,7 +79,7 @@ def _score(estimate: PositionEstimate, trial: Trial) -> tuple[float, dict[float,
 
 
 def evaluate(name: str, estimator: Estimator, trials: list[Trial],
-             progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+             progress: Callable[[int], object] | None = None) -> dict[str, Any]:
     errors, inside, latencies, cpu_times, flagged, any_flag = [], [], [], [], [], []
     for trial in trials:
         start, cpu_start = time.perf_counter(), time.process_time()
@@ -112,7 +116,7 @@ def evaluate(name: str, estimator: Estimator, trials: list[Trial],
 def run_localization_benchmark(trials: int | None = None, seed: int = 0, quick: bool = False,
                                scenarios: Sequence[str] | None = None,
                                estimators: Sequence[Estimator] | None = None,
-                               progress: Callable[[int], None] | None = None,
+                               progress: Callable[[int], object] | None = None,
                                search_area: bool = True) -> dict[str, Any]:
     """Run every (scenario, estimator) pair; ``trials`` overrides each scenario's minimum count."""
     names = list(scenarios or SCENARIOS)
@@ -141,7 +145,7 @@ def run_localization_benchmark(trials: int | None = None, seed: int = 0, quick: 
 class _Counter:
     """Counts progress steps (to finish a skipped pair's share of the bar) and forwards them."""
 
-    def __init__(self, progress: Callable[[int], None] | None) -> None:
+    def __init__(self, progress: Callable[[int], object] | None) -> None:
         self.count = 0
         self._progress = progress
 

@@ -101,7 +101,7 @@ class NeuralLocator:
         from heimdall.inference import OnnxPredictor  # onnxruntime: loaded only when a model is benchmarked
 
         self.predictor = OnnxPredictor(onnx_bytes)
-        self._maps: dict[tuple, dict[str, str]] = {}
+        self._maps: dict[tuple[Any, ...], dict[str, str]] = {}
 
     def __call__(self, doc: Mapping[str, Any]) -> NeuralEstimate:
         receivers = doc.get("receivers") or []

@@ -137,7 +137,7 @@ def growth_exponent(receivers: Sequence[int], values: Sequence[float]) -> float:
 
 def step_exponents(receivers: Sequence[int], values: Sequence[float]) -> list[float]:
     """The local k between consecutive sizes: a fit over all sizes can hide a steep last step."""
-    pairs = zip(zip(receivers, values), zip(receivers[1:], values[1:]))
+    pairs = zip(zip(receivers, values, strict=False), zip(receivers[1:], values[1:], strict=False), strict=False)
     return [float(math.log(b / a) / math.log(m / n)) for (n, a), (m, b) in pairs]
 
 
@@ -164,7 +164,7 @@ def _time_trials(docs: list[dict[str, Any]]) -> dict[str, float]:
 def run_scaling_benchmark(trials: int = DEFAULT_TRIALS, seed: int = 0,
                           receiver_counts: Sequence[int] = RECEIVER_COUNTS,
                           scenarios: Sequence[str] | None = None,
-                          progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+                          progress: Callable[[int], object] | None = None) -> dict[str, Any]:
     """Rows per (scenario, receivers) and, per scenario, the growth exponents of p95 latency and CPU."""
     names = list(scenarios or SCALING_SCENARIOS)
     unknown = [n for n in names if n not in SCALING_SCENARIOS]

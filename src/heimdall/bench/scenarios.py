@@ -55,52 +55,52 @@ def draw_truth(rng: np.random.Generator, radius_m: float = TRUTH_RADIUS_M) -> tu
     return point["lat2"], point["lon2"]
 
 
-def _distances_m(receivers: list[dict], ids: list[str], lat: float, lon: float) -> np.ndarray:
+def _distances_m(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon: float) -> np.ndarray:
     by_id = {r["id"]: r for r in receivers}
     rx = geodetic_to_ecef([by_id[i]["lat"] for i in ids], [by_id[i]["lon"] for i in ids],
                           [by_id[i]["alt_m"] for i in ids])
     return slant_distance_m(rx, geodetic_to_ecef(lat, lon, TX_ALT_M))
 
 
-def _ids(receivers: list[dict]) -> list[str]:
+def _ids(receivers: list[dict[str, Any]]) -> list[str]:
     return [r["id"] for r in receivers]
 
 
-def toa_entries(receivers: list[dict], ids: list[str], lat: float, lon: float, rng: np.random.Generator,
-                sigma_s: float = TOA_SIGMA_S) -> list[dict]:
+def toa_entries(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon: float, rng: np.random.Generator,
+                sigma_s: float = TOA_SIGMA_S) -> list[dict[str, Any]]:
     emission_s = rng.uniform(0.0, 1.0e-3)
     arrival = emission_s + _distances_m(receivers, ids, lat, lon) / SPEED_OF_LIGHT_M_S
     arrival = arrival + rng.normal(0.0, sigma_s, len(ids))
-    return [{"receiver": i, "toa_s": float(t), "sigma_s": sigma_s} for i, t in zip(ids, arrival)]
+    return [{"receiver": i, "toa_s": float(t), "sigma_s": sigma_s} for i, t in zip(ids, arrival, strict=False)]
 
 
-def tdoa_entries(receivers: list[dict], reference: str, ids: list[str], lat: float, lon: float,
-                 rng: np.random.Generator, sigma_s: float = TDOA_SIGMA_S) -> list[dict]:
+def tdoa_entries(receivers: list[dict[str, Any]], reference: str, ids: list[str], lat: float, lon: float,
+                 rng: np.random.Generator, sigma_s: float = TDOA_SIGMA_S) -> list[dict[str, Any]]:
     d = _distances_m(receivers, [reference, *ids], lat, lon)
     tdoa = (d[1:] - d[0]) / SPEED_OF_LIGHT_M_S + rng.normal(0.0, sigma_s, len(ids))
-    return [{"receiver": i, "reference": reference, "tdoa_s": float(t), "sigma_s": sigma_s} for i, t in zip(ids, tdoa)]
+    return [{"receiver": i, "reference": reference, "tdoa_s": float(t), "sigma_s": sigma_s} for i, t in zip(ids, tdoa, strict=False)]
 
 
-def rss_entries(receivers: list[dict], ids: list[str], lat: float, lon: float, rng: np.random.Generator,
-                sigma_db: float = RSS_SIGMA_DB) -> list[dict]:
+def rss_entries(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon: float, rng: np.random.Generator,
+                sigma_db: float = RSS_SIGMA_DB) -> list[dict[str, Any]]:
     eirp_dbm = rng.uniform(*EIRP_RANGE_DBM)
     fspl_d0 = 20.0 * math.log10(4.0 * math.pi * RSS_REFERENCE_M * FREQUENCY_HZ / SPEED_OF_LIGHT_M_S)
     d = _distances_m(receivers, ids, lat, lon)
     power = eirp_dbm - fspl_d0 - 10.0 * RSS_EXPONENT * np.log10(d / RSS_REFERENCE_M)
     power = power + rng.normal(0.0, sigma_db, len(ids))
-    return [{"receiver": i, "power_dbm": float(p), "sigma_db": sigma_db} for i, p in zip(ids, power)]
+    return [{"receiver": i, "power_dbm": float(p), "sigma_db": sigma_db} for i, p in zip(ids, power, strict=False)]
 
 
-def aoa_entries(receivers: list[dict], ids: list[str], lat: float, lon: float, rng: np.random.Generator,
-                sigma_deg: float = AOA_SIGMA_DEG) -> list[dict]:
+def aoa_entries(receivers: list[dict[str, Any]], ids: list[str], lat: float, lon: float, rng: np.random.Generator,
+                sigma_deg: float = AOA_SIGMA_DEG) -> list[dict[str, Any]]:
     by_id = {r["id"]: r for r in receivers}
     true = np.array([float(bearing_deg(by_id[i]["lat"], by_id[i]["lon"], by_id[i]["alt_m"], lat, lon, TX_ALT_M))
                      for i in ids])
     measured = np.mod(true + rng.normal(0.0, sigma_deg, len(ids)), 360.0)
-    return [{"receiver": i, "bearing_deg": float(b), "sigma_deg": sigma_deg} for i, b in zip(ids, measured)]
+    return [{"receiver": i, "bearing_deg": float(b), "sigma_deg": sigma_deg} for i, b in zip(ids, measured, strict=False)]
 
 
-def network_search_area(receivers: list[dict]) -> dict[str, float]:
+def network_search_area(receivers: list[dict[str, Any]]) -> dict[str, float]:
     """The area the network covers: its receivers' bounding box (holds the 40 km truth disc of G7).
 
     The benchmark states it as the prior support, as an operator would; without it the estimator
@@ -111,7 +111,7 @@ def network_search_area(receivers: list[dict]) -> dict[str, float]:
     return {"lat_min": min(lat), "lat_max": max(lat), "lon_min": min(lon), "lon_max": max(lon)}
 
 
-def _base(receivers: list[dict]) -> dict[str, Any]:
+def _base(receivers: list[dict[str, Any]]) -> dict[str, Any]:
     return {"frequency_hz": FREQUENCY_HZ, "receivers": receivers, "transmitter_alt_m": TX_ALT_M,
             "search_area": network_search_area(receivers)}
 
@@ -120,29 +120,29 @@ def _propagation() -> dict[str, Any]:
     return {"model": "log_distance", "path_loss_exponent": RSS_EXPONENT, "reference_distance_m": RSS_REFERENCE_M}
 
 
-def toa_voice_20db(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def toa_voice_20db(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "toa": toa_entries(rx, _ids(rx), lat, lon, rng)}
 
 
-def tdoa_pairs(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def tdoa_pairs(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "tdoa": tdoa_entries(rx, "rx0", _ids(rx)[1:], lat, lon, rng)}
 
 
-def rss_8db(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def rss_8db(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "rss": rss_entries(rx, _ids(rx), lat, lon, rng), "propagation": _propagation()}
 
 
-def aoa_3deg(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def aoa_3deg(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "aoa": aoa_entries(rx, _ids(rx), lat, lon, rng)}
 
 
-def fused(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def fused(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     return {**_base(rx), "toa": toa_entries(rx, ["rx0", "rx2", "rx4"], lat, lon, rng),
             "rss": rss_entries(rx, _ids(rx), lat, lon, rng), "propagation": _propagation(),
             "aoa": aoa_entries(rx, ["rx1", "rx5"], lat, lon, rng)}
 
 
-def outlier(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) -> dict:
+def outlier(rx: list[dict[str, Any]], lat: float, lon: float, rng: np.random.Generator) -> dict[str, Any]:
     doc = toa_voice_20db(rx, lat, lon, rng)
     for entry in doc["toa"]:
         if entry["receiver"] == OUTLIER_RECEIVER:
@@ -154,7 +154,7 @@ def outlier(rx: list[dict], lat: float, lon: float, rng: np.random.Generator) ->
 class Scenario:
     name: str
     description: str
-    generate: Callable[[list[dict], float, float, np.random.Generator], dict]
+    generate: Callable[[list[dict[str, Any]], float, float, np.random.Generator], dict[str, Any]]
     min_trials: int = 500
 
 
@@ -168,7 +168,7 @@ SCENARIOS: dict[str, Scenario] = {s.name: s for s in (
 )}
 
 
-def draw_trial(name: str, rng: np.random.Generator) -> tuple[dict, float, float]:
+def draw_trial(name: str, rng: np.random.Generator) -> tuple[dict[str, Any], float, float]:
     """One trial of a scenario: (measurement-set document, truth_lat, truth_lon)."""
     scenario = SCENARIOS[name]
     lat, lon = draw_truth(rng)

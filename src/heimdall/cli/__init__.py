@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import cast
 
 import click
 
@@ -42,7 +43,7 @@ class LazyGroup(click.Group):
             if exc.name and exc.name.startswith("heimdall"):
                 return _unavailable(name, "not built yet")
             return _unavailable(name, f"needs the optional package '{exc.name}' (pip install 'heimdall[train,scale]')")
-        return getattr(module, attribute)
+        return cast(click.Command, getattr(module, attribute))
 
 
 def _unavailable(name: str, reason: str) -> click.Command:

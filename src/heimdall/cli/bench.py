@@ -98,7 +98,7 @@ def _local_database_exists(data_dir: Path | None) -> bool:
     return Path(url.removeprefix("sqlite:///")).exists()
 
 
-def format_table(rows: list[dict]) -> str:
+def format_table(rows: list[dict[str, Any]]) -> str:
     header = " ".join(f"{title:>{_width(fmt)}}" if ">" in fmt else f"{title:<{_width(fmt)}}"
                       for _, title, fmt in COLUMNS)
     lines = [header, "-" * len(header)]

@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 
 import click
 
+from heimdall.settings import Settings
+
 CHROMIUM = Path("/usr/bin/chromium")
 _SECRET_FIELDS = ("database_url", "broker_url", "events_url", "blob_url")
 
@@ -26,6 +28,7 @@ def doctor(config_file: str | None) -> None:
     from heimdall.settings import load_settings
 
     click.echo(f"heimdall {__version__}")
+    settings: Settings | None
     try:
         settings = load_settings(Path(config_file) if config_file else None)
     except HeimdallError as exc:
@@ -73,7 +76,7 @@ def _torch_line() -> str:
     return f"torch: {torch.__version__}; GPU: {gpu}"
 
 
-def service_lines(settings) -> list[str]:
+def service_lines(settings: Settings | None) -> list[str]:
     if settings is None:
         return ["(no valid configuration)"]
     checks: list[tuple[str, str, Callable[[str], str]]] = [
@@ -149,7 +152,7 @@ def _redact(url: str) -> str:
     return url
 
 
-def config_lines(settings) -> list[str]:
+def config_lines(settings: Settings | None) -> list[str]:
     if settings is None:
         return []
     values = settings.model_dump(mode="json")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from heimdall.locate.result import LocationResult
 
 from heimdall.errors import InvalidInput
 
@@ -24,10 +28,11 @@ def locate(files: tuple[Path, ...], receivers_path: Path | None, as_json: bool) 
         if not path.exists() and not Path(str(path) + ".sigmf-meta").exists():
             raise InvalidInput(f"{path}: no such file")
     kinds = [recording_kind(p) for p in files]
+    extra: dict[str, Any] = {}
     if "measurement_set" in kinds:
         if len(files) != 1:
             raise InvalidInput("give either one measurement-set JSON or several recordings, not both")
-        result, extra = _locate_document(_read_json(files[0])), {}
+        result = _locate_document(_read_json(files[0]))
     else:
         result, extra = _locate_recordings(files, _read_receivers(receivers_path) if receivers_path else None)
     if as_json:
@@ -36,7 +41,7 @@ def locate(files: tuple[Path, ...], receivers_path: Path | None, as_json: bool) 
         click.echo(_summary(result, extra))
 
 
-def _locate_document(doc: dict):
+def _locate_document(doc: dict[str, Any]) -> LocationResult:
     from heimdall.locate import locate as run_locate
     from heimdall.locate import parse_measurement_set
     from heimdall.locate.budget import Budget
@@ -46,7 +51,8 @@ def _locate_document(doc: dict):
     return run_locate(parse_measurement_set(doc), budget=Budget(load_settings().localize_budget_s))
 
 
-def _locate_recordings(files: tuple[Path, ...], receivers: dict[str, dict] | None):
+def _locate_recordings(files: tuple[Path, ...], receivers: dict[str, dict[str, Any]] | None
+                       ) -> tuple[LocationResult, dict[str, Any]]:
     from heimdall.capture.locating import recordings_measurement_set
 
     # the same two passes as POST /localize/recordings (sigmas evaluated again at a first fix)
@@ -54,7 +60,7 @@ def _locate_recordings(files: tuple[Path, ...], receivers: dict[str, dict] | Non
     return _locate_document(doc), {"recordings": diagnostics}
 
 
-def _read_json(path: Path) -> dict:
+def _read_json(path: Path) -> dict[str, Any]:
     from heimdall.locate.limits import MAX_DOCUMENT_BYTES
 
     try:
@@ -69,7 +75,7 @@ def _read_json(path: Path) -> dict:
     return doc
 
 
-def _read_receivers(path: Path) -> dict[str, dict]:
+def _read_receivers(path: Path) -> dict[str, dict[str, Any]]:
     if not path.exists():
         raise InvalidInput(f"{path}: no such file")
     entries = _read_json(path).get("receivers")
@@ -78,7 +84,7 @@ def _read_receivers(path: Path) -> dict[str, dict]:
     return {str(e["id"]): e for e in entries}
 
 
-def _summary(result, extra: dict) -> str:
+def _summary(result: LocationResult, extra: dict[str, Any]) -> str:
     used = ", ".join(f"{count} {kind}" for kind, count in result.used.items() if count)
     lines = [f"position: {result.lat:.5f} N, {result.lon:.5f} E  ({result.method}; {used})"]
     for e in result.ellipses:

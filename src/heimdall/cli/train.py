@@ -84,7 +84,7 @@ def _generate_dataset(local: Platform, source: Path | str | dict[str, Any] | Non
     result = local.datasets.create_from_config(config, name=f"{name}-data")
     if result["job"]["status"] != "completed":
         raise click.ClickException(f"dataset generation {result['job']['status']}: {result['job'].get('reason')}")
-    return result["dataset"]["id"]
+    return str(result["dataset"]["id"])
 
 
 class _TrainingBar:

@@ -91,7 +91,7 @@ def _burst_writer(env: dict[str, str], topic: str, count: int, rate_hz: float, s
 def _wait_for_go(sync: dict[str, Any]) -> float:
     sync["ready"].release()
     sync["go"].wait(60)
-    start_s = sync["start_at"].value
+    start_s = float(sync["start_at"].value)
     while time.time() < start_s:
         time.sleep(0.0005)
     return start_s
@@ -102,7 +102,7 @@ def _record_done(sync: dict[str, Any]) -> None:
         sync["done_at"].value = max(sync["done_at"].value, time.time())
 
 
-def _start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen, str]:
+def _start_server(env: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], str]:
     with socket.socket() as probe:  # a free port (heimdall.events does not import heimdall.api)
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -127,7 +127,8 @@ def _cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def _start_clients(context, url: str, args: argparse.Namespace, topic: str, expected: int, sample_every: int):
+def _start_clients(context: Any, url: str, args: argparse.Namespace, topic: str, expected: int,
+                   sample_every: int) -> tuple[list[Any], Any]:
     from heimdall.events.bench_client import client_process
 
     host, port = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)
@@ -143,13 +144,13 @@ def _start_clients(context, url: str, args: argparse.Namespace, topic: str, expe
     return procs, results
 
 
-def _phase(env, url, server_pid: int, args: argparse.Namespace, *, topic: str, events: int, publishers: int,
+def _phase(env: dict[str, str], url: str, server_pid: int, args: argparse.Namespace, *, topic: str, events: int, publishers: int,
            rate_hz: float, sample_every: int, burst: bool = False) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     expected = events + 1 if burst else events
     procs, results = _start_clients(context, url, args, topic, expected, sample_every)
     # Writers set up (imports, engine) before the clock starts: only publishing is timed.
-    sync = {"ready": context.Semaphore(0), "go": context.Event(), "start_at": context.Value("d", 0.0),
+    sync: dict[str, Any] = {"ready": context.Semaphore(0), "go": context.Event(), "start_at": context.Value("d", 0.0),
             "done_at": context.Value("d", 0.0)}
     shares = [events // publishers + (1 if i < events % publishers else 0) for i in range(publishers)]
     target = _burst_writer if burst else _publisher

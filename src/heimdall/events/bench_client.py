@@ -115,7 +115,7 @@ async def _wait_subscribed(client: RawClient, timeout_s: float) -> None:
 
 
 async def run_clients(host: str, port: int, topic: str, clients: int, expected: int, sample_every: int,
-                      ready, idle_timeout_s: float = 30.0) -> dict[str, Any]:
+                      ready: Any, idle_timeout_s: float = 30.0) -> dict[str, Any]:
     """Connect and subscribe ``clients`` clients, signal ``ready``, then read until done."""
     opened = []
     for index in range(clients):
@@ -129,6 +129,6 @@ async def run_clients(host: str, port: int, topic: str, clients: int, expected: 
     return {"clients": outcome, "cpu_s": cpu_s}
 
 
-def client_process(host: str, port: int, topic: str, clients: int, expected: int, sample_every: int, ready,
-                   results) -> None:
+def client_process(host: str, port: int, topic: str, clients: int, expected: int, sample_every: int, ready: Any,
+                   results: Any) -> None:
     results.put(asyncio.run(run_clients(host, port, topic, clients, expected, sample_every, ready)))

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from heimdall.events.envelope import make_envelope
@@ -74,7 +74,7 @@ class Connection:
         self._room.set()
         self._held: list[Item] | None = None
         self._held_lost: set[str] = set()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         run = self._run_raw if self.writer is not None else self._run_send
@@ -182,7 +182,7 @@ class Connection:
         for topic in sorted(lost):
             self._queue.append(_resync_item(topic))
 
-    def _affected_topics(self, items) -> set[str]:
+    def _affected_topics(self, items: Iterable[tuple[dict[str, Any], Any]]) -> set[str]:
         topics: set[str] = set()
         for envelope, _ in items:
             if envelope["id"] is not None:

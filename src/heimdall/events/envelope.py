@@ -174,6 +174,9 @@ EVENT_TYPES: dict[str, EventType] = _types(
     EventType("network.created", "networks", ResourceData, True, "A network was created (extension)"),
     EventType("network.updated", "networks", ResourceData, True, "A network changed (extension)"),
     EventType("network.deleted", "networks", ResourceData, True, "A network was deleted (extension)"),
+    EventType("reference.created", "references", ResourceData, True, "A reference transmitter was added"),
+    EventType("reference.updated", "references", ResourceData, True, "A reference transmitter changed"),
+    EventType("reference.deleted", "references", ResourceData, True, "A reference transmitter was deleted"),
     EventType("localization.result", "localizations", LocalizationResultData, True, "A stored localization"),
     EventType("audit.recorded", "audit", AuditData, True, "A write or a failed sign-in was audited (admins only)"),
 )

@@ -11,9 +11,21 @@ import json
 import math
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, or_, select, text
+from sqlalchemy import (
+    ColumnElement,
+    CursorResult,
+    Select,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+)
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,7 +42,8 @@ _APPEND_LOCK_KEY = 0x4845494D  # "HEIM"
 _APPEND_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 # Appends are the hot path: one prebuilt Core INSERT ... RETURNING on the table, executed on the
 # session's connection, costs a third of building an ORM-enabled insert per call.
-_INSERT = insert(EventRow.__table__).returning(EventRow.__table__.c.id)
+_EVENTS = cast(Table, EventRow.__table__)
+_INSERT = insert(_EVENTS).returning(_EVENTS.c.id)
 
 
 def json_safe(value: Any) -> Any:
@@ -116,18 +129,18 @@ class EventLog:
         try:
             with transaction(self._factory) as session:
                 result = session.execute(delete(EventRow).where(EventRow.created_at < cutoff))
-                return int(result.rowcount or 0)
+                return int(cast(CursorResult[Any], result).rowcount or 0)
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot prune the event log: {exc}") from exc
 
-    def _select(self, query) -> list[dict[str, Any]]:
+    def _select(self, query: Select[Any]) -> list[dict[str, Any]]:
         try:
             with self._factory() as session:
                 return [row_to_envelope(row) for row in session.scalars(query)]
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot read the event log: {exc}") from exc
 
-    def _scalar(self, query) -> Any:
+    def _scalar(self, query: Select[Any]) -> Any:
         try:
             with self._factory() as session:
                 return session.scalar(query)
@@ -135,9 +148,9 @@ class EventLog:
             raise StorageError(f"cannot read the event log: {exc}") from exc
 
 
-def _topic_filter(topics: set[str]):
+def _topic_filter(topics: set[str]) -> ColumnElement[bool]:
     explicit = sorted(topics - {JOBS_TOPIC})
-    conditions = [EventRow.topic.in_(explicit)] if explicit else []
+    conditions: list[ColumnElement[bool]] = [EventRow.topic.in_(explicit)] if explicit else []
     if JOBS_TOPIC in topics:
         conditions.append(
             and_(EventRow.topic.startswith(JOB_TOPIC_PREFIX), EventRow.event.in_(sorted(JOB_LIFECYCLE_EVENTS)))

@@ -46,8 +46,9 @@ class AuthOp(_Op):
 
 
 ClientOp = Annotated[SubscribeOp | UnsubscribeOp | PingOp | AuthOp, Field(discriminator="op")]
-CLIENT_OPS = {"subscribe": SubscribeOp, "unsubscribe": UnsubscribeOp, "ping": PingOp, "auth": AuthOp}
-_adapter: TypeAdapter = TypeAdapter(ClientOp)
+CLIENT_OPS: dict[str, type[BaseModel]] = {"subscribe": SubscribeOp, "unsubscribe": UnsubscribeOp, "ping": PingOp,
+                                          "auth": AuthOp}
+_adapter: TypeAdapter[SubscribeOp | UnsubscribeOp | PingOp | AuthOp] = TypeAdapter(ClientOp)
 
 
 class ProtocolError(Exception):

@@ -159,7 +159,8 @@ def _parse_fmt(body: bytes, path: Path) -> float:
     return float(rate)
 
 
-def _assemble(blocks: list[tuple[bytes, bytes]], path: Path):
+def _assemble(blocks: list[tuple[bytes, bytes]], path: Path
+              ) -> tuple[NDArray[np.complex64], NDArray[np.int64], NDArray[np.float64], NDArray[np.uint8]]:
     headers = np.frombuffer(b"".join(h for h, _ in blocks), dtype=np.uint8).reshape(-1, 10)
     lengths = np.array([len(d) for _, d in blocks])
     if np.any(lengths % 4):

@@ -47,7 +47,7 @@ def ecef_to_geodetic(ecef_m: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np
     return np.degrees(lat), np.degrees(lon), alt
 
 
-def _altitude(p: NDArray, z: NDArray, lat: NDArray, n: NDArray) -> NDArray:
+def _altitude(p: NDArray[np.float64], z: NDArray[np.float64], lat: NDArray[np.float64], n: NDArray[np.float64]) -> NDArray[np.float64]:
     cos_lat = np.cos(lat)
     sin_lat = np.sin(lat)
     # Away from the poles p / cos(lat) is well conditioned; near them use z / sin(lat).

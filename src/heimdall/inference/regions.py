@@ -12,7 +12,7 @@ CONFIDENCES = (0.68, 0.95)
 
 
 def ellipses_from_covariance(
-    covariance_en_m2: NDArray, confidences: Sequence[float] = CONFIDENCES
+    covariance_en_m2: NDArray[np.float64], confidences: Sequence[float] = CONFIDENCES
 ) -> list[list[dict[str, float]]]:
     """CONTRACT 4.2 ellipses for each (2, 2) covariance of a (N, 2, 2) stack.
 
@@ -39,7 +39,7 @@ def ellipses_from_covariance(
 
 
 def rotate_en_covariance(
-    covariance_en_m2: NDArray, from_lat_deg: float, from_lon_deg: float, to_lat_deg: NDArray, to_lon_deg: NDArray
+    covariance_en_m2: NDArray[np.float64], from_lat_deg: float, from_lon_deg: float, to_lat_deg: NDArray[np.float64], to_lon_deg: NDArray[np.float64]
 ) -> NDArray[np.float64]:
     """Covariances (N, 2, 2) in the east/north frame at one origin, expressed in the frames at other points."""
     m = _en_rows(np.asarray(to_lat_deg), np.asarray(to_lon_deg)) @ np.swapaxes(
@@ -48,7 +48,7 @@ def rotate_en_covariance(
     return m @ np.asarray(covariance_en_m2, dtype=float) @ np.swapaxes(m, -1, -2)
 
 
-def _en_rows(lat_deg: NDArray, lon_deg: NDArray) -> NDArray[np.float64]:
+def _en_rows(lat_deg: NDArray[np.float64], lon_deg: NDArray[np.float64]) -> NDArray[np.float64]:
     """(..., 2, 3): the east and north unit vectors in ECEF at each point."""
     lat, lon = np.radians(lat_deg), np.radians(lon_deg)
     east = np.stack([-np.sin(lon), np.cos(lon), np.zeros_like(lon)], axis=-1)

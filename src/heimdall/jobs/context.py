@@ -116,7 +116,7 @@ class JobContext:
         that commits its own rows under the job's lease (a dataset's shards) checks it in that transaction."""
         return JobRepository.names_worker(session, self.job_id, self.worker_id)
 
-    def check(self, on_pause: Callable[[], None] | None = None) -> None:
+    def check(self, on_pause: Callable[[], object] | None = None) -> None:
         """Honour controls: pause -> ``on_pause()`` then JobPaused; cancel -> JobCancelled.
 
         Reads the job row at most every 0.2 s, so it is cheap to call every batch.
@@ -136,7 +136,7 @@ class JobContext:
         if control == "pause":
             self._pause(on_pause)
 
-    def _pause(self, on_pause: Callable[[], None] | None) -> None:
+    def _pause(self, on_pause: Callable[[], object] | None) -> None:
         if on_pause is not None:
             on_pause()
         raise JobPaused(self.job_id)

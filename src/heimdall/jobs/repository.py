@@ -8,21 +8,22 @@ transactions, which SQLite in WAL mode needs (a read transaction cannot always u
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import CursorResult, Executable, Table, Update, delete, func, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import NotFound, StorageError
 from heimdall.jobs import lifecycle
 from heimdall.store.db import new_id, transaction, utcnow
 from heimdall.store.tables.jobs import JobMetricRow, JobRow
 
-JOBS = JobRow.__table__
-METRICS = JobMetricRow.__table__
+JOBS = cast(Table, JobRow.__table__)
+METRICS = cast(Table, JobMetricRow.__table__)
 _CAS_RETRIES = 20
 
 
@@ -52,24 +53,24 @@ def _brief(exc: Exception) -> str:
 
 
 class JobRepository:
-    def __init__(self, session_factory) -> None:
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self.session_factory = session_factory
 
-    def _read(self, statement) -> list[Any]:
+    def _read(self, statement: Executable) -> list[Any]:
         try:
             with self.session_factory() as session:
                 return list(session.execute(statement))
         except SQLAlchemyError as exc:
             raise StorageError(f"job store read failed: {_brief(exc)}") from exc
 
-    def _write(self, statement) -> int:
+    def _write(self, statement: Executable) -> int:
         try:
             with transaction(self.session_factory) as session:
-                return session.execute(statement).rowcount
+                return cast(CursorResult[Any], session.execute(statement)).rowcount
         except SQLAlchemyError as exc:
             raise StorageError(f"job store write failed: {_brief(exc)}") from exc
 
-    def insert(self, kind: str, queue: str, params: dict, *, name: str | None = None,
+    def insert(self, kind: str, queue: str, params: dict[str, Any], *, name: str | None = None,
                parent_id: str | None = None) -> dict[str, Any]:
         now = utcnow()
         values = {
@@ -105,11 +106,11 @@ class JobRepository:
         total = self._read(select(func.count()).select_from(JOBS).where(*conditions))[0][0]
         return [job_to_dict(row) for row in rows], int(total)
 
-    def with_status(self, statuses: Iterable[str], limit: int | None = None) -> list[dict[str, Any]]:
+    def with_status(self, statuses: Iterable[str], limit: int | None = None) -> builtins.list[dict[str, Any]]:
         statement = select(JOBS).where(JOBS.c.status.in_(list(statuses))).order_by(JOBS.c.created_at, JOBS.c.id)
         return [job_to_dict(row) for row in self._read(statement.limit(limit))]
 
-    def lapsed(self, now: datetime) -> list[dict[str, Any]]:
+    def lapsed(self, now: datetime) -> builtins.list[dict[str, Any]]:
         statement = select(JOBS).where(
             JOBS.c.status.in_(sorted(lifecycle.ATTACHED)), JOBS.c.lease_expires_at < now
         )
@@ -159,9 +160,9 @@ class JobRepository:
             try:
                 with transaction(self.session_factory) as session:
                     session.execute(delete(METRICS).where(METRICS.c.job_id == job_id))
-                    deleted = session.execute(
+                    deleted = cast(CursorResult[Any], session.execute(
                         delete(JOBS).where(JOBS.c.id == job_id, JOBS.c.status == job["status"])
-                    ).rowcount
+                    )).rowcount
             except SQLAlchemyError as exc:
                 raise StorageError(f"job store write failed: {_brief(exc)}") from exc
             if deleted == 1:
@@ -170,7 +171,7 @@ class JobRepository:
 
     # --- a worker's own writes: each requires the row to still name the worker ---
 
-    def _owned(self, job_id: str, worker_id: str):
+    def _owned(self, job_id: str, worker_id: str) -> Update:
         return update(JOBS).where(
             JOBS.c.id == job_id, JOBS.c.worker_id == worker_id, JOBS.c.status.in_(sorted(lifecycle.ATTACHED))
         )
@@ -210,7 +211,7 @@ class JobRepository:
         except SQLAlchemyError as exc:
             raise StorageError(f"cannot store metrics of job {job_id}: {_brief(exc)}") from exc
 
-    def metrics(self, job_id: str) -> list[dict[str, Any]]:
+    def metrics(self, job_id: str) -> builtins.list[dict[str, Any]]:
         statement = select(METRICS.c.epoch, METRICS.c.metrics, METRICS.c.created_at).where(
             METRICS.c.job_id == job_id
         ).order_by(METRICS.c.epoch)

@@ -15,7 +15,9 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
+
+from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import Conflict, HeimdallError, InvalidInput, NotFound, StorageError
 from heimdall.jobs import leases
@@ -80,7 +82,7 @@ def claim(repository: JobRepository, publish: Publish, job_id: str, worker_id: s
     return job
 
 
-def run_claimed(job: dict[str, Any], worker_id: str, *, session_factory, publish: Publish,
+def run_claimed(job: dict[str, Any], worker_id: str, *, session_factory: sessionmaker[Session], publish: Publish,
                 blobs: BlobStore, heartbeat_interval_s: float, heartbeat_timeout_s: float,
                 stop_requested: Callable[[], bool] | None = None) -> dict[str, Any] | None:
     """Run a job this worker has claimed; returns the job as finished, or None if the lease was lost."""
@@ -129,7 +131,7 @@ def _json_result(result: Any) -> dict[str, Any] | None:
     if not isinstance(result, dict):
         raise InvalidInput(f"a job must return a dict or None, not {type(result).__name__}")
     try:
-        return json.loads(json.dumps(result))
+        return cast(dict[str, Any], json.loads(json.dumps(result)))
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"job result is not JSON-serialisable: {exc}") from exc
 
@@ -153,7 +155,7 @@ def _finish(repository: JobRepository, publish: Publish, job_id: str, worker_id:
     return job
 
 
-def run_job(job_id: str, *, session_factory, publish: Publish, blobs: BlobStore,
+def run_job(job_id: str, *, session_factory: sessionmaker[Session], publish: Publish, blobs: BlobStore,
             heartbeat_interval_s: float, heartbeat_timeout_s: float) -> dict[str, Any] | None:
     """Claim and run ``job_id`` in this thread (inline executor, Celery task)."""
     repository = JobRepository(session_factory)

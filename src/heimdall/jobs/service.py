@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import logging
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -198,6 +198,6 @@ def _json_params(params: Any) -> dict[str, Any]:
     if not isinstance(params, dict):
         raise InvalidInput("job params must be a JSON object", field="params")
     try:
-        return json.loads(json.dumps(params))
+        return cast(dict[str, Any], json.loads(json.dumps(params)))
     except (TypeError, ValueError) as exc:
         raise InvalidInput(f"job params are not JSON-serialisable: {exc}", field="params") from exc

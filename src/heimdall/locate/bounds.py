@@ -22,7 +22,7 @@ from heimdall.locate.measurement_set import MeasurementSet, parse_measurement_se
 LN10 = math.log(10.0)
 
 
-def _geometry(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike) -> tuple[NDArray, NDArray]:
+def _geometry(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Distances (..., R) and gradients of distance in local east/north at the transmitter (..., R, 2)."""
     lat = np.asarray(lat_deg, dtype=float)
     lon = np.asarray(lon_deg, dtype=float)
@@ -35,7 +35,7 @@ def _geometry(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike) -> tup
     return dist, grad
 
 
-def _schur(rows: NDArray, nuisance: NDArray | None) -> NDArray:
+def _schur(rows: NDArray[np.float64], nuisance: NDArray[np.float64] | None) -> NDArray[np.float64]:
     """Position information sum(h h^T) with the nuisance columns projected out. rows (..., M, 2)."""
     info = np.einsum("...mi,...mj->...ij", rows, rows)
     if nuisance is None or nuisance.shape[-1] == 0:
@@ -45,7 +45,7 @@ def _schur(rows: NDArray, nuisance: NDArray | None) -> NDArray:
     return info - cross @ np.linalg.pinv(gram) @ np.swapaxes(cross, -1, -2)
 
 
-def fisher_enu(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike, unit_range: bool = False) -> NDArray:
+def fisher_enu(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike, unit_range: bool = False) -> NDArray[np.float64]:
     """Fisher information (..., 2, 2) in 1/m^2 for a transmitter at (lat, lon).
 
     ``unit_range``: every measurement's sigma replaced by the one that is worth 1 m of range (or
@@ -58,7 +58,7 @@ def fisher_enu(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike, unit_
     return info
 
 
-def _toa_info(ms: MeasurementSet, grad: NDArray, unit_range: bool) -> NDArray | float:
+def _toa_info(ms: MeasurementSet, grad: NDArray[np.float64], unit_range: bool) -> NDArray[np.float64] | float:
     toa = ms.toa
     if not toa.receiver.size:
         return 0.0
@@ -68,7 +68,7 @@ def _toa_info(ms: MeasurementSet, grad: NDArray, unit_range: bool) -> NDArray | 
     return _schur(rows, clock)
 
 
-def _tdoa_info(ms: MeasurementSet, grad: NDArray, unit_range: bool) -> NDArray | float:
+def _tdoa_info(ms: MeasurementSet, grad: NDArray[np.float64], unit_range: bool) -> NDArray[np.float64] | float:
     tdoa = ms.tdoa
     if not tdoa.receiver.size:
         return 0.0
@@ -77,7 +77,7 @@ def _tdoa_info(ms: MeasurementSet, grad: NDArray, unit_range: bool) -> NDArray |
     return _schur(rows, None)
 
 
-def _rss_info(ms: MeasurementSet, dist: NDArray, grad: NDArray, unit_range: bool) -> NDArray | float:
+def _rss_info(ms: MeasurementSet, dist: NDArray[np.float64], grad: NDArray[np.float64], unit_range: bool) -> NDArray[np.float64] | float:
     rss = ms.rss
     if not rss.receiver.size:
         return 0.0
@@ -95,7 +95,7 @@ def _rss_info(ms: MeasurementSet, dist: NDArray, grad: NDArray, unit_range: bool
     return _schur(rows, nuisance)
 
 
-def _aoa_info(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike, unit_range: bool) -> NDArray | float:
+def _aoa_info(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike, unit_range: bool) -> NDArray[np.float64] | float:
     aoa = ms.aoa
     if not aoa.receiver.size:
         return 0.0
@@ -116,7 +116,7 @@ def _aoa_info(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike, unit_r
     return _schur(grad / sigma_rad[..., None], None)
 
 
-def _basis(lat: NDArray, lon: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+def _basis(lat: NDArray[np.float64], lon: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     lat, lon = np.broadcast_arrays(lat, lon)
     s_lat, c_lat = np.sin(np.radians(lat)), np.cos(np.radians(lat))
     s_lon, c_lon = np.sin(np.radians(lon)), np.cos(np.radians(lon))
@@ -125,7 +125,7 @@ def _basis(lat: NDArray, lon: NDArray) -> tuple[NDArray, NDArray, NDArray]:
     return east, north, np.stack([east, north], axis=-2)
 
 
-def _invert(info: NDArray) -> NDArray:
+def _invert(info: NDArray[np.float64]) -> NDArray[np.float64]:
     """2x2 inverse; a direction without information gets an infinite variance."""
     det = info[..., 0, 0] * info[..., 1, 1] - info[..., 0, 1] * info[..., 1, 0]
     scale = np.maximum(np.abs(info[..., 0, 0]) + np.abs(info[..., 1, 1]), 1e-300)
@@ -144,19 +144,19 @@ def crlb_enu_m2(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike) -> N
     return _invert(fisher_enu(ms, lat_deg, lon_deg))
 
 
-def gdop_at(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike) -> float | NDArray:
+def gdop_at(ms: MeasurementSet, lat_deg: ArrayLike, lon_deg: ArrayLike) -> float | NDArray[np.float64]:
     """Geometric dilution of precision: RMS position error per metre of range-equivalent error."""
     cov = _invert(fisher_enu(ms, lat_deg, lon_deg, unit_range=True))
     value = np.sqrt(cov[..., 0, 0] + cov[..., 1, 1])
     return float(value) if np.ndim(value) == 0 else value
 
 
-def rms_error_m(cov_m2: NDArray) -> NDArray:
+def rms_error_m(cov_m2: NDArray[np.float64]) -> NDArray[np.float64]:
     return np.sqrt(cov_m2[..., 0, 0] + cov_m2[..., 1, 1])
 
 
 @lru_cache(maxsize=1)
-def _median_table() -> tuple[NDArray, NDArray]:
+def _median_table() -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Median of |x| for x ~ N(0, diag(1, rho)), tabulated over rho in [0, 1].
 
     P(|x| <= r) = integral over z = r sin t of phi(z) (2 Phi(r cos t / sqrt(rho)) - 1) r cos t dt,
@@ -203,7 +203,7 @@ class ErrorMap:
                 "rms_error_m": [[None if np.isnan(v) else round(float(v), 3) for v in row] for row in finite]}
 
 
-def expected_error_map(receivers: list[dict], modalities: dict[str, dict], area: dict,
+def expected_error_map(receivers: list[dict[str, Any]], modalities: dict[str, dict[str, Any]], area: dict[str, Any],
                        resolution: int = 64, transmitter_alt_m: float = 0.0) -> ErrorMap:
     """RMS error bound (sqrt of the CRLB's trace) over a lat/lon grid, for the web app's pre-run map.
 
@@ -220,13 +220,13 @@ def expected_error_map(receivers: list[dict], modalities: dict[str, dict], area:
     return ErrorMap(lat, lon, rms_error_m(cov))
 
 
-def nominal_measurement_set(receivers: list[dict], modalities: dict[str, dict], area: dict,
+def nominal_measurement_set(receivers: list[dict[str, Any]], modalities: dict[str, dict[str, Any]], area: dict[str, Any],
                             transmitter_alt_m: float = 0.0) -> MeasurementSet:
     """The measurement set a pre-run bound is computed on (``modalities`` as in ``expected_error_map``)."""
     return parse_measurement_set(_nominal_document(receivers, modalities, area, transmitter_alt_m))
 
 
-def _nominal_document(receivers: list[dict], modalities: dict[str, dict], area: dict, alt_m: float) -> dict:
+def _nominal_document(receivers: list[dict[str, Any]], modalities: dict[str, dict[str, Any]], area: dict[str, Any], alt_m: float) -> dict[str, Any]:
     """A measurement set with placeholder values: only geometry and sigmas enter a bound."""
     from heimdall.errors import InvalidInput
 

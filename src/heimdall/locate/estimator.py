@@ -71,7 +71,7 @@ def locate(ms: MeasurementSet, *, with_posterior: bool = True, budget: Budget | 
         lat=lat, lon=lon, alt_m=ms.transmitter_alt_m,
         covariance_enu_m2=cov, ellipse_radii=radii, method="classical:" + "+".join(used), used=counts,
         outliers=tuple(ms.receivers.ids[i] for i in sorted(dropped)),
-        gdop=_finite_or_none(gdop_at(clean, lat, lon)),
+        gdop=_finite_or_none(float(gdop_at(clean, lat, lon))),
         elapsed_ms=1000.0 * (time.perf_counter() - start),
         modes=_modes(solution.fits), posterior=heat_map,
     )

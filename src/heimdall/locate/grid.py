@@ -55,8 +55,8 @@ def global_grid(area: SearchArea, tx_alt_m: float, cells: int = 4096) -> GlobalG
     n_lat = int(np.clip(round(height_m / cell_m), 8, 160))
     dlat = (area.lat_max - area.lat_min) / n_lat
     dlon = (area.lon_max - area.lon_min) / n_lon
-    lat = area.lat_min + (np.arange(n_lat) + 0.5) * dlat
-    lon = area.lon_min + (np.arange(n_lon) + 0.5) * dlon
+    lat = area.lat_min + (np.arange(n_lat, dtype=np.float64) + 0.5) * dlat
+    lon = area.lon_min + (np.arange(n_lon, dtype=np.float64) + 0.5) * dlon
     ecef = geodetic_to_ecef(lat[:, None], lon[None, :], tx_alt_m)
     area_m2 = (dlat * METRES_PER_DEG) * (dlon * METRES_PER_DEG * np.cos(np.radians(lat)))[:, None]
     return GlobalGrid(lat, lon, ecef, max(width_m / n_lon, height_m / n_lat), area_m2)
@@ -68,15 +68,16 @@ def grid_modes(log_density: NDArray[np.float64], max_modes: int, depth: float) -
     peaks &= log_density >= log_density.max() - depth
     flat = np.flatnonzero(peaks)
     order = flat[np.argsort(log_density.ravel()[flat])[::-1]]
-    return [tuple(int(v) for v in np.unravel_index(k, log_density.shape)) for k in order[:max_modes]]
+    cells = [np.unravel_index(k, log_density.shape) for k in order[:max_modes]]
+    return [(int(row), int(col)) for row, col in cells]
 
 
-def in_area(lat_deg: NDArray, lon_deg: NDArray, area: SearchArea) -> NDArray[np.bool_]:
+def in_area(lat_deg: NDArray[np.float64], lon_deg: NDArray[np.float64], area: SearchArea) -> NDArray[np.bool_]:
     return (lat_deg >= area.lat_min) & (lat_deg <= area.lat_max) & (lon_deg >= area.lon_min) & (lon_deg <= area.lon_max)
 
 
 def local_posterior(model: ResidualModel, frame: LocalFrame, cov_m2: NDArray[np.float64], area: SearchArea,
-                    points: int = 31, max_rounds: int = 6) -> tuple[NDArray, NDArray, float]:
+                    points: int = 31, max_rounds: int = 6) -> tuple[NDArray[np.float64], NDArray[np.float64], float]:
     """Posterior on a grid along ``cov_m2``'s axes: points (n, 2) in the frame, their weights (n,)
     and the finest grid spacing (m).
 

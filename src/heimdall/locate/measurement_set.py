@@ -94,7 +94,7 @@ class SearchArea:
     lon_max: float
 
 
-def _empty(kind: type) -> Any:
+def _empty(kind: Any) -> Any:
     arrays = {name: np.zeros(0, dtype=np.intp if name in ("receiver", "reference") else float)
               for name in kind.__dataclass_fields__}
     return kind(**arrays)
@@ -127,7 +127,7 @@ class MeasurementSet:
         return 0.0 if self.transmitter_alt_m is None else float(self.transmitter_alt_m)
 
 
-def parse_measurement_set(doc: dict, *, check_unknowns: bool = True) -> MeasurementSet:
+def parse_measurement_set(doc: dict[str, Any], *, check_unknowns: bool = True) -> MeasurementSet:
     """Validate a measurement-set document and return it typed; raises InvalidInput / InsufficientData.
 
     ``check_unknowns=False`` skips the count of measurements against the position's unknowns, for
@@ -167,23 +167,23 @@ def measurement_set_to_dict(ms: MeasurementSet) -> dict[str, Any]:
     doc: dict[str, Any] = {
         "receivers": [
             {"id": rid, "lat": float(lat), "lon": float(lon), "alt_m": float(alt)}
-            for rid, lat, lon, alt in zip(ids, ms.receivers.lat_deg, ms.receivers.lon_deg, ms.receivers.alt_m)
+            for rid, lat, lon, alt in zip(ids, ms.receivers.lat_deg, ms.receivers.lon_deg, ms.receivers.alt_m, strict=False)
         ],
     }
     if ms.frequency_hz is not None:
         doc["frequency_hz"] = ms.frequency_hz
     if ms.rss.receiver.size:
         doc["rss"] = [{"receiver": ids[i], "power_dbm": float(p), "sigma_db": float(s)}
-                      for i, p, s in zip(ms.rss.receiver, ms.rss.power_dbm, ms.rss.sigma_db)]
+                      for i, p, s in zip(ms.rss.receiver, ms.rss.power_dbm, ms.rss.sigma_db, strict=False)]
     if ms.tdoa.receiver.size:
         doc["tdoa"] = [{"receiver": ids[i], "reference": ids[j], "tdoa_s": float(t), "sigma_s": float(s)}
-                       for i, j, t, s in zip(ms.tdoa.receiver, ms.tdoa.reference, ms.tdoa.tdoa_s, ms.tdoa.sigma_s)]
+                       for i, j, t, s in zip(ms.tdoa.receiver, ms.tdoa.reference, ms.tdoa.tdoa_s, ms.tdoa.sigma_s, strict=False)]
     if ms.toa.receiver.size:
         doc["toa"] = [{"receiver": ids[i], "toa_s": float(t), "sigma_s": float(s)}
-                      for i, t, s in zip(ms.toa.receiver, ms.toa.toa_s, ms.toa.sigma_s)]
+                      for i, t, s in zip(ms.toa.receiver, ms.toa.toa_s, ms.toa.sigma_s, strict=False)]
     if ms.aoa.receiver.size:
         doc["aoa"] = [{"receiver": ids[i], "bearing_deg": float(b), "sigma_deg": float(s)}
-                      for i, b, s in zip(ms.aoa.receiver, ms.aoa.bearing_deg, ms.aoa.sigma_deg)]
+                      for i, b, s in zip(ms.aoa.receiver, ms.aoa.bearing_deg, ms.aoa.sigma_deg, strict=False)]
     doc["propagation"] = {
         "model": ms.propagation.model,
         "path_loss_exponent": ms.propagation.path_loss_exponent,

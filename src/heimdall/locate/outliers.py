@@ -96,7 +96,7 @@ def removal_candidates(model: ResidualModel, fit: Fit, count: int = CANDIDATES) 
     if not eligible.size:
         return []
     cost_left = np.maximum(fit.cost - gains[eligible], 0.0)
-    score = chi2.logsf(cost_left, dof_left[eligible])
+    score = np.asarray(chi2.logsf(cost_left, dof_left[eligible]), dtype=np.float64)
     order = np.lexsort((-gains[eligible], -score))
     return [int(g) for g in eligible[order[:count]]]
 

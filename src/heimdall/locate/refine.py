@@ -30,7 +30,7 @@ class Fit:
     jacobian: NDArray[np.float64]  # (M, 2) of the residuals by local east/north, per metre
 
 
-def _area_bounds(frame: LocalFrame, area: SearchArea) -> tuple[NDArray, NDArray]:
+def _area_bounds(frame: LocalFrame, area: SearchArea) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Bounding box, in the frame's tangent plane, of the search area's outline."""
     t = np.linspace(0.0, 1.0, 9)
     lat_t = area.lat_min + t * (area.lat_max - area.lat_min)
@@ -47,21 +47,21 @@ def refine(model: ResidualModel, lat_deg: float, lon_deg: float, area: SearchAre
     lower, upper = _area_bounds(frame, area)
     lower, upper = np.minimum(lower, -1.0), np.maximum(upper, 1.0)
     en = levenberg_marquardt(lambda points: model.residuals(frame.to_ecef(points)), lower, upper)
-    lat, lon = frame.to_geodetic(en)
+    lat_fit, lon_fit = frame.to_geodetic(en)
     # the tangent-plane box encloses the lat/lon box; the prior's support is the latter
-    lat = float(np.clip(lat, area.lat_min, area.lat_max))
-    lon = float(np.clip(lon, area.lon_min, area.lon_max))
+    lat = float(np.clip(lat_fit, area.lat_min, area.lat_max))
+    lon = float(np.clip(lon_fit, area.lon_min, area.lon_max))
     return fisher_fit(model, lat, lon, tx_alt_m)
 
 
-def _residuals_and_jacobian(fun: Callable[[NDArray], NDArray], x: NDArray) -> tuple[NDArray, NDArray]:
+def _residuals_and_jacobian(fun: Callable[[NDArray[np.float64]], NDArray[np.float64]], x: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """One batched call: residuals at x and their central-difference Jacobian."""
     r = fun(x + _STENCIL)
     return r[0], np.stack([r[1] - r[2], r[3] - r[4]], axis=-1) / (2.0 * FD_STEP_M)
 
 
-def levenberg_marquardt(fun: Callable[[NDArray], NDArray], lower: NDArray, upper: NDArray,
-                        max_iterations: int = 40) -> NDArray:
+def levenberg_marquardt(fun: Callable[[NDArray[np.float64]], NDArray[np.float64]], lower: NDArray[np.float64], upper: NDArray[np.float64],
+                        max_iterations: int = 40) -> NDArray[np.float64]:
     """Minimise |fun(x)|^2 over x in R^2 from 0, steps projected onto the box [lower, upper].
 
     Hand-rolled rather than scipy's: with two unknowns, one vectorised call per iteration gives the
@@ -93,8 +93,8 @@ def levenberg_marquardt(fun: Callable[[NDArray], NDArray], lower: NDArray, upper
     return x
 
 
-def _damped_step(info: NDArray, grad: NDArray, damping: float, x: NDArray, lower: NDArray,
-                 upper: NDArray) -> NDArray | None:
+def _damped_step(info: NDArray[np.float64], grad: NDArray[np.float64], damping: float, x: NDArray[np.float64], lower: NDArray[np.float64],
+                 upper: NDArray[np.float64]) -> NDArray[np.float64] | None:
     """LM step; coordinates held at a bound they push against are frozen (active set).
 
     Without the freeze a clipped step that cannot improve only raises the damping, which costs a

@@ -94,11 +94,11 @@ class LocationResult:
         radii = self.ellipse_radii or tuple(chi2_2dof_scale(p) for p in CONFIDENCES)
         object.__setattr__(self, "ellipse_radii", tuple(radii))
         object.__setattr__(self, "ellipses", tuple(ellipse(self.covariance_enu_m2, p, r)
-                                                   for p, r in zip(CONFIDENCES, radii)))
+                                                   for p, r in zip(CONFIDENCES, radii, strict=False)))
 
     def contains(self, east_m: float, north_m: float, confidence: float) -> bool:
         """Is an offset (local east/north of the estimate, metres) inside the ``confidence`` ellipse?"""
-        radius = dict(zip(CONFIDENCES, self.ellipse_radii)).get(confidence, chi2_2dof_scale(confidence))
+        radius = dict(zip(CONFIDENCES, self.ellipse_radii or (), strict=False)).get(confidence, chi2_2dof_scale(confidence))
         offset = np.array([east_m, north_m])
         distance2 = offset @ np.linalg.solve(self.covariance_enu_m2, offset)
         return bool(distance2 <= radius**2)

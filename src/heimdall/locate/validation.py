@@ -10,6 +10,7 @@ import math
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.spatial import cKDTree
 
 from heimdall.errors import InsufficientData, InvalidInput
@@ -26,7 +27,7 @@ PROPAGATION_MODELS = frozenset({"log_distance"})
 SAME_POSITION_M = 1.0
 
 
-def reject_unknown_fields(doc: dict, allowed: frozenset[str], prefix: str) -> None:
+def reject_unknown_fields(doc: dict[str, Any], allowed: frozenset[str], prefix: str) -> None:
     for key in doc:
         if key not in allowed:
             raise InvalidInput(f"unknown field '{prefix}{key}'", field=f"{prefix}{key}")
@@ -46,12 +47,12 @@ def number(raw: Any, path: str, *, positive: bool = False, lo: float | None = No
     return value
 
 
-def optional_number(doc: dict, key: str, **kwargs: Any) -> float | None:
+def optional_number(doc: dict[str, Any], key: str, **kwargs: Any) -> float | None:
     raw = doc.get(key)
     return None if raw is None else number(raw, key, **kwargs)
 
 
-def parse_scalars(doc: dict) -> dict[str, Any]:
+def parse_scalars(doc: dict[str, Any]) -> dict[str, Any]:
     method = doc.get("method", "auto")
     if method not in METHODS:
         raise InvalidInput(f"unknown method {method!r} (expected one of {sorted(METHODS)})", field="method")
@@ -63,7 +64,7 @@ def parse_scalars(doc: dict) -> dict[str, Any]:
     }
 
 
-def _entries(raw: Any, name: str) -> list[dict]:
+def _entries(raw: Any, name: str) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
@@ -74,7 +75,7 @@ def _entries(raw: Any, name: str) -> list[dict]:
     return raw
 
 
-def _required(entry: dict, key: str, path: str) -> Any:
+def _required(entry: dict[str, Any], key: str, path: str) -> Any:
     if key not in entry:
         raise InvalidInput(f"{path}.{key} is required", field=f"{path}.{key}")
     return entry[key]
@@ -99,7 +100,7 @@ def parse_receivers(raw: Any) -> dict[str, Any]:
     return {"ids": tuple(ids), "lat_deg": np.array(lats), "lon_deg": np.array(lons), "alt_m": np.array(alts)}
 
 
-def _receiver_index(entry: dict, key: str, path: str, index: dict[str, int]) -> int:
+def _receiver_index(entry: dict[str, Any], key: str, path: str, index: dict[str, int]) -> int:
     rid = _required(entry, key, path)
     if not isinstance(rid, str) or rid not in index:
         raise InvalidInput(f"{path}.{key}: unknown receiver {rid!r}", field=f"{path}.{key}")
@@ -107,10 +108,10 @@ def _receiver_index(entry: dict, key: str, path: str, index: dict[str, int]) -> 
 
 
 def _columns(raw: Any, name: str, index: dict[str, int], refs: tuple[str, ...],
-             values: tuple[tuple[str, dict], ...]) -> dict[str, Any]:
+             values: tuple[tuple[str, dict[str, Any]], ...]) -> dict[str, Any]:
     """Parse a list of measurement entries into index arrays (``refs``) and float arrays (``values``)."""
     entries = _entries(raw, name)
-    columns: dict[str, list] = {key: [] for key in refs + tuple(v[0] for v in values)}
+    columns: dict[str, list[Any]] = {key: [] for key in refs + tuple(v[0] for v in values)}
     for i, entry in enumerate(entries):
         path = f"{name}[{i}]"
         for key in refs:
@@ -190,7 +191,8 @@ def check_receiver_geometry(ms: Any) -> None:
     rx = ms.receivers
     ecef = geodetic_to_ecef(rx.lat_deg[used], rx.lon_deg[used], rx.alt_m[used])
     # a k-d tree, not the all-pairs distance matrix: O(R log R) for the largest networks allowed
-    pairs = cKDTree(ecef).query_pairs(SAME_POSITION_M, output_type="ndarray") if used.size > 1 else []
+    pairs: NDArray[np.intp] = (cKDTree(ecef).query_pairs(SAME_POSITION_M, output_type="ndarray") if used.size > 1
+                                else np.zeros((0, 2), dtype=np.intp))
     if len(pairs):
         gaps = np.linalg.norm(ecef[pairs[:, 0]] - ecef[pairs[:, 1]], axis=-1)
         i, j = pairs[np.argmin(gaps)]

@@ -70,6 +70,10 @@ class MaskedSelfAttention(nn.Module):
 
 
 class SetLocalizer(nn.Module):
+    feature_offset: torch.Tensor  # buffers (register_buffer), typed for the checker
+    feature_scale: torch.Tensor
+    gate_index: torch.Tensor
+    length_scale_m: torch.Tensor
     """Raw features (N, R, C) -> mixture parameters in length-scale units (see module docstring)."""
 
     def __init__(self, config: NetworkConfig, normalization: FeatureNormalization, *, source_up_m: float = 0.0,
@@ -155,6 +159,7 @@ def moment_match(params: tuple[Tensor, Tensor, Tensor, Tensor]) -> tuple[Tensor,
 
 
 class MetricLocalizer(nn.Module):
+    network: SetLocalizer
     """Wraps a ``SetLocalizer`` so that it answers in metres: what ONNX export traces."""
 
     def __init__(self, network: SetLocalizer) -> None:

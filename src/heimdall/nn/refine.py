@@ -54,6 +54,7 @@ def has_timing(raw: Tensor) -> Tensor:
 
 
 class PhysicsRefiner(nn.Module):
+    source_up_m: torch.Tensor  # a buffer (register_buffer), typed for the checker
     """Refines a mixture ``(log_weights, mean, log_sigma, offdiag)`` in length-scale units."""
 
     def __init__(self, steps: int, source_up_m: float = 0.0) -> None:

@@ -43,6 +43,7 @@ from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService, seed_demo_network
 from heimdall.services.receiver_secrets import ReceiverSecrets
 from heimdall.services.receivers import ReceiverService
+from heimdall.services.references import ReferenceService, seed_starter_references
 from heimdall.services.recording_uploads import RecordingUploads
 from heimdall.services.secretbox import KEY_FILE, SecretBox
 from heimdall.services.terrain_files import TerrainFiles
@@ -85,6 +86,7 @@ class Platform:
     # --- use-case services (heimdall.services.*): add one attribute here and one line in build_platform ---
     receivers: ReceiverService
     networks: NetworkService
+    references: ReferenceService
     localizations: LocalizationService
     datasets: DatasetService
     registry: ModelRegistry
@@ -102,12 +104,15 @@ class Platform:
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
-        left, and seed the demo network into an empty database (``demo_network``)."""
+        left, seed the demo network into an empty database (``demo_network``) and add the starter
+        reference transmitters that are missing (``starter_references``)."""
         if self.jobs.executor is not None:
             self.jobs.executor.start()
         log.info("jobs recovered: %s", self.jobs.recover_on_start())
         if self.settings.demo_network:
             seed_demo_network(self.session_factory, self.publish)
+        if self.settings.starter_references:
+            seed_starter_references(self.session_factory, self.publish)
 
     def periodic_tasks(self) -> list[PeriodicTask]:
         """What a serving process runs while it serves: the lease reaper and the event-log pruning."""
@@ -162,6 +167,7 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
         publish=publish, hub=Hub(publish.log, wakeup=wakeup, tuning=hub_tuning), jobs=jobs,
         receivers=ReceiverService(session_factory, publish),
         networks=networks,
+        references=ReferenceService(session_factory, publish),
         localizations=localizations,
         datasets=DatasetService(session_factory, publish, jobs, blobs, networks,
                                 terrain_dir=settings.data_dir / "terrain"),

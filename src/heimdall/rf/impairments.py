@@ -30,7 +30,7 @@ def thermal_noise_dbm(
     return ktb_dbm + np.asarray(noise_figure_db, dtype=float)
 
 
-def draw_gain_offsets_db(rng: np.random.Generator, sigma_db: float, size: int | tuple[int, ...]) -> NDArray:
+def draw_gain_offsets_db(rng: np.random.Generator, sigma_db: float, size: int | tuple[int, ...]) -> NDArray[np.float64]:
     """Per-receiver calibration errors of the reported power (Gaussian, dB)."""
     return rng.normal(0.0, sigma_db, size=size)
 
@@ -47,14 +47,14 @@ def draw_receiver_offsets(rng: np.random.Generator, size: int, distribution: str
     raise InvalidInput(f"unknown offset distribution {distribution!r} (normal, uniform)", field="distribution")
 
 
-def gnss_timing_jitter_s(rng: np.random.Generator, sigma_s: float, size: int | tuple[int, ...]) -> NDArray:
+def gnss_timing_jitter_s(rng: np.random.Generator, sigma_s: float, size: int | tuple[int, ...]) -> NDArray[np.float64]:
     """Timestamp errors of a GNSS-disciplined clock (Gaussian, seconds)."""
     return rng.normal(0.0, sigma_s, size=size)
 
 
 def perturb_positions(
     rng: np.random.Generator, lat_deg: ArrayLike, lon_deg: ArrayLike, alt_m: ArrayLike, sigma_m: float
-) -> tuple[NDArray, NDArray, NDArray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """True antenna positions scattered around the reported ones by ``sigma_m`` per axis (E, N, U)."""
     lat = np.asarray(lat_deg, dtype=float)
     lon = np.asarray(lon_deg, dtype=float)

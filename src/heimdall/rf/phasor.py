@@ -7,16 +7,19 @@ faster in double precision and ~20x faster in single precision, which dominates 
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numpy.typing import NDArray
 
 
-def unit_phasor(angle_rad: NDArray[np.floating]) -> NDArray[np.complexfloating]:
+def unit_phasor(angle_rad: NDArray[np.floating[Any]]) -> NDArray[np.complexfloating[Any, Any]]:
     """exp(1j * angle_rad): complex64 for a float32 angle, complex128 otherwise."""
     angle = np.asarray(angle_rad)
     if angle.dtype != np.float32:
         angle = angle.astype(np.float64, copy=False)
-    out = np.empty(angle.shape, dtype=np.complex64 if angle.dtype == np.float32 else np.complex128)
+    out: NDArray[np.complexfloating[Any, Any]] = np.empty(
+        angle.shape, dtype=np.complex64 if angle.dtype == np.float32 else np.complex128)
     np.cos(angle, out=out.real)
     np.sin(angle, out=out.imag)
     return out

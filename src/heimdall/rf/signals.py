@@ -48,7 +48,7 @@ def _band_limited_noise(
     return audio / (np.std(audio) + 1e-30)
 
 
-def _frequency_modulate(instantaneous_hz: NDArray[np.float64], sample_rate_hz: float, rng) -> NDArray:
+def _frequency_modulate(instantaneous_hz: NDArray[np.float64], sample_rate_hz: float, rng: np.random.Generator) -> NDArray[np.complex128]:
     phase = 2.0 * np.pi * np.cumsum(instantaneous_hz) / sample_rate_hz + rng.uniform(0, 2 * np.pi)
     return np.exp(1j * phase)
 

@@ -6,13 +6,15 @@ import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from heimdall.errors import Conflict, InvalidInput, NotFound
+
+RowT = TypeVar("RowT")
 
 # publish(topic, event, data): the event publisher of heimdall.events, or any stand-in with that shape.
 Publish = Callable[[str, str, dict[str, Any]], Any]
@@ -32,7 +34,7 @@ def check_page(offset: int, limit: int) -> None:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_LIMIT}", field="limit")
 
 
-def page(session: Session, query: Select, order_by: tuple, to_dict: Callable[[Any], dict[str, Any]],
+def page(session: Session, query: Select[Any], order_by: tuple[Any, ...], to_dict: Callable[[Any], dict[str, Any]],
          offset: int, limit: int) -> dict[str, Any]:
     """One page of ``query`` as ``{"items": [...], "total": N}`` (the list shape of CONTRACT section 2)."""
     check_page(offset, limit)
@@ -64,7 +66,7 @@ def require_finite(value: Any, field: str, *, low: float = -math.inf, high: floa
     return number
 
 
-def load_row(session: Session, row_type: type, row_id: Any, resource: str) -> Any:
+def load_row(session: Session, row_type: type[RowT], row_id: Any, resource: str) -> RowT:
     """The row of ``row_type`` with ``row_id``, or NotFound naming the resource (ids are strings)."""
     row = session.get(row_type, row_id) if isinstance(row_id, str) else None
     if row is None:

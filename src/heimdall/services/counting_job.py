@@ -20,7 +20,7 @@ from heimdall.jobs.registry import job_kind
 def count(ctx: JobContext) -> dict[str, Any]:
     total, step_delay_s, fail_at = _params(ctx.params)
     raw = ctx.load_checkpoint()
-    state = json.loads(raw) if raw else {"count": 0, "runs": []}
+    state: dict[str, Any] = json.loads(raw) if raw else {"count": 0, "runs": []}
     state["runs"].append([])
     while state["count"] < total:
         # The checkpoint written after each step already holds the exact position: on_pause has nothing to add.

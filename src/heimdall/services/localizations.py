@@ -140,7 +140,7 @@ class LocalizationService:
         if fmt not in EXPORT_MEDIA_TYPES:
             raise InvalidInput(f"format must be one of {', '.join(EXPORT_MEDIA_TYPES)}", field="format")
         localization = self.get(localization_id)
-        renderers = {
+        renderers: dict[str, Callable[[], str | dict[str, Any]]] = {
             "json": lambda: localization,
             "geojson": lambda: localization_geojson(localization),
             "kml": lambda: localization_kml(localization),

@@ -131,13 +131,13 @@ class ReceiverService:
             session.delete(row)
             session.flush()
             session.expire_all()
-            networks = []
+            networks: list[dict[str, Any]] = []
             for network in session.scalars(select(NetworkRow).where(NetworkRow.id.in_(network_ids))):
                 network.updated_at = utcnow()
                 networks.append(network_to_dict(network))
         self._publish(TOPIC, "receiver.deleted", receiver)
-        for network in networks:
-            self._publish(NETWORKS_TOPIC, "network.updated", network)
+        for changed in networks:
+            self._publish(NETWORKS_TOPIC, "network.updated", changed)
         return receiver
 
     def set_health(self, receiver_id: str, health: dict[str, Any]) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def _reject_unknown(fields: dict[str, Any]) -> None:
 def _check_choice(value: Any, field: str, choices: tuple[str, ...]) -> str:
     if value not in choices:
         raise InvalidInput(f"{field} must be one of {', '.join(choices)}", field=field)
-    return value
+    return str(value)
 
 
 def _check_name(value: Any) -> str:
@@ -217,7 +217,7 @@ def _check_url(value: Any) -> str | None:
     parts = urlsplit(value) if isinstance(value, str) else None
     if parts is None or parts.scheme not in URL_SCHEMES or not parts.netloc or len(value) > 2000:
         raise InvalidInput(f"url must be an absolute {'/'.join(URL_SCHEMES)} URL", field="url")
-    return value
+    return str(value)
 
 
 def _check_antenna(value: Any) -> dict[str, Any] | None:

@@ -11,9 +11,9 @@ import contextlib
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, Protocol, runtime_checkable
+from typing import IO, Protocol, cast, runtime_checkable
 from urllib.parse import unquote, urlparse
 
 from heimdall.errors import InvalidInput, NotFound, StorageError
@@ -90,7 +90,7 @@ class LocalBlobStore:
         except FileNotFoundError as exc:
             raise NotFound(f"no such file to store: {path}") from exc
 
-    def _atomic_write(self, key: str, write) -> None:
+    def _atomic_write(self, key: str, write: Callable[[IO[bytes]], object]) -> None:
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -264,12 +264,12 @@ class S3BlobStore:
     def get_bytes(self, key: str) -> bytes:
         with self._translate("get", key):
             response = self._client.get_object(Bucket=self.bucket, Key=self._object_key(key))
-            return response["Body"].read()
+            return cast(bytes, response["Body"].read())
 
     def open_read(self, key: str) -> IO[bytes]:
         with self._translate("get", key):
             response = self._client.get_object(Bucket=self.bucket, Key=self._object_key(key))
-        return response["Body"]
+        return cast(IO[bytes], response["Body"])
 
     def exists(self, key: str) -> bool:
         try:

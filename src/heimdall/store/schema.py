@@ -12,6 +12,7 @@ import importlib
 import pkgutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -68,7 +69,7 @@ def current_revision(url: str) -> str | None:
         engine.dispose()
 
 
-def schema_differences(url: str) -> list:
+def schema_differences(url: str) -> list[Any]:
     """Differences between the migrated database and ``Base.metadata`` (empty when they agree)."""
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
@@ -78,7 +79,7 @@ def schema_differences(url: str) -> list:
     try:
         with engine.connect() as connection:
             context = MigrationContext.configure(connection, opts={"compare_type": True})
-            return compare_metadata(context, Base.metadata)
+            return list(compare_metadata(context, Base.metadata))
     finally:
         engine.dispose()
 

@@ -32,25 +32,25 @@ class SampleBatch:
 
     meta: dict[str, Any]
     sample_id: NDArray[np.int64]
-    truth_lat: NDArray
-    truth_lon: NDArray
-    truth_alt_m: NDArray
-    truth_eirp_dbm: NDArray
+    truth_lat: NDArray[np.float64]
+    truth_lon: NDArray[np.float64]
+    truth_alt_m: NDArray[np.float64]
+    truth_eirp_dbm: NDArray[np.float64]
     signal_type: NDArray[np.int8]  # index into meta["signal_types"]
-    duration_s: NDArray
+    duration_s: NDArray[np.float64]
     tdoa_reference: NDArray[np.int16]  # receiver index of the TDoA reference, -1 if none
-    gdop: NDArray
-    crlb_rms_m: NDArray
-    snr_db: NDArray  # (n, R)
-    rss_power_dbm: NDArray
-    rss_sigma_db: NDArray
-    toa_s: NDArray
-    toa_sigma_s: NDArray
-    tdoa_s: NDArray
-    tdoa_sigma_s: NDArray
-    aoa_bearing_deg: NDArray
-    aoa_sigma_deg: NDArray
-    iq: dict[str, NDArray] | None = field(default=None)  # IQ-level samples only; see synth.iq
+    gdop: NDArray[np.float64]
+    crlb_rms_m: NDArray[np.float64]
+    snr_db: NDArray[np.float64]  # (n, R)
+    rss_power_dbm: NDArray[np.float64]
+    rss_sigma_db: NDArray[np.float64]
+    toa_s: NDArray[np.float64]
+    toa_sigma_s: NDArray[np.float64]
+    tdoa_s: NDArray[np.float64]
+    tdoa_sigma_s: NDArray[np.float64]
+    aoa_bearing_deg: NDArray[np.float64]
+    aoa_sigma_deg: NDArray[np.float64]
+    iq: dict[str, NDArray[np.float64]] | None = field(default=None)  # IQ-level samples only; see synth.iq
 
     def __len__(self) -> int:
         return int(self.sample_id.shape[0])
@@ -100,7 +100,7 @@ def _present(values: list[float]) -> list[int]:
     return [r for r, v in enumerate(values) if not math.isnan(v)]
 
 
-def _sample_dict(meta: dict, ids: list[str], c: dict[str, list], i: int) -> dict[str, Any]:
+def _sample_dict(meta: dict[str, Any], ids: list[str], c: dict[str, list[Any]], i: int) -> dict[str, Any]:
     measurement_set: dict[str, Any] = {
         "frequency_hz": meta["frequency_hz"],
         "receivers": meta["receivers"],
@@ -135,5 +135,6 @@ def concatenate(batches: list[SampleBatch]) -> SampleBatch:
     for name in (*SCALAR_COLUMNS, *MATRIX_COLUMNS):
         values[name] = np.concatenate([getattr(b, name) for b in batches])
     if batches[0].iq is not None:
-        values["iq"] = {k: np.concatenate([b.iq[k] for b in batches]) for k in batches[0].iq}
+        iqs = [b.iq for b in batches if b.iq is not None]
+        values["iq"] = {k: np.concatenate([iq[k] for iq in iqs]) for k in batches[0].iq}
     return SampleBatch(**values)

@@ -12,6 +12,7 @@ import json
 import resource
 import time
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -20,12 +21,12 @@ from heimdall.synth import generate, load_config, write_iq_shard, write_shard
 G7_CONFIG = Path(__file__).resolve().parents[3] / "configs" / "datasets" / "g7.yaml"
 
 
-def _config(overrides: dict) -> dict:
+def _config(overrides: dict[str, Any]) -> dict[str, Any]:
     base = load_config(G7_CONFIG).model_dump(mode="json") if G7_CONFIG.exists() else {}
     return {**base, **overrides}
 
 
-def _rate(config: dict, count: int, iq: bool, workers: int = 1) -> float:
+def _rate(config: dict[str, Any], count: int, iq: bool, workers: int = 1) -> float:
     list(generate(config, 0, min(count, 64)))  # warm-up: imports and the scenario cache
     start = time.perf_counter()  # a pool's start-up (~1 s: spawn + imports) is part of its rate
     for batch in generate(config, 10_000_000, count, workers=workers):
@@ -49,7 +50,7 @@ def main(samples: int, iq_samples: int, streamed: int, as_json: bool) -> None:
     for batch in generate(_config({"num_samples": streamed})):
         write_shard(batch)
         n += len(batch)
-    result = {"streamed_samples": n, "peak_rss_mib_before_stream": rss_before,
+    result: dict[str, Any] = {"streamed_samples": n, "peak_rss_mib_before_stream": rss_before,
               "peak_rss_mib_after_stream": _peak_rss_mib()}
     result["measurement_samples_per_s"] = _rate(_config({}), samples, iq=False)
     result["measurement_samples_per_s_by_realism"] = {

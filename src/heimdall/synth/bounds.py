@@ -14,31 +14,31 @@ from numpy.typing import NDArray
 from heimdall.geo import SPEED_OF_LIGHT_M_S
 
 
-def _weights(sigma: NDArray) -> NDArray:
+def _weights(sigma: NDArray[np.float64]) -> NDArray[np.float64]:
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(np.isfinite(sigma) & (sigma > 0), 1.0 / np.where(np.isfinite(sigma), sigma, 1.0) ** 2, 0.0)
 
 
-def _accumulate(rows: NDArray, weights: NDArray) -> NDArray:
+def _accumulate(rows: NDArray[np.float64], weights: NDArray[np.float64]) -> NDArray[np.float64]:
     """sum_r w_r a_r a_r^T for rows (n, R, k) -> (n, k, k)."""
     return np.einsum("nr,nri,nrj->nij", weights, rows, rows)
 
 
-def geometry(tx_enu_m: NDArray, rx_enu_m: NDArray) -> tuple[NDArray, NDArray, NDArray]:
+def geometry(tx_enu_m: NDArray[np.float64], rx_enu_m: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
     """Gradient of range w.r.t. transmitter (east, north): (n, R, 2), slant range (n, R), diff (n, R, 3)."""
     diff = tx_enu_m[:, None, :] - rx_enu_m[None, :, :]
     distance = np.linalg.norm(diff, axis=-1)
     return diff[..., :2] / distance[..., None], distance, diff
 
 
-def horizontal_gdop(tx_enu_m: NDArray, rx_enu_m: NDArray, used: NDArray) -> NDArray:
+def horizontal_gdop(tx_enu_m: NDArray[np.float64], rx_enu_m: NDArray[np.float64], used: NDArray[np.bool_]) -> NDArray[np.float64]:
     """sqrt(trace) of the position block of (H^T H)^-1, H rows = [d range / d(e, n), 1]; NaN if < 3 used."""
     gradient, _, _ = geometry(tx_enu_m, rx_enu_m)
     rows = np.concatenate([gradient, np.ones(gradient.shape[:2] + (1,))], axis=-1)
     return _position_rms(_accumulate(rows, used.astype(float)), invalid=used.sum(axis=1) < 3)
 
 
-def _position_rms(information: NDArray, invalid: NDArray) -> NDArray:
+def _position_rms(information: NDArray[np.float64], invalid: NDArray[np.float64]) -> NDArray[np.float64]:
     j_pp = information[:, :2, :2]
     j_pn = information[:, :2, 2:]
     # The nuisances never share a measurement, so their block is diagonal and inverts elementwise
@@ -56,16 +56,16 @@ def _position_rms(information: NDArray, invalid: NDArray) -> NDArray:
 
 
 def crlb_rms_m(
-    tx_enu_m: NDArray,
-    rx_enu_m: NDArray,
+    tx_enu_m: NDArray[np.float64],
+    rx_enu_m: NDArray[np.float64],
     *,
-    toa_sigma_s: NDArray,
-    tdoa_sigma_s: NDArray,
-    tdoa_reference: NDArray,
-    rss_sigma_db: NDArray,
-    aoa_sigma_deg: NDArray,
+    toa_sigma_s: NDArray[np.float64],
+    tdoa_sigma_s: NDArray[np.float64],
+    tdoa_reference: NDArray[np.float64],
+    rss_sigma_db: NDArray[np.float64],
+    aoa_sigma_deg: NDArray[np.float64],
     path_loss_exponent: float,
-) -> NDArray:
+) -> NDArray[np.float64]:
     """2-D RMS error bound sqrt(trace(CRLB)) for each sample; inf where the position is unobservable.
 
     Matrices are (n, R) with NaN where a measurement is absent. Transmit power and emission time are

@@ -14,12 +14,13 @@ from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from heimdall.errors import InvalidInput
 from heimdall.rf.signals import SIGNAL_TYPES
 from heimdall.synth.networks import g7
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION: Literal[1] = 1
 MIN_AREA_RADIUS_M = 100.0
 Capability = Literal["rss", "tdoa", "aoa"]
 
@@ -41,7 +42,7 @@ class ReceiverSpec(_Strict):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     alt_m: float = 0.0
-    capabilities: list[Capability] = Field(default_factory=lambda: ["rss"], min_length=1)
+    capabilities: list[Capability] = Field(default_factory=lambda: list[Capability](["rss"]), min_length=1)
     timing: Literal["gnss", "none"] = "none"
     noise_figure_db: float = Field(default=6.0, ge=0)
     antenna_gain_dbi: float = 0.0
@@ -57,7 +58,7 @@ class RandomLayout(_Strict):
     radius_m: float = Field(gt=0)
     min_spacing_m: float = Field(default=1000.0, ge=0)
     alt_m: float = 300.0
-    capabilities: list[Capability] = Field(default_factory=lambda: ["rss", "tdoa", "aoa"], min_length=1)
+    capabilities: list[Capability] = Field(default_factory=lambda: list[Capability](["rss", "tdoa", "aoa"]), min_length=1)
     timing: Literal["gnss", "none"] = "gnss"
     noise_figure_db: float = Field(default=6.0, ge=0)
     antenna_gain_dbi: float = 0.0
@@ -312,7 +313,7 @@ def network_receiver_ids(network: Any) -> list[str]:
     return [r.id for r in network]
 
 
-def _field_of(error: dict[str, Any]) -> str:
+def _field_of(error: ErrorDetails) -> str:
     tags = {"preset", "receivers", "random_layout", "function-after", *OFFSET_DISTRIBUTIONS}
     parts = [str(p) for p in error["loc"] if str(p) not in tags and not str(p).startswith(("function", "tagged"))]
     message = str(error.get("msg", ""))

@@ -8,6 +8,7 @@ dataset draws new blocks. BLOCK_SIZE is part of the dataset format (schema_versi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,15 +30,15 @@ _FSK4 = SIGNAL_TYPES.index("fsk4")
 
 @dataclass(frozen=True)
 class Transmitters:
-    lat: NDArray
-    lon: NDArray
-    alt_m: NDArray
-    ecef_m: NDArray  # (n, 3)
-    enu_m: NDArray  # (n, 3) in the scenario's frame
-    eirp_dbm: NDArray
-    signal_type: NDArray
-    duration_s: NDArray
-    keyed_s: NDArray  # how long the transmitter is on within the observation
+    lat: NDArray[np.float64]
+    lon: NDArray[np.float64]
+    alt_m: NDArray[np.float64]
+    ecef_m: NDArray[np.float64]  # (n, 3)
+    enu_m: NDArray[np.float64]  # (n, 3) in the scenario's frame
+    eirp_dbm: NDArray[np.float64]
+    signal_type: NDArray[np.int8]
+    duration_s: NDArray[np.float64]
+    keyed_s: NDArray[np.float64]  # how long the transmitter is on within the observation
 
 
 def draw_transmitters(scn: Scenario, rng: np.random.Generator, n: int) -> Transmitters:
@@ -58,9 +59,10 @@ def draw_transmitters(scn: Scenario, rng: np.random.Generator, n: int) -> Transm
     )
 
 
-def path_loss_db(scn: Scenario, tx: Transmitters, distance_m: NDArray) -> NDArray:
+def path_loss_db(scn: Scenario, tx: Transmitters, distance_m: NDArray[np.float64]) -> NDArray[np.float64]:
     prop = scn.config.propagation
     if prop.model == "itm":
+        assert scn.itm_grid is not None  # built by the scenario whenever the model is ITM
         return scn.itm_grid.interpolate_db(tx.enu_m[:, 0], tx.enu_m[:, 1])
     if prop.model == "free_space":
         return free_space_path_loss_db(distance_m, scn.config.frequency_hz)
@@ -68,7 +70,7 @@ def path_loss_db(scn: Scenario, tx: Transmitters, distance_m: NDArray) -> NDArra
                                      prop.reference_distance_m)
 
 
-def channel_gain_db(scn: Scenario, rng: np.random.Generator, tx: Transmitters, shape: tuple) -> NDArray:
+def channel_gain_db(scn: Scenario, rng: np.random.Generator, tx: Transmitters, shape: tuple[Any, ...]) -> NDArray[np.float64]:
     """Shadowing (iid below realism "channel", a spatial field at it) plus fast fading."""
     prop = scn.config.propagation
     if scn.shadowing is not None:
@@ -83,7 +85,7 @@ def channel_gain_db(scn: Scenario, rng: np.random.Generator, tx: Transmitters, s
     return gain
 
 
-def measure_rss(scn: Scenario, rng: np.random.Generator, port_dbm: NDArray, usable: NDArray) -> NDArray:
+def measure_rss(scn: Scenario, rng: np.random.Generator, port_dbm: NDArray[np.float64], usable: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Reported power referred to an isotropic antenna, with systematic gain, calibration, AGC and S-meter
     errors (the S-meter rounds the level the mis-calibrated receiver sees)."""
     reported = port_dbm - scn.antenna_gain_dbi + scn.systematic.gain_db
@@ -95,7 +97,7 @@ def measure_rss(scn: Scenario, rng: np.random.Generator, port_dbm: NDArray, usab
     return np.where(usable & scn.has_rss, reported, np.nan)
 
 
-def timing_sigma_s(scn: Scenario, tx: Transmitters, snr_db: NDArray) -> tuple[NDArray, NDArray]:
+def timing_sigma_s(scn: Scenario, tx: Transmitters, snr_db: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """(delay-estimation sigma, total reported sigma): 1 / (2 pi beta sqrt(T B SNR)) (+) GNSS (+) position."""
     obs = scn.config.observation
     beta = scn.rms_bandwidth_hz[tx.signal_type][:, None]
@@ -107,7 +109,8 @@ def timing_sigma_s(scn: Scenario, tx: Transmitters, snr_db: NDArray) -> tuple[ND
     return delay_sigma, total
 
 
-def measure_timing(scn, rng, tx: Transmitters, distance_m, snr_db, usable) -> tuple[NDArray, ...]:
+def measure_timing(scn: Scenario, rng: np.random.Generator, tx: Transmitters, distance_m: NDArray[np.float64], snr_db: NDArray[np.float64],
+                   usable: NDArray[np.bool_]) -> tuple[NDArray[np.float64], ...]:
     """TOA (common GNSS clock, unknown emission time) or independent TDoA pairs against the best receiver."""
     obs = scn.config.observation
     delay_sigma, sigma = timing_sigma_s(scn, tx, snr_db)
@@ -115,7 +118,7 @@ def measure_timing(scn, rng, tx: Transmitters, distance_m, snr_db, usable) -> tu
     # The position term is physical here (the antennas really are elsewhere), not extra noise.
     noise_sigma = np.sqrt(delay_sigma**2 + obs.gnss_timing_sigma_s**2)
     noise = rng.standard_normal(size=distance_m.shape)
-    emission_s = rng.uniform(0.0, EMISSION_TIME_SPAN_S, size=distance_m.shape[0])
+    emission_s: NDArray[np.float64] = rng.uniform(0.0, EMISSION_TIME_SPAN_S, size=(distance_m.shape[0],))
     nan = np.full(distance_m.shape, np.nan)
     reference = np.where(valid.any(axis=1), np.argmax(np.where(valid, snr_db, -np.inf), axis=1), -1)
     offset_s = scn.systematic.timing_s  # each receiver's clock reads late by its systematic offset
@@ -133,7 +136,8 @@ def measure_timing(scn, rng, tx: Transmitters, distance_m, snr_db, usable) -> tu
     return nan, nan, np.where(paired, tdoa, np.nan), np.where(paired, pair_sigma, np.nan), reference
 
 
-def measure_bearings(scn: Scenario, rng, tx: Transmitters, snr_db: NDArray, usable) -> tuple[NDArray, NDArray]:
+def measure_bearings(scn: Scenario, rng: np.random.Generator, tx: Transmitters, snr_db: NDArray[np.float64],
+                     usable: NDArray[np.bool_]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Bearing with the uniform-circular-array CRLB 1 / (k r sqrt(N M SNR)) (+) a systematic floor."""
     obs = scn.config.observation
     lat, lon, alt = (v[None, :] for v in scn.rx_true_lla)

@@ -10,7 +10,7 @@ from heimdall.errors import InvalidInput
 from heimdall.synth.batch import SampleBatch, concatenate
 from heimdall.synth.config import DatasetConfig, load_config
 from heimdall.synth.engine import BLOCK_SIZE, simulate_block
-from heimdall.synth.scenario import build_scenario
+from heimdall.synth.scenario import Scenario, build_scenario
 
 DEFAULT_BATCH_SIZE = 4096
 
@@ -58,7 +58,7 @@ def generate(
     yield from _batched(_pieces(scenario, start_index, start_index + count), batch_size)
 
 
-def _pieces(scenario, start: int, stop: int) -> Iterator[SampleBatch]:
+def _pieces(scenario: Scenario, start: int, stop: int) -> Iterator[SampleBatch]:
     for block in range(start // BLOCK_SIZE, (stop - 1) // BLOCK_SIZE + 1):
         first = block * BLOCK_SIZE
         batch = simulate_block(scenario, block)

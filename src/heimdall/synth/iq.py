@@ -15,6 +15,7 @@ measurement-level model (a single-channel capture has no array).
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -34,7 +35,7 @@ IQ_MAX_BATCH = 32  # 200 ms x 50 kHz x 7 receivers is ~0.6 MB per sample
 _SEARCH_MARGIN_SAMPLES = 10  # beyond the light time, so that a true peak near it still shows its main lobe
 
 
-def _fractional_delay(signal: NDArray, delays_samples: NDArray, keep: slice) -> NDArray[np.complex64]:
+def _fractional_delay(signal: NDArray[np.complex64], delays_samples: NDArray[np.float64], keep: slice) -> NDArray[np.complex64]:
     """Delay one buffer by several fractional sample counts at once (exact for band-limited signals;
     circular over the buffer zero-padded to a fast FFT length) and return the ``keep`` columns. Single
     precision: its 1e-7 relative error is far below any simulated noise floor."""
@@ -42,10 +43,12 @@ def _fractional_delay(signal: NDArray, delays_samples: NDArray, keep: slice) -> 
     spectrum = sfft.fft(signal.astype(np.complex64), size)
     # the phase in float64 first: delay x frequency reaches tens of radians
     angle = np.outer(delays_samples, -2.0 * np.pi * sfft.fftfreq(size)).astype(np.float32)
-    return sfft.ifft(spectrum[None, :] * unit_phasor(angle), axis=1)[:, keep]
+    # scipy keeps single precision (its stubs say complex128): astype without a copy only restates it
+    delayed = sfft.ifft(spectrum[None, :] * unit_phasor(angle), axis=1)[:, keep].astype(np.complex64, copy=False)
+    return delayed
 
 
-def apply_sample_clock_errors(rows: NDArray, clock_error_ppm: NDArray) -> NDArray[np.complex64]:
+def apply_sample_clock_errors(rows: NDArray[Any], clock_error_ppm: NDArray[np.float64]) -> NDArray[np.complex64]:
     """``rf.impairments.apply_sample_clock_error`` for every row at once, in single precision (linear
     interpolation, zero past the end). While the drift stays under one sample, sample k is read
     between k and its neighbour in the drift's direction: slices, no gather and no ``np.interp``."""
@@ -59,12 +62,13 @@ def apply_sample_clock_errors(rows: NDArray, clock_error_ppm: NDArray) -> NDArra
     ahead = ppm >= 0
     step[ahead, :-1] = rows[ahead, 1:] - rows[ahead, :-1]
     step[~ahead, 1:] = rows[~ahead, 1:] - rows[~ahead, :-1]
-    out = rows + drift * step
+    out: NDArray[np.complex64] = rows + drift * step
     out[ahead & (ppm > 0), -1] = 0  # read past the last sample
     return out
 
 
-def synthesise_captures(scn: Scenario, batch: SampleBatch, i: int, rng: np.random.Generator):
+def synthesise_captures(scn: Scenario, batch: SampleBatch, i: int, rng: np.random.Generator
+                        ) -> tuple[NDArray[np.complex64], NDArray[np.float64]]:
     """(iq (R, N) complex64, capture start by each receiver's clock error (R,)) for sample i of batch."""
     spec, obs = scn.config.iq, scn.config.observation
     fs = spec.sample_rate_hz
@@ -81,7 +85,7 @@ def synthesise_captures(scn: Scenario, batch: SampleBatch, i: int, rng: np.rando
     burst = generate_signal(signal_type, rng, keyed_s + 2 * pad / fs, fs)[: buffer.size]
     offset = int(rng.integers(0, buffer.size - burst.size + 1))
     buffer[offset: offset + burst.size] = burst
-    received = _fractional_delay(buffer, delay_samples, slice(pad, pad + n))
+    received: NDArray[Any] = _fractional_delay(buffer, delay_samples, slice(pad, pad + n))
     port_dbm = batch.snr_db[i] + scn.noise_floor_dbm
     amplitude = 10 ** ((port_dbm - FULL_SCALE_DBM) / 20) * 10 ** (scn.gain_offset_db / 20)
     received *= amplitude[:, None].astype(np.float32)
@@ -99,7 +103,7 @@ def synthesise_captures(scn: Scenario, batch: SampleBatch, i: int, rng: np.rando
     return captures, clock_error_s
 
 
-def extract(scn: Scenario, iq: NDArray, fs: float) -> dict[str, NDArray]:
+def extract(scn: Scenario, iq: NDArray[np.complex64], fs: float) -> dict[str, Any]:
     """RSS and TDoA measured from one sample's captures, in the batch's column layout."""
     obs = scn.config.observation
     n_rx = iq.shape[0]
@@ -108,7 +112,7 @@ def extract(scn: Scenario, iq: NDArray, fs: float) -> dict[str, NDArray]:
     usable = snr >= obs.detection_snr_db
     # a systematic gain offset mis-calibrates the dBFS -> dBm conversion: the level, not the SNR
     rss = estimates.signal_dbfs + FULL_SCALE_DBM - scn.antenna_gain_dbi + scn.systematic.gain_db
-    out = {"rss_power_dbm": np.where(usable & scn.has_rss, rss, np.nan),
+    out: dict[str, Any] = {"rss_power_dbm": np.where(usable & scn.has_rss, rss, np.nan),
            "tdoa_s": np.full(n_rx, np.nan), "tdoa_sigma_s": np.full(n_rx, np.nan), "reference": -1}
     timing = usable & scn.has_timing
     if np.count_nonzero(timing) < 2:
@@ -190,4 +194,5 @@ def iq_batch(scn: Scenario, first: int, last: int) -> SampleBatch:
 
 def _copy(batch: SampleBatch) -> SampleBatch:
     """A batch whose arrays may be overwritten without touching a block another caller holds."""
-    return SampleBatch(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in batch.__dict__.items()})
+    fields: dict[str, Any] = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in batch.__dict__.items()}
+    return SampleBatch(**fields)

@@ -13,6 +13,7 @@ import threading
 from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from heimdall.synth.batch import SampleBatch
 from heimdall.synth.config import DatasetConfig
@@ -75,7 +76,7 @@ def generate_iq_parallel(config: DatasetConfig, start: int, count: int, batch_si
     ranges = deque(iq_batch_ranges(start, count, batch_size))
     config_json = config.model_dump_json()
     pool = _start_pool(min(workers, len(ranges)))
-    pending: deque[Future] = deque()
+    pending: deque[Future[Any]] = deque()
     try:
         while ranges or pending:
             while ranges and len(pending) < workers * _IN_FLIGHT_PER_WORKER:

@@ -40,19 +40,19 @@ class Scenario:
     receivers: list[ReceiverSpec]
     origin: tuple[float, float, float]  # network centroid at 0 m: the local ENU frame of the dataset
     area: Disc
-    rx_enu_m: NDArray  # (R, 3) reported positions
-    rx_true_lla: tuple[NDArray, NDArray, NDArray]  # where the antennas really are
-    rx_true_ecef_m: NDArray  # (R, 3)
-    noise_floor_dbm: NDArray  # (R,)
-    antenna_gain_dbi: NDArray
-    has_rss: NDArray
-    has_timing: NDArray
-    has_aoa: NDArray
-    s_meter: NDArray
-    gain_offset_db: NDArray  # (R,) calibration error of each receiver, fixed for the dataset
-    rss_sigma_db: NDArray  # (R,) the honest 1-sigma of the reported power
-    signal_probabilities: NDArray  # (len(SIGNAL_TYPES),)
-    rms_bandwidth_hz: NDArray  # (len(SIGNAL_TYPES),)
+    rx_enu_m: NDArray[np.float64]  # (R, 3) reported positions
+    rx_true_lla: tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]  # where the antennas really are
+    rx_true_ecef_m: NDArray[np.float64]  # (R, 3)
+    noise_floor_dbm: NDArray[np.float64]  # (R,)
+    antenna_gain_dbi: NDArray[np.float64]
+    has_rss: NDArray[np.bool_]
+    has_timing: NDArray[np.bool_]
+    has_aoa: NDArray[np.bool_]
+    s_meter: NDArray[np.bool_]
+    gain_offset_db: NDArray[np.float64]  # (R,) calibration error of each receiver, fixed for the dataset
+    rss_sigma_db: NDArray[np.float64]  # (R,) the honest 1-sigma of the reported power
+    signal_probabilities: NDArray[np.float64]  # (len(SIGNAL_TYPES),)
+    rms_bandwidth_hz: NDArray[np.float64]  # (len(SIGNAL_TYPES),)
     terrain: ElevationProvider | None
     shadowing: ShadowingField | None
     itm_grid: ItmLossGrid | None
@@ -78,7 +78,7 @@ def resolve_receivers(config: DatasetConfig) -> list[ReceiverSpec]:
 
 
 def _random_layout(layout: RandomLayout, rng: np.random.Generator) -> list[ReceiverSpec]:
-    chosen: list[NDArray] = []
+    chosen: list[NDArray[np.float64]] = []
     for _ in range(200 * layout.count):
         r = layout.radius_m * np.sqrt(rng.uniform())
         theta = rng.uniform(0, 2 * np.pi)
@@ -115,7 +115,7 @@ def _default_area(receivers: list[ReceiverSpec], origin: tuple[float, float, flo
     return Disc(center_lat=origin[0], center_lon=origin[1], radius_m=radius)
 
 
-def _rss_sigma_db(config: DatasetConfig, s_meter: NDArray) -> NDArray:
+def _rss_sigma_db(config: DatasetConfig, s_meter: NDArray[np.bool_]) -> NDArray[np.float64]:
     variance = np.full(s_meter.shape, config.propagation.shadowing_sigma_db**2)
     if config.realism in ("hardware", "channel"):
         imp = config.impairments
@@ -191,9 +191,11 @@ def _build(config: DatasetConfig) -> Scenario:
     )
 
 
-def _itm_grid(config, receivers, origin, area: Disc, terrain) -> ItmLossGrid | None:
+def _itm_grid(config: DatasetConfig, receivers: list[ReceiverSpec], origin: tuple[float, float, float], area: Disc,
+              terrain: ElevationProvider | None) -> ItmLossGrid | None:
     if config.propagation.model != "itm":
         return None
+    assert terrain is not None  # the config refuses the itm model without a terrain
     center = geodetic_to_enu(area.center_lat, area.center_lon, 0.0, *origin)
     half_width = float(np.max(np.abs(center[:2]))) + area.radius_m
     return build_itm_grid(

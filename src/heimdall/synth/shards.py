@@ -37,7 +37,7 @@ def write_shard(batch: SampleBatch) -> bytes:
         flat = pa.array(np.ascontiguousarray(getattr(batch, name), dtype=np.float64).reshape(-1))
         arrays.append(pa.FixedSizeListArray.from_arrays(flat, n_rx))
     schema = pa.schema(
-        [pa.field(name, array.type) for name, array in zip((*SCALAR_COLUMNS, *MATRIX_COLUMNS), arrays)],
+        [pa.field(name, array.type) for name, array in zip((*SCALAR_COLUMNS, *MATRIX_COLUMNS), arrays, strict=False)],
         metadata={META_KEY: json.dumps(batch.meta, sort_keys=True).encode()},
     )
     table = pa.Table.from_arrays(arrays, schema=schema)
@@ -63,7 +63,8 @@ def read_shard(data: bytes) -> SampleBatch:
         for name in SCALAR_COLUMNS:
             values[name] = table.column(name).to_numpy()
         for name in MATRIX_COLUMNS:
-            flat = table.column(name).combine_chunks().flatten().to_numpy(zero_copy_only=False)
+            chunk: Any = table.column(name).combine_chunks()  # a ListArray: its values, row after row
+            flat = chunk.flatten().to_numpy(zero_copy_only=False)
             values[name] = np.asarray(flat, dtype=np.float64).reshape(-1, n_rx)
     except (pa.ArrowException, TypeError, ValueError) as exc:
         raise CorruptShard(f"the shard's columns do not fit its {n_rx} receivers: {exc}", field="shard") from exc
@@ -118,7 +119,8 @@ def write_iq_shard(batch: SampleBatch) -> bytes:
     if batch.iq is None:
         raise InvalidInput("this batch has no IQ (enable iq in the dataset config)", field="iq")
     buffer = io.BytesIO()
-    np.savez(buffer, sample_id=batch.sample_id, **{k: batch.iq[k] for k in IQ_KEYS})
+    arrays: dict[str, Any] = {"sample_id": batch.sample_id, **{k: batch.iq[k] for k in IQ_KEYS}}
+    np.savez(buffer, **arrays)
     return buffer.getvalue()
 
 

@@ -12,7 +12,7 @@ from heimdall.geo import SPEED_OF_LIGHT_M_S, geodetic_to_ecef, slant_distance_m
 from heimdall.synth.batch import MATRIX_COLUMNS, SampleBatch
 
 TIMING_TOLERANCE_SIGMAS = 6.0
-HISTOGRAM_EDGES: dict[str, NDArray] = {
+HISTOGRAM_EDGES: dict[str, NDArray[np.float64]] = {
     "snr_db": np.r_[-np.inf, np.linspace(-40.0, 160.0, 201), np.inf],
     "gdop": np.r_[np.linspace(0.0, 10.0, 101), np.inf],
     "crlb_rms_m": np.r_[0.0, np.logspace(0, 6, 121), np.inf],
@@ -20,13 +20,13 @@ HISTOGRAM_EDGES: dict[str, NDArray] = {
 }
 
 
-def _baselines_s(batch: SampleBatch) -> NDArray:
+def _baselines_s(batch: SampleBatch) -> NDArray[np.float64]:
     rx = batch.meta["receivers"]
     ecef = geodetic_to_ecef([r["lat"] for r in rx], [r["lon"] for r in rx], [r["alt_m"] for r in rx])
     return slant_distance_m(ecef[:, None, :], ecef[None, :, :]) / SPEED_OF_LIGHT_M_S
 
 
-def _check(failures: NDArray, checked: NDArray) -> dict[str, int]:
+def _check(failures: NDArray[np.bool_], checked: NDArray[np.bool_]) -> dict[str, int]:
     return {"checked": int(np.count_nonzero(checked)), "failures": int(np.count_nonzero(failures & checked))}
 
 
@@ -84,14 +84,14 @@ def _finite_check(batch: SampleBatch) -> dict[str, int]:
     return _check(bad, np.ones(len(batch), dtype=bool))
 
 
-def _receivers_used(batch: SampleBatch) -> NDArray:
+def _receivers_used(batch: SampleBatch) -> NDArray[np.float64]:
     measured = np.zeros(batch.snr_db.shape, dtype=bool)
     for name in ("rss_power_dbm", "toa_s", "tdoa_s", "aoa_bearing_deg"):
         measured |= ~np.isnan(getattr(batch, name))
     return measured.sum(axis=1)
 
 
-def _quantile(edges: NDArray, counts: NDArray, q: float) -> float | None:
+def _quantile(edges: NDArray[np.float64], counts: NDArray[np.int64], q: float) -> float | None:
     total = counts.sum()
     if total == 0:
         return None
@@ -114,7 +114,7 @@ def dataset_statistics(batches: Iterable[SampleBatch]) -> dict[str, Any]:
         for name, v in values.items():
             counts[name] += np.histogram(np.nan_to_num(v, nan=np.inf), HISTOGRAM_EDGES[name])[0]
         kinds, k = np.unique(batch.signal_type, return_counts=True)
-        for kind, c in zip(kinds, k):
+        for kind, c in zip(kinds, k, strict=False):
             label = batch.meta["signal_types"][int(kind)]
             signal_counts[label] = signal_counts.get(label, 0) + int(c)
     histograms = {}

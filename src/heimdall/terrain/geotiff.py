@@ -8,6 +8,7 @@ NoData tag. Projected rasters are refused with InvalidInput: reproject them to E
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -27,7 +28,7 @@ MODEL_GEOGRAPHIC = 2
 RASTER_PIXEL_IS_POINT = 2
 
 
-def _geo_keys(tags: dict) -> dict[int, int]:
+def _geo_keys(tags: dict[int, Any]) -> dict[int, int]:
     values = tags.get(TAG_GEO_KEYS)
     if values is None:
         return {}
@@ -35,7 +36,7 @@ def _geo_keys(tags: dict) -> dict[int, int]:
     return {values[i]: values[i + 3] for i in range(4, 4 + 4 * values[3], 4) if values[i + 1] == 0}
 
 
-def _affine(tags: dict) -> tuple[float, float, float, float]:
+def _affine(tags: dict[int, Any]) -> tuple[float, float, float, float]:
     """(west of column 0, degrees per column, north of row 0, degrees per row, signed)."""
     if TAG_PIXEL_SCALE in tags and TAG_TIEPOINT in tags:
         scale = [float(v) for v in tags[TAG_PIXEL_SCALE]]
@@ -58,7 +59,7 @@ class GeoTiffTerrain:
         path = check_terrain_file(path)
         try:
             with tifffile.TiffFile(path) as tif:
-                page = tif.pages[0]
+                page = tif.pages.first
                 tags = {tag.code: tag.value for tag in page.tags.values()}
                 data = page.asarray()
         except (OSError, ValueError, tifffile.TiffFileError) as exc:

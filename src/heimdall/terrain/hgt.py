@@ -30,7 +30,7 @@ class HgtTile:
     west_deg: int
     heights_m: NDArray[np.float64]  # (n, n), row 0 = north edge, NaN for voids
 
-    def elevation_m(self, lat: NDArray, lon: NDArray) -> NDArray[np.float64]:
+    def elevation_m(self, lat: NDArray[np.float64], lon: NDArray[np.float64]) -> NDArray[np.float64]:
         n = self.heights_m.shape[0]
         row = (self.south_deg + 1 - lat) * (n - 1)
         col = (lon - self.west_deg) * (n - 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from geographiclib.geodesic import Geodesic
@@ -49,7 +50,7 @@ def path_profile(
     return PathProfile(distance_m, distance_m / intervals, elevations)
 
 
-def _points_along(line, intervals: int) -> tuple[NDArray, NDArray]:
+def _points_along(line: Any, intervals: int) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     # Exact geodesic waypoints every 64 intervals, linear between them: metre-accurate and fast.
     anchors = np.unique(np.r_[np.arange(0, intervals, 64), intervals])
     anchor_lat = np.empty(anchors.size)

@@ -26,7 +26,7 @@ class FlatTerrain:
         return np.full(lat.shape, self._elevation_m)
 
 
-def bilinear(grid: NDArray[np.float64], row: NDArray[np.float64], col: NDArray[np.float64]) -> NDArray:
+def bilinear(grid: NDArray[np.float64], row: NDArray[np.float64], col: NDArray[np.float64]) -> NDArray[np.float64]:
     """Bilinear interpolation at fractional (row, col); NaN outside the grid or next to a void."""
     n_rows, n_cols = grid.shape
     inside = (row >= 0) & (row <= n_rows - 1) & (col >= 0) & (col <= n_cols - 1)

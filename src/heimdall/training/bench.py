@@ -59,9 +59,13 @@ def train_scenario(
     samples = scenario_samples(name, plan.train_samples, np.random.default_rng(seed), id_prefix=f"{name}-")
     started = time.perf_counter()
     epochs: list[dict[str, Any]] = []
+
+    def on_epoch(epoch: int, metrics: dict[str, Any]) -> None:
+        epochs.append(metrics)
+        log(f"  {name} epoch {epoch}: val_loss {metrics['val_loss']:.3f} median {metrics['median_error_m']:.0f} m")
+
     hooks = TrainingHooks(
-        on_epoch=lambda e, m: (epochs.append(m), log(f"  {name} epoch {e}: val_loss {m['val_loss']:.3f} "
-                                                       f"median {m['median_error_m']:.0f} m")),
+        on_epoch=on_epoch,
         should_pause=lambda: time.perf_counter() - started > budget_s,
     )
     result = train(bench_config(plan, seed), samples, hooks)
@@ -82,8 +86,8 @@ def judge(predictor: OnnxPredictor, name: str, trials: int, classical_trials: in
     cov = np.array([r["covariance_enu_m2"] for r in results])
     d = _offset_en_m(truth, np.array([[r["lat"], r["lon"]] for r in results]))
     mahalanobis2 = np.einsum("ni,nij,nj->n", d, np.linalg.inv(cov), d)
-    bound = np.array([bound_median_m(crlb_enu_m2(s, la, lo)) for s, (la, lo) in zip(sets, truth)])
-    report = {
+    bound = np.array([bound_median_m(crlb_enu_m2(s, la, lo)) for s, (la, lo) in zip(sets, truth, strict=False)])
+    report: dict[str, Any] = {
         "name": name, "trials": trials,
         "median_error_m": float(np.median(error_m)), "p95_error_m": float(np.quantile(error_m, 0.95)),
         "crlb_median_m": float(np.median(bound)), "coverage_68": float(np.mean(mahalanobis2 <= CHI2_2D[0.68])),
@@ -171,7 +175,10 @@ def main(argv: list[str] | None = None) -> None:
     if args.train_samples or args.time_budget_s:
         plan = BenchPlan(args.train_samples or plan.train_samples, plan.test_trials, plan.epochs,
                          args.time_budget_s or plan.time_budget_s, plan.classical_trials)
-    quiet = lambda line: None
+
+    def quiet(line: str) -> None:
+        return None
+
     report = run(plan, tuple(args.scenarios.split(",")), log=quiet if args.json else print)
     print(json.dumps(report, indent=2))
 

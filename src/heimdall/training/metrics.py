@@ -16,8 +16,8 @@ SNR_BANDS_DB = ((-math.inf, 10.0, "lt10db"), (10.0, 20.0, "10to20db"), (20.0, ma
 
 
 def localization_metrics(
-    predicted_en_m: NDArray, covariance_en_m2: NDArray, truth_en_m: NDArray, nll_m: NDArray,
-    *, gdop: Sequence[float | None] | NDArray | None = None, snr_db: Sequence[float | None] | NDArray | None = None,
+    predicted_en_m: NDArray[np.float64], covariance_en_m2: NDArray[np.float64], truth_en_m: NDArray[np.float64], nll_m: NDArray[np.float64],
+    *, gdop: Sequence[float | None] | NDArray[np.float64] | None = None, snr_db: Sequence[float | None] | NDArray[np.float64] | None = None,
 ) -> dict[str, Any]:
     """Errors in metres, coverage of the 68/95 % ellipses, mean NLL (nats, metres) and band medians."""
     error = np.asarray(predicted_en_m, dtype=float) - np.asarray(truth_en_m, dtype=float)
@@ -40,7 +40,7 @@ def localization_metrics(
 
 
 def banded_medians(
-    error_m: NDArray, values: Sequence[float | None] | NDArray, bands: Sequence[tuple[float, float, str]]
+    error_m: NDArray[np.float64], values: Sequence[float | None] | NDArray[np.float64], bands: Sequence[tuple[float, float, str]]
 ) -> dict[str, dict[str, float | int]]:
     """Median error per band of ``values`` (None or NaN entries are left out): {band: {n, median_error_m}}."""
     v = np.asarray(values, dtype=float)  # None becomes NaN
@@ -52,5 +52,5 @@ def banded_medians(
     return out
 
 
-def _quantile(values: NDArray, q: float) -> float:
+def _quantile(values: NDArray[np.float64], q: float) -> float:
     return float(np.quantile(values, q)) if values.size else math.nan

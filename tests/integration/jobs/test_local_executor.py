@@ -12,7 +12,7 @@ from .conftest import wait_for
 
 def assert_continued(result: dict, total: int, runs: int) -> None:
     assert len(result["runs"]) == runs
-    for before, after in zip(result["runs"], result["runs"][1:]):
+    for before, after in zip(result["runs"], result["runs"][1:], strict=False):
         assert before and after and after[0] == before[-1] + 1
     assert result["executed"] == list(range(1, total + 1))
 
@@ -27,7 +27,8 @@ def test_runs_the_counting_job_to_completion_in_a_child_process(platform_factory
     assert done["worker_id"].split(":")[1] == str(os.getpid())  # claimed by this server's supervisor
     # Events of the child reach the server's publisher (relayed by the supervisor, so a moment after the
     # child's own write of the outcome to the database).
-    states = lambda: [e["status"] for e in platform.recorder.named("job.state", job["id"])]
+    def states():
+        return [e["status"] for e in platform.recorder.named("job.state", job["id"])]
     wait_for(lambda: "completed" in states(), 10, "the completed job.state event")
     assert platform.recorder.named("job.progress", job["id"])[-1]["step"] == 5
     assert states() == ["running", "completed"]
@@ -55,7 +56,8 @@ def test_kill_9_of_the_worker_requeues_from_the_checkpoint_and_completes(platfor
     platform.wait_step(job["id"], 3)
     pid = platform.executor.running_jobs()[job["id"]]
     os.kill(pid, signal.SIGKILL)
-    reasons = lambda: [e["reason"] for e in platform.recorder.named("job.state", job["id"])]
+    def reasons():
+        return [e["reason"] for e in platform.recorder.named("job.state", job["id"])]
     platform.wait_status(job["id"], "queued", "completed", timeout_s=30)
     done = platform.wait_status(job["id"], "completed", "failed")
     assert done["status"] == "completed", done["reason"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import struct
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +24,7 @@ from heimdall.receivers.kiwisdr.recorder import record_gnss_window
 from heimdall.receivers.kiwisdr.recording import GnssRecording, RecordingWindow
 from heimdall.receivers.kiwisdr.status import fetch_status, receiver_info
 from heimdall.receivers.kiwisdr.storage import write_recording_sigmf
-from heimdall.receivers.simulated.kiwisdr_replay import KiwiReplay, shared_clock
+from heimdall.receivers.simulated.kiwisdr_replay import KiwiReplay, ReplayClock, shared_clock
 from heimdall.receivers.simulated.kiwisdr_server import FakeKiwiOptions, FakeKiwiSDR
 
 pytestmark = pytest.mark.slow
@@ -40,18 +41,23 @@ def _fix(paths: list[Path], receivers: dict[str, dict] | None) -> tuple[float, f
     return result.lat, result.lon, analysis.diagnostics((result.lat, result.lon))
 
 
-def _kiwi_subset(replay: KiwiReplay, blocks: list[int], folder: Path) -> Path:
-    """The file's own blocks (samples and original stamps) as a Kiwi IQ WAV, as kiwirecorder writes one."""
+def _kiwi_subset(replay: KiwiReplay, blocks: list[int], clock: ReplayClock, folder: Path) -> Path:
+    """The blocks the fake sent (samples and stamps as sent) as a Kiwi IQ WAV, as kiwirecorder writes one.
+
+    The stamps are the file's own moved to the replay's GNSS time, and the file is named by that time: the
+    error model depends on the time of day (the sky wave at night), so both files must carry the same epoch.
+    """
     body = bytearray()
     for block in blocks:
-        seconds, nanos = divmod(int(replay.block_stamp_ns[block]), NS_PER_S)
+        seconds, nanos = clock.shifted_stamp(int(replay.block_stamp_ns[block]))
         data = replay.pcm(block).astype("<i2").tobytes()
         body += b"kiwi" + struct.pack("<IBBII", 10, int(replay.block_solution[block]), 0, seconds, nanos)
         body += b"data" + struct.pack("<I", len(data)) + data
     rate = int(replay.nominal_sample_rate_hz)
     fmt = struct.pack("<HHIIHH", 1, 2, rate, rate * 4, 4, 16)
     content = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + bytes(body)
-    path = folder / kiwi_file_name(replay.recording.file_utc, replay.frequency_hz, replay.station)
+    file_utc = datetime.fromtimestamp(clock.start_utc_ns / NS_PER_S, tz=UTC)
+    path = folder / kiwi_file_name(file_utc, replay.frequency_hz, replay.station)
     path.write_bytes(b"RIFF" + struct.pack("<I", len(content)) + content)
     return path
 
@@ -90,7 +96,7 @@ async def test_three_simultaneous_recordings_locate_dcf77_as_the_kiwi_files_do(t
         assert rec.gaps == () and fake.sessions[0].violations == [] and fake.sessions[0].ended is None
         assert rec.sample_rate_hz == pytest.approx(fake.replay.true_sample_rate_hz, abs=0.01)
         sent = fake.sessions[0].file_blocks_sent
-        wav_paths.append(_kiwi_subset(fake.replay, [sent[int(s) - 1] for s in rec.block_sequence], wav_dir))
+        wav_paths.append(_kiwi_subset(fake.replay, [sent[int(s) - 1] for s in rec.block_sequence], clock, wav_dir))
     starts = [rec.start_utc_ns for rec in recordings]
     assert max(starts) - min(starts) < 0.05 * NS_PER_S  # one simultaneous window, to within a frame
 

@@ -35,7 +35,7 @@ def test_every_tile_of_an_archive_with_leaf_directories_reads_back(tmp_path, mak
     rng = np.random.default_rng(3)
     tiles = pyramid(4)
     # scattered tiles of random sizes: a directory too irregular to compress into a 16 KiB root
-    for x, y, size in zip(rng.integers(0, 1024, 12_000), rng.integers(0, 1024, 12_000), rng.integers(1, 300, 12_000)):
+    for x, y, size in zip(rng.integers(0, 1024, 12_000), rng.integers(0, 1024, 12_000), rng.integers(1, 300, 12_000), strict=False):
         tiles[(10, int(x), int(y))] = rng.bytes(int(size))
     archive = PmtilesArchive(make_pmtiles(tmp_path / "big.pmtiles", tiles))
     assert archive.header.leaf_length > 0, "the writer should have needed leaf directories"

@@ -35,7 +35,7 @@ def test_output_does_not_depend_on_receiver_order(network_and_inputs):
     perm = torch.tensor([3, 0, 6, 1, 5, 2, 4])
     with torch.no_grad():
         a, b = net(x), net(x[:, perm])
-    for u, v in zip(a, b):
+    for u, v in zip(a, b, strict=False):
         torch.testing.assert_close(u, v, atol=1e-5, rtol=1e-5)
 
 
@@ -49,7 +49,7 @@ def test_absent_receivers_and_values_are_ignored(network_and_inputs):
     cleaned = x.clone()
     cleaned[:, 6, :] = 0.0
     with torch.no_grad():
-        for u, v in zip(net(junk), net(cleaned)):
+        for u, v in zip(net(junk), net(cleaned), strict=False):
             torch.testing.assert_close(u, v, atol=1e-5, rtol=1e-5)
         assert not torch.allclose(net(x)[1], net(cleaned)[1])  # removing rx6 did matter
 

@@ -48,7 +48,7 @@ def test_split_is_by_identity_seeded_uniform_and_stable_as_the_dataset_grows():
     assert not np.array_equal(validation_rows(first, seed=2, val_fraction=0.25), val)
     assert not np.array_equal(validation_rows(ShardRef("dataset-b", "k", "", 0, 400), 1, 0.25), val)
     u = split_unit(0, "big", np.arange(200_000))
-    assert 0.0 <= u.min() and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.005
+    assert u.min() >= 0.0 and u.max() < 1.0 and abs(u.mean() - 0.5) < 0.005
     assert np.histogram(u, bins=10, range=(0, 1))[0].min() > 19_000  # uniform deciles
 
 

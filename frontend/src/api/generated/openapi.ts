@@ -217,6 +217,43 @@ export interface paths {
         patch: operations["update_network_api_v1_networks__network_id__patch"];
         trace?: never;
     };
+    "/api/v1/references": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List References */
+        get: operations["list_references_api_v1_references_get"];
+        put?: never;
+        /** Create Reference */
+        post: operations["create_reference_api_v1_references_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/references/{reference_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Reference */
+        get: operations["get_reference_api_v1_references__reference_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Reference */
+        delete: operations["delete_reference_api_v1_references__reference_id__delete"];
+        options?: never;
+        head?: never;
+        /** Update Reference */
+        patch: operations["update_reference_api_v1_references__reference_id__patch"];
+        trace?: never;
+    };
     "/api/v1/localize": {
         parameters: {
             query?: never;
@@ -1567,6 +1604,133 @@ export interface components {
         } & {
             [key: string]: unknown;
         };
+        /** Reference */
+        Reference: {
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "time_signal" | "broadcast" | "beacon" | "test" | "other";
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /** Alt M */
+            alt_m: number;
+            /** Frequencies Hz */
+            frequencies_hz: number[];
+            /** Eirp Dbm */
+            eirp_dbm: number | null;
+            /** Eirp Sigma Db */
+            eirp_sigma_db: number | null;
+            /** Position Sigma M */
+            position_sigma_m: number;
+            /** Source */
+            source: string;
+            /** Notes */
+            notes: string;
+            /** Builtin */
+            builtin: boolean;
+            /** Enabled */
+            enabled: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** ReferenceCreate */
+        ReferenceCreate: {
+            /** Name */
+            name: string;
+            /**
+             * Kind
+             * @default other
+             * @enum {string}
+             */
+            kind?: "time_signal" | "broadcast" | "beacon" | "test" | "other";
+            /** Lat */
+            lat: number;
+            /** Lon */
+            lon: number;
+            /**
+             * Alt M
+             * @default 0
+             */
+            alt_m?: number;
+            /** Frequencies Hz */
+            frequencies_hz: number[];
+            /** Eirp Dbm */
+            eirp_dbm?: number | null;
+            /** Eirp Sigma Db */
+            eirp_sigma_db?: number | null;
+            /**
+             * Position Sigma M
+             * @default 0
+             */
+            position_sigma_m?: number;
+            /**
+             * Source
+             * @default
+             */
+            source?: string;
+            /**
+             * Notes
+             * @default
+             */
+            notes?: string;
+            /**
+             * Enabled
+             * @default true
+             */
+            enabled?: boolean;
+        };
+        /** ReferencePage */
+        ReferencePage: {
+            /** Items */
+            items: components["schemas"]["Reference"][];
+            /** Total */
+            total: number;
+        };
+        /**
+         * ReferenceUpdate
+         * @description A partial update: only the fields sent change.
+         */
+        ReferenceUpdate: {
+            /** Name */
+            name?: string | null;
+            /** Kind */
+            kind?: ("time_signal" | "broadcast" | "beacon" | "test" | "other") | null;
+            /** Lat */
+            lat?: number | null;
+            /** Lon */
+            lon?: number | null;
+            /** Alt M */
+            alt_m?: number | null;
+            /** Frequencies Hz */
+            frequencies_hz?: number[] | null;
+            /** Eirp Dbm */
+            eirp_dbm?: number | null;
+            /** Eirp Sigma Db */
+            eirp_sigma_db?: number | null;
+            /** Position Sigma M */
+            position_sigma_m?: number | null;
+            /** Source */
+            source?: string | null;
+            /** Notes */
+            notes?: string | null;
+            /** Enabled */
+            enabled?: boolean | null;
+        };
         /**
          * RegisteredModel
          * @description A registered neural localizer: its lineage, what it needs, how it did, whether it serves.
@@ -2507,6 +2671,172 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Network"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_references_api_v1_references_get: {
+        parameters: {
+            query?: {
+                /** @description Only references sending near this */
+                frequency_hz?: number | null;
+                /** @description How near, in Hz */
+                tolerance_hz?: number;
+                /** @description How many items to skip */
+                offset?: number;
+                /** @description At most this many items */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReferencePage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_reference_api_v1_references_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReferenceCreate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_reference_api_v1_references__reference_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_reference_api_v1_references__reference_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    update_reference_api_v1_references__reference_id__patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                reference_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ReferenceUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Reference"];
                 };
             };
             /** @description Validation Error */

@@ -1,6 +1,6 @@
 import type { Job } from '../../api/types';
 import { ProgressBar } from '../../components/ProgressBar';
-import { href } from '../../app/router';
+import { href } from '../../components/router';
 import { useTopics } from '../../events/react';
 import { JobControls } from './JobControls';
 import { isLive } from './lifecycle';

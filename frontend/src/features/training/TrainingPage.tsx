@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { api } from '../../api/endpoints';
 import { useDatasets, useJob } from '../../api/queries';
 import { queryKeys } from '../../api/queryKeys';
-import { navigate } from '../../app/router';
+import { navigate } from '../../components/router';
 import { ProgressBar } from '../../components/ProgressBar';
 import { ErrorNotice, isUnavailable, UnavailableNotice } from '../../components/Unavailable';
 import { useTopics } from '../../events/react';

@@ -9,7 +9,7 @@ without IQ (``iq.enabled``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import numpy as np
 from fastapi import APIRouter, Query
@@ -68,7 +68,7 @@ def sample_spectrogram(
 def _shard_of(dataset: Mapping[str, Any], sample_id: int) -> Mapping[str, Any]:
     for shard in dataset["shards"]:
         if shard["start_index"] <= sample_id < shard["start_index"] + shard["count"]:
-            return shard
+            return cast(Mapping[str, Any], shard)
     raise NotFound(f"sample {sample_id} not found in dataset {dataset['id']} ({dataset['num_samples']} samples)")
 
 

@@ -48,7 +48,7 @@ def make_celery_app(settings: Settings, open_runtime: OpenRuntime | None = None)
         worker_hijack_root_logger=False,
     )
 
-    @app.task(name=TASK_NAME, ignore_result=True)
+    @app.task(name=TASK_NAME, ignore_result=True)  # type: ignore[untyped-decorator]  # Celery ships no types
     def run_job_task(job_id: str) -> None:
         if open_runtime is None:
             raise DependencyMissing("this Celery app only sends jobs; `heimdall worker` runs them")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from heimdall.jobs.runner import run_job
 from heimdall.jobs.topics import Publish
 from heimdall.store.blob import BlobStore
 
 
 class InlineExecutor:
-    def __init__(self, session_factory, publish: Publish, blobs: BlobStore, *,
+    def __init__(self, session_factory: sessionmaker[Session], publish: Publish, blobs: BlobStore, *,
                  heartbeat_interval_s: float = 2.0, heartbeat_timeout_s: float = 15.0) -> None:
         self.session_factory = session_factory
         self.publish = publish

@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
-from contextlib import AsyncExitStack
+from contextlib import AsyncExitStack, suppress
 from urllib.parse import urlsplit, urlunsplit
 
 import httpx
@@ -118,10 +118,8 @@ class OpenWebRxClient:
         await ws.send(messages.CLIENT_HANDSHAKE)
         await self._until(ws, session, lambda: session.ready, self.timeout_s, "config and profiles",
                           RefusalReason.NOT_THIS_KIND)
-        try:
+        with suppress(TimeoutError):
             await self._until(ws, session, lambda: session.clients is not None, min(2.0, self.timeout_s), "", None)
-        except TimeoutError:
-            pass
         session.plan(self._clock())
         await self._flush(ws, session)
         await self._until(ws, session, lambda: not session.switching, self.timeout_s, "the profile switch",

@@ -163,7 +163,7 @@ class FakeKiwiSession:
             self.received.add("AR OK")
         elif command.name == "ident_user":
             self.log.ident = params.get("ident_user")
-        if REQUIRED <= self.received:
+        if self.received >= REQUIRED:
             self.ready.set()
 
     async def _stream(self) -> None:

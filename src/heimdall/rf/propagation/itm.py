@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -71,7 +72,7 @@ def itm_path_loss_db(
     return free_space_db + float(excess_db)
 
 
-def _initial_state(p: ItmParameters, frequency_hz: float, tx_height_m: float, rx_height_m: float) -> dict:
+def _initial_state(p: ItmParameters, frequency_hz: float, tx_height_m: float, rx_height_m: float) -> dict[str, Any]:
     wave_number = frequency_hz / 1e6 / 47.7
     relative = complex(p.permittivity, 376.62 * p.conductivity_s_m / wave_number)
     surface_impedance = np.sqrt(relative - 1)

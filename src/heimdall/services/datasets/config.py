@@ -101,7 +101,7 @@ def _assign(node: Any, part: str, value: Any, where: str) -> None:
         raise InvalidInput(f"--set {where}: cannot set a key on a {type(node).__name__}", field="--set")
 
 
-def _list_index(node: list, part: str, where: str) -> int:
+def _list_index(node: list[Any], part: str, where: str) -> int:
     try:
         index = int(part)
     except ValueError:

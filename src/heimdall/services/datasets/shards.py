@@ -137,7 +137,7 @@ class _Health:
         self.found = 0
         self.checked = 0
 
-    def batches(self, blobs: BlobStore, on_shard) -> Iterator[SampleBatch]:
+    def batches(self, blobs: BlobStore, on_shard: Callable[[int, int], None] | None) -> Iterator[SampleBatch]:
         expected_start = 0
         shards = self.dataset["shards"]
         for done, shard in enumerate(shards):

@@ -21,7 +21,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from heimdall import __version__
 from heimdall.errors import InvalidInput, PayloadTooLarge
@@ -51,7 +51,7 @@ class Bundle:
 
     @property
     def model(self) -> dict[str, Any]:
-        return self.manifest["model"]
+        return cast(dict[str, Any], self.manifest["model"])
 
 
 def pack_bundle(model: dict[str, Any], onnx_bytes: bytes, checkpoint_bytes: bytes | None) -> bytes:

@@ -16,6 +16,7 @@ Torch is never imported here: the API process serves models without it.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 import logging
@@ -125,12 +126,13 @@ class ModelRegistry:
         return model
 
     def _write_files(self, model_id: str, onnx_bytes: bytes, checkpoint_bytes: bytes | None) -> dict[str, str | None]:
-        keys = {"onnx": f"models/{model_id}/{ONNX_FILE}", "checkpoint": None}
+        onnx_key = f"models/{model_id}/{ONNX_FILE}"
+        keys: dict[str, str | None] = {"onnx": onnx_key, "checkpoint": None}
         try:
-            self._blobs.put_bytes(keys["onnx"], onnx_bytes)
+            self._blobs.put_bytes(onnx_key, onnx_bytes)
             if checkpoint_bytes is not None:
-                keys["checkpoint"] = f"models/{model_id}/{CHECKPOINT_FILE}"
-                self._blobs.put_bytes(keys["checkpoint"], checkpoint_bytes)
+                keys["checkpoint"] = checkpoint_key = f"models/{model_id}/{CHECKPOINT_FILE}"
+                self._blobs.put_bytes(checkpoint_key, checkpoint_bytes)
         except BaseException:
             self._remove_files(model_id)
             raise
@@ -182,7 +184,7 @@ class ModelRegistry:
             raise NotFound(f"model {model_id} has no {which} file", details={"resource": "model", "id": model_id})
         return key
 
-    def deployed(self) -> list[dict[str, Any]]:
+    def deployed(self) -> builtins.list[dict[str, Any]]:
         """The deployed models, lightly (id, name, network, ONNX key and hash, validation median error).
 
         Cheap enough to ask on every request: this is how every API process notices a new deployment.

@@ -67,7 +67,7 @@ def _training() -> Any:
 
 
 def _finished(checkpoint: bytes) -> bool:
-    return _training().checkpoint_summary(checkpoint)["status"] == "completed"
+    return bool(_training().checkpoint_summary(checkpoint)["status"] == "completed")
 
 
 def _train(ctx: JobContext, params: dict[str, Any], source: SampleSource, checkpoint: bytes | None,
@@ -94,7 +94,7 @@ def _train(ctx: JobContext, params: dict[str, Any], source: SampleSource, checkp
         raise TrainingFailed(f"training diverged: {exc.message}; {kept}", details=exc.details) from exc
     if result.status == "paused":
         raise JobPaused(ctx.job_id)
-    return result.checkpoint
+    return bytes(result.checkpoint)
 
 
 def _progress(ctx: JobContext, step: int, total: int, epochs: int) -> None:

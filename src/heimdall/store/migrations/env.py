@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any, Literal
+
 from alembic import context
+from sqlalchemy import Connection
 
 from heimdall.store.db import Base, UTCDateTime, make_engine
 from heimdall.store.schema import load_all_tables
@@ -12,14 +15,14 @@ target_metadata = Base.metadata
 config = context.config
 
 
-def render_item(type_: str, obj, autogen_context):
+def render_item(type_: str, obj: Any, autogen_context: Any) -> str | Literal[False]:
     # Migrations must not depend on application types: render the UTC wrapper as what the DB stores.
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
 
 
-def _configure(**kwargs) -> None:
+def _configure(**kwargs: Any) -> None:
     context.configure(
         target_metadata=target_metadata,
         compare_type=True,
@@ -47,7 +50,7 @@ def run_online() -> None:
         engine.dispose()
 
 
-def _run_on(connection) -> None:
+def _run_on(connection: Connection) -> None:
     # SQLite cannot ALTER most things in place; batch mode rebuilds the table instead.
     _configure(connection=connection, render_as_batch=connection.dialect.name == "sqlite")
     with context.begin_transaction():

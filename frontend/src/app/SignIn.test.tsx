@@ -1,11 +1,11 @@
 import { fireEvent, screen, waitFor } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { markSignedIn } from '../../api/session';
-import { App } from '../../app/App';
-import { FakeWebSocket, flushMicrotasks, makeClient } from '../../test/fakeSocket';
-import { renderWithProviders } from '../../test/render';
+import { markSignedIn } from '../api/session';
+import { App } from './App';
+import { FakeWebSocket, flushMicrotasks, makeClient } from '../test/fakeSocket';
+import { renderWithProviders } from '../test/render';
 
-vi.mock('../../components/map/engine', () => ({ loadEngine: () => new Promise(() => undefined) }));
+vi.mock('../components/map/engine', () => ({ loadEngine: () => new Promise(() => undefined) }));
 
 let signedIn = false;
 const logins: unknown[] = [];
