@@ -23,6 +23,7 @@ and the HTTP status the API answers with. Third-party exceptions are translated 
     ├── TrainingFailed (422, "training_failed")      a training run that cannot go on
     │   └── TrainingDiverged (422, "training_diverged")  non-finite loss or gradient; keeps the last good checkpoint
     ├── OnnxExportMismatch (500, "onnx_export_mismatch")  an ONNX export that answers unlike its network
+    ├── IdentityProviderFailed (502, "identity_provider_failed")  the OpenID Connect provider failed
     └── ReceiverFailed (502, "receiver_failed")      a real receiver refused, dropped or spoke garbage
         └── ReceiverRefused (heimdall.receivers.states: carries a RefusalReason)
 """
@@ -152,6 +153,11 @@ class OnnxExportMismatch(HeimdallError):
 
     code = "onnx_export_mismatch"
     http_status = 500
+
+
+class IdentityProviderFailed(HeimdallError):
+    code = "identity_provider_failed"
+    http_status = 502
 
 
 class ReceiverFailed(HeimdallError):

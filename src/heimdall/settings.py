@@ -108,6 +108,17 @@ class Settings(BaseSettings):
     cookie_secure: bool = False
     # Fernet key for secrets at rest (receiver passwords); empty: <data_dir>/secret.key, made on first need.
     secret_key: SecretStr = SecretStr("")
+    # OpenID Connect sign-in (docs/security.md); off while oidc_issuer is empty.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    # Where the provider sends the browser back; empty: <this server>/api/v1/auth/oidc/callback.
+    oidc_redirect_url: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_username_claim: str = "preferred_username"
+    # A claim holding a role name (or a list of them; the highest counts); empty or absent: the default.
+    oidc_role_claim: str = ""
+    oidc_default_role: Literal["viewer", "operator", "admin"] = "viewer"
     # One terrain file uploaded through POST /terrain (a 1" SRTM tile is 26 MB).
     max_terrain_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
 

@@ -28,6 +28,7 @@ async function fakeServer(input: RequestInfo | URL, init?: RequestInit): Promise
     signedIn = true;
     return reply(200, { user: { name: 'ana', role: 'operator', via: 'session', auth_enabled: true }, csrf_token: 't' });
   }
+  if (path === '/auth/options') return reply(200, { auth_enabled: true, oidc_login_url: '/api/v1/auth/oidc/login' });
   if (!signedIn) return reply(401, unauthorized);
   if (path === '/auth/me') return reply(200, { name: 'ana', role: 'operator', via: 'session', auth_enabled: true });
   if (path === '/receivers' || path === '/networks' || path === '/localizations') return reply(200, { items: [], total: 0 });
@@ -55,6 +56,8 @@ describe('LoginPage', () => {
     renderWithProviders(<App />, { events });
     const form = await screen.findByRole('form', { name: 'Sign in' }, { timeout: 10_000 });
     expect(screen.getByRole('heading', { level: 1, name: 'Sign in' })).toBeTruthy();
+    const sso = await screen.findByRole('link', { name: 'Sign in with single sign-on' });
+    expect(sso.getAttribute('href')).toBe('/api/v1/auth/oidc/login');
 
     fireEvent.change(screen.getByLabelText('User name'), { target: { value: 'ana' } });
     fireEvent.change(screen.getByLabelText('Password'), { target: { value: 'wrong' } });

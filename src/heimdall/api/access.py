@@ -37,6 +37,7 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC: frozenset[tuple[str, str]] = frozenset({
     ("GET", f"{API}/health"), ("HEAD", f"{API}/health"),
     ("POST", f"{API}/auth/login"), ("POST", f"{API}/auth/logout"), ("GET", f"{API}/auth/link"),
+    ("GET", f"{API}/auth/oidc/login"), ("GET", f"{API}/auth/oidc/callback"), ("GET", f"{API}/auth/options"),
 })
 
 

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { ApiError } from '../../api/client';
 import { markSignedIn } from '../../api/session';
 import { useEventClient } from '../../events/react';
-import { authApi } from './session';
+import { authApi, useSignInOptions } from './session';
 
 function message(error: unknown): string {
   if (error instanceof ApiError && error.status === 401) return 'Wrong user name or password.';
@@ -15,6 +15,7 @@ function message(error: unknown): string {
 export function LoginPage() {
   const cache = useQueryClient();
   const events = useEventClient();
+  const options = useSignInOptions();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
@@ -57,6 +58,9 @@ export function LoginPage() {
       </label>
       {error && <p className="form-error" role="alert">{error}</p>}
       <button type="submit" disabled={busy}>{busy ? 'Signing in…' : 'Sign in'}</button>
+      {options.data?.oidc_login_url && (
+        <p><a href={options.data.oidc_login_url}>Sign in with single sign-on</a></p>
+      )}
     </form>
   );
 }

@@ -12,7 +12,13 @@ export interface Me {
 
 export const meKey = ['auth', 'me'] as const;
 
+export interface SignInOptions {
+  auth_enabled: boolean;
+  oidc_login_url: string | null;
+}
+
 export const authApi = {
+  options: () => request<SignInOptions>('GET', '/auth/options'),
   me: () => request<Me>('GET', '/auth/me'),
   login: (name: string, password: string) =>
     request<{ user: Me; csrf_token: string }>('POST', '/auth/login', { body: { name, password } }),
@@ -22,6 +28,11 @@ export const authApi = {
 /** Whether the server said 401 (the login page replaces the pages until a sign-in succeeds). */
 export function useSignedOut(): boolean {
   return useSyncExternalStore(subscribeSession, isSignedOut, isSignedOut);
+}
+
+/** How this server lets people sign in (single sign-on or not). */
+export function useSignInOptions() {
+  return useQuery({ queryKey: ['auth', 'options'], queryFn: authApi.options, retry: false, staleTime: Infinity });
 }
 
 /** Who this tab acts as; undefined while unknown or when the server has no /auth (older servers). */

@@ -58,7 +58,7 @@ async def login(body: Login, request: Request, response: Response, identity: Ide
     throttle.succeeded(*keys)
     await asyncio.to_thread(audit.record, actor=principal.name, via="password", action="auth.login",
                             target=request.url.path, status=200, client=client_address(request.scope))
-    return await _open_session(principal, identity, settings, response)
+    return await open_session(principal, identity, settings, response)
 
 
 @router.post("/logout", status_code=204)
@@ -69,6 +69,18 @@ async def logout(request: Request, response: Response, identity: IdentityService
         await asyncio.to_thread(identity.sessions.close, principal.session_id)
     for name in (SESSION_COOKIE, CSRF_COOKIE):
         response.delete_cookie(name, path="/", samesite="strict")
+
+
+class SignInOptions(BaseModel):
+    auth_enabled: bool
+    oidc_login_url: str | None = Field(description="Where single sign-on starts; null when not configured")
+
+
+@router.get("/options", response_model=SignInOptions)
+def sign_in_options(settings: AppSettings) -> dict[str, Any]:
+    """How this server lets people sign in (public: the login page asks before anyone has signed in)."""
+    oidc = settings.auth_enabled and bool(settings.oidc_issuer)
+    return {"auth_enabled": settings.auth_enabled, "oidc_login_url": "/api/v1/auth/oidc/login" if oidc else None}
 
 
 @router.get("/me", response_model=Me)
@@ -85,11 +97,11 @@ async def use_login_link(identity: IdentityServices, settings: AppSettings,
     if principal is None:
         raise Unauthorized("this login link is unknown, used or expired")
     redirect = RedirectResponse("/", status_code=303)
-    await _open_session(principal, identity, settings, redirect)
+    await open_session(principal, identity, settings, redirect)
     return redirect
 
 
-async def _open_session(principal: Principal, identity: Identity, settings: Settings,
+async def open_session(principal: Principal, identity: Identity, settings: Settings,
                         response: Response) -> dict[str, Any]:
     assert principal.user_id is not None
     session_value, csrf = await asyncio.to_thread(identity.sessions.open, principal.user_id)

@@ -89,6 +89,27 @@ class UserService:
             row.last_login_at = utcnow()
             return Principal(name=row.name, role=row.role, via="session", user_id=row.id)
 
+    def sign_in_oidc(self, subject: str, name: object, role: str | None, default_role: str) -> Principal | None:
+        """The user of an OpenID Connect ``subject`` ("<issuer> <sub>"), created on first sign-in with
+        ``name`` and ``role`` (else ``default_role``); ``role``, when the provider sends one, is kept in
+        step. None for a disabled user; Conflict when ``name`` belongs to another user."""
+        with transaction(self._sessions) as session:
+            row = session.scalar(select(UserRow).where(UserRow.oidc_subject == subject))
+            if row is None:
+                name = check_user_name(name)
+                if session.scalar(select(UserRow.id).where(UserRow.name == name)) is not None:
+                    raise Conflict(f"the user name {name!r} belongs to another account: ask an admin")
+                row = UserRow(name=name, role=check_role(role or default_role), oidc_subject=subject)
+                session.add(row)
+            elif role is not None and role != row.role:
+                row.role = check_role(role)
+                self._keep_an_admin(session)
+            if row.disabled:
+                return None
+            row.last_login_at = utcnow()
+            session.flush()
+            return Principal(name=row.name, role=row.role, via="session", user_id=row.id)
+
     def _load(self, session: Session, name: str) -> UserRow:
         row = session.scalar(select(UserRow).where(UserRow.name == name)) if isinstance(name, str) else None
         if row is None:

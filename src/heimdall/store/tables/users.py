@@ -30,6 +30,8 @@ class UserRow(Base):
     # None: no password yet (the first admin logs in through a one-time link).
     password_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "<issuer> <subject>" for a user who signs in through OpenID Connect (None: a local user).
+    oidc_subject: Mapped[str | None] = mapped_column(String(600), unique=True, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 

@@ -41,10 +41,12 @@ def upgrade() -> None:
     sa.Column('role', sa.Enum('viewer', 'operator', 'admin', name='user_role', native_enum=False, create_constraint=True, length=16), nullable=False),
     sa.Column('password_hash', sa.String(length=200), nullable=True),
     sa.Column('disabled', sa.Boolean(), nullable=False),
+    sa.Column('oidc_subject', sa.String(length=600), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('last_login_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
-    sa.UniqueConstraint('name', name=op.f('uq_users_name'))
+    sa.UniqueConstraint('name', name=op.f('uq_users_name')),
+    sa.UniqueConstraint('oidc_subject', name=op.f('uq_users_oidc_subject'))
     )
     op.create_table('api_tokens',
     sa.Column('id', sa.String(length=36), nullable=False),
