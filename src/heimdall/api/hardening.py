@@ -58,6 +58,14 @@ def content_security_policy(settings: Settings) -> str:
             "child-src blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 
 
+# FastAPI's interactive API docs (/api/v1/docs) load Swagger UI from a CDN with an inline script:
+# that one page gets a policy that allows them, every other response the strict one.
+DOCS_PATH = "/api/v1/docs"
+DOCS_POLICY = ("default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
+               "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; img-src 'self' data: https://fastapi.tiangolo.com; "
+               "connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
 def _tile_origins(settings: Settings) -> set[str]:
     sources = [source for source in settings.map_tile_sources if source.enabled]
     if settings.map_online_tiles:
@@ -71,9 +79,9 @@ def _tile_origins(settings: Settings) -> set[str]:
     return origins
 
 
-def security_headers(settings: Settings) -> list[tuple[bytes, bytes]]:
+def security_headers(settings: Settings, policy: str | None = None) -> list[tuple[bytes, bytes]]:
     headers = {
-        "content-security-policy": content_security_policy(settings),
+        "content-security-policy": policy or content_security_policy(settings),
         "x-content-type-options": "nosniff",
         "x-frame-options": "DENY",
         "referrer-policy": "no-referrer",
@@ -90,6 +98,7 @@ class Hardening:
         self.app = app
         self.hosts = allowed_host_names(settings)
         self.headers = security_headers(settings)
+        self.docs_headers = security_headers(settings, DOCS_POLICY)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -102,11 +111,12 @@ class Hardening:
             await self.app(scope, receive, send)
             return
 
+        extra = self.docs_headers if scope.get("path") == DOCS_PATH else self.headers
+
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 present = {name.lower() for name, _ in message.get("headers", [])}
-                message["headers"] = [*message.get("headers", []),
-                                      *[item for item in self.headers if item[0] not in present]]
+                message["headers"] = [*message.get("headers", []), *[item for item in extra if item[0] not in present]]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

@@ -120,6 +120,7 @@ class Platform:
         return [
             PeriodicTask("job-reaper", self.settings.heartbeat_interval_s, self.jobs.reap_lapsed),
             PeriodicTask("event-prune", EVENT_PRUNE_INTERVAL_S, lambda: self.publish.log.prune(retention_s)),
+            PeriodicTask("auth-prune", EVENT_PRUNE_INTERVAL_S, self.identity.sessions.prune),
         ]
 
     def stop(self) -> None:

@@ -27,6 +27,14 @@ def test_every_response_carries_the_security_headers(secured):
             assert "frame-ancestors 'none'" in csp and "script-src 'self';" in csp and "worker-src 'self' blob:" in csp
 
 
+def test_only_the_api_docs_page_may_load_swagger_ui_from_its_cdn(secured):
+    with secured.client("viewer") as viewer:
+        docs = viewer.get("/docs").headers["content-security-policy"]
+        app = viewer.get("/receivers").headers["content-security-policy"]
+    assert "https://cdn.jsdelivr.net" in docs and "frame-ancestors 'none'" in docs
+    assert "cdn.jsdelivr.net" not in app and "'unsafe-inline'" not in app.split("script-src")[1].split(";")[0]
+
+
 def test_cross_site_writes_are_refused_even_with_authentication_off(platform, expect_error):
     with serving(platform) as server, httpx.Client(base_url=f"{server.http_url}/api/v1", timeout=60) as client:
         evil = {"Origin": "https://evil.example"}

@@ -38,6 +38,17 @@ def test_logout_ends_the_session_and_a_replayed_cookie_is_refused(secured, expec
         expect_error(forged.get("/receivers"), 401, "unauthorized")
 
 
+def test_closed_sessions_and_used_links_are_pruned(secured):
+    sessions = secured.platform.identity.sessions
+    with secured.client() as browser:
+        _login(browser)
+        assert browser.post("/auth/logout").status_code == 204
+    link = sessions.create_link("viewer")
+    assert sessions.consume_link(link) is not None
+    assert sessions.prune() == 2 and sessions.prune() == 0
+    assert "auth-prune" in {task.name for task in secured.platform.periodic_tasks()}
+
+
 def test_wrong_password_and_unknown_user_answer_alike_and_are_audited(secured, expect_error):
     with secured.client() as anonymous:
         wrong = expect_error(_login(anonymous, "viewer", "not the password"), 401, "unauthorized")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import NotFound
@@ -76,3 +76,13 @@ class SessionService:
                 return None
             user.last_login_at = now
             return Principal(name=user.name, role=user.role, via="session", user_id=user.id)
+
+    def prune(self) -> int:
+        """Forget sessions and login links that can no longer be used; how many rows went."""
+        now = utcnow()
+        with transaction(self._sessions) as session:
+            gone = session.execute(delete(SessionRow).where(
+                or_(SessionRow.expires_at <= now, SessionRow.revoked_at.is_not(None)))).rowcount or 0
+            gone += session.execute(delete(LoginLinkRow).where(
+                or_(LoginLinkRow.expires_at <= now, LoginLinkRow.used_at.is_not(None)))).rowcount or 0
+        return int(gone)
