@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import CursorResult, delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import NotFound
@@ -80,9 +81,9 @@ class SessionService:
     def prune(self) -> int:
         """Forget sessions and login links that can no longer be used; how many rows went."""
         now = utcnow()
+        statements = (
+            delete(SessionRow).where(or_(SessionRow.expires_at <= now, SessionRow.revoked_at.is_not(None))),
+            delete(LoginLinkRow).where(or_(LoginLinkRow.expires_at <= now, LoginLinkRow.used_at.is_not(None))),
+        )
         with transaction(self._sessions) as session:
-            gone = session.execute(delete(SessionRow).where(
-                or_(SessionRow.expires_at <= now, SessionRow.revoked_at.is_not(None)))).rowcount or 0
-            gone += session.execute(delete(LoginLinkRow).where(
-                or_(LoginLinkRow.expires_at <= now, LoginLinkRow.used_at.is_not(None)))).rowcount or 0
-        return int(gone)
+            return sum(cast(CursorResult[Any], session.execute(statement)).rowcount or 0 for statement in statements)
