@@ -16,7 +16,7 @@ from functools import partial
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from heimdall.api.access import may_read_topic
-from heimdall.api.auth import authenticate, header, presented_credentials
+from heimdall.api.auth import authenticate, client_address, header, presented_credentials
 from heimdall.api.deps import hub_of, platform_of
 from heimdall.api.hardening import origin_allowed
 from heimdall.events.envelope import make_envelope
@@ -93,6 +93,10 @@ async def _principal(websocket: WebSocket, settings: Settings) -> Principal | No
 
 async def _refuse(websocket: WebSocket) -> None:
     data = {"code": "unauthorized", "message": "send a session cookie, an Authorization header, or an auth op first"}
+    platform = platform_of(websocket)
+    if platform is not None:
+        await asyncio.to_thread(platform.audit.record, actor="-", via="none", action="WS", target="/ws", status=401,
+                                client=client_address(websocket.scope))
     try:
         await websocket.send_text(json.dumps(make_envelope("error", "system", data)))
         await websocket.close(code=UNAUTHORIZED_CLOSE, reason="unauthorized")

@@ -36,6 +36,8 @@ def test_logout_ends_the_session_and_a_replayed_cookie_is_refused(secured, expec
         expect_error(replay.get("/receivers"), 401, "unauthorized")
     with secured.client(Cookie="heimdall_session=forged-value") as forged:
         expect_error(forged.get("/receivers"), 401, "unauthorized")
+    refused = [e for e in secured.platform.audit.list(actor="-")["items"] if e["target"] == "/api/v1/receivers"]
+    assert len(refused) == 2 and {e["status"] for e in refused} == {401}  # the replay and the forgery
 
 
 def test_closed_sessions_and_used_links_are_pruned(secured):

@@ -32,6 +32,8 @@ async def test_a_socket_without_credentials_is_closed_unauthorized(secured):
         with pytest.raises(ConnectionClosed) as closed:
             await asyncio.wait_for(socket.recv(), WAIT_S)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4401
+    refused = secured.platform.audit.list(actor="-")["items"]
+    assert any(entry["target"] == "/ws" and entry["status"] == 401 for entry in refused)
 
 
 async def test_a_bad_token_in_the_first_message_is_refused(secured):
