@@ -79,10 +79,22 @@ class Settings(BaseSettings):
     # Recordings uploaded for localization (POST /localize/recordings): the whole upload, and files per upload.
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     max_upload_files: int = Field(default=32, ge=2)
+    # Receiver health (docs/receivers.md, "Health"): the API process polls every enabled KiwiSDR and
+    # OpenWebRX receiver's status page every ``receiver_health_interval_s`` (0: never; a check on demand
+    # still works), at most ``receiver_health_concurrency`` hosts at once, one request at a time per host
+    # with ``receiver_health_host_gap_s`` between them; each fetch gives up after ``receiver_health_timeout_s``
+    # and reads at most ``receiver_health_max_bytes``.
+    receiver_health_interval_s: float = Field(default=300.0, ge=0)
+    receiver_health_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    receiver_health_concurrency: int = Field(default=4, ge=1, le=64)
+    receiver_health_host_gap_s: float = Field(default=1.0, ge=0, le=60)
+    receiver_health_max_bytes: int = Field(default=64 * 1024, ge=1024, le=1024 * 1024)
     log_level: str = "INFO"
     demo_network: bool = True
     # The standard-time stations of services/references/starter.json, added at start when missing.
     starter_references: bool = True
+    # A calibration older than this is stale: shown as such and no longer applied to localizations.
+    calibration_max_age_days: float = Field(default=30.0, gt=0)
     # Map base layers (docs/frontend.md, "Base layers"): the bundled Natural Earth outlines; public
     # online tiles (OpenStreetMap, OpenTopoMap), off so a fresh install fetches nothing from outside;
     # the operator's own tile sources; PMTiles/MBTiles archives in ``map_tiles_dir`` (default <data_dir>/tiles).

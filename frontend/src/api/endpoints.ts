@@ -4,7 +4,7 @@
  */
 import { request, type Query } from './client';
 import type {
-  AccuracyMap, BaseLayerList, CreatedDataset, Dataset, DatasetInput, DatasetSample, Health, Job, LocalizationDetail,
+  AccuracyMap, BaseLayerList, Calibration, CreatedDataset, Dataset, DatasetInput, DatasetSample, Health, Job, LocalizationDetail,
   LocalizationResult, MeasurementSet, MetricRow, ModelEntry, Network, NetworkInput, OverlayCollection, Page, Receiver,
   ReceiverInput, RecordingsLocalization, Spectrogram, TrainingInput,
 } from './types';
@@ -19,6 +19,11 @@ export const api = {
   createReceiver: (body: ReceiverInput) => request<Receiver>('POST', '/receivers', { body }),
   updateReceiver: (id: string, body: Partial<ReceiverInput>) => request<Receiver>('PATCH', `/receivers/${enc(id)}`, { body }),
   deleteReceiver: (id: string) => request<void>('DELETE', `/receivers/${enc(id)}`),
+  /** Read the receiver's status page now (kiwisdr/openwebrx with a URL); the receiver with its new health. */
+  checkReceiverHealth: (id: string) => request<Receiver>('POST', `/receivers/${enc(id)}/health/check`),
+  /** A receiver from its URL alone: the server fills name, position and capabilities from its status page. */
+  listCalibrations: () => request<Page<Calibration>>('GET', '/calibrations', { query: { limit: LIST_LIMIT } }),
+  createReceiverFromUrl: (body: { kind: 'kiwisdr' | 'openwebrx'; url: string }) => request<Receiver>('POST', '/receivers', { body }),
 
   listNetworks: () => request<Page<Network>>('GET', '/networks', { query: { limit: LIST_LIMIT } }),
   createNetwork: (body: NetworkInput) => request<Network>('POST', '/networks', { body }),

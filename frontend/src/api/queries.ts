@@ -9,6 +9,10 @@ export function useReceivers() {
   return useQuery({ queryKey: queryKeys.receivers.list(), queryFn: () => api.listReceivers() });
 }
 
+export function useCalibrations() {
+  return useQuery({ queryKey: queryKeys.calibrations.lists(), queryFn: () => api.listCalibrations() });
+}
+
 export function useNetworks() {
   return useQuery({ queryKey: queryKeys.networks.list(), queryFn: () => api.listNetworks() });
 }

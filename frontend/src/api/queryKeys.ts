@@ -37,6 +37,10 @@ export const queryKeys = {
     detail: (id: string) => ['networks', 'detail', id] as const,
     accuracy: (id: string, resolution = 64) => ['networks', 'accuracy', id, resolution] as const,
   },
+  calibrations: {
+    all: ['calibrations'] as const,
+    lists: () => ['calibrations', 'list'] as const,
+  },
   references: {
     all: ['references'] as const,
     lists: () => ['references', 'list'] as const,

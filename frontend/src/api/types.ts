@@ -62,6 +62,7 @@ export type Network = Loose<Schemas['Network'], 'id' | 'name' | 'receiver_ids'>;
 
 /** `GET /networks/{id}/expected-accuracy`: `rms_error_m[i][j]` at lat[i], lon[j]; null where not locatable. */
 export type AccuracyMap = Schemas['AccuracyMap'];
+export type Calibration = Schemas['Calibration'];
 
 // ---- jobs (free-form objects on the backend: no schema) ----------------------------------------
 

@@ -4,7 +4,7 @@ import type { Job, MetricRow, ModelEntry, Page, Receiver } from '../api/types';
 import { envelope, FakeWebSocket, flushMicrotasks, makeClient } from '../test/fakeSocket';
 import { testQueryClient } from '../test/render';
 import { appendMetricRow, applyEnvelope, connectCache, handlers, keysForTopic, matchesFilters } from './cacheSync';
-import { EXTENSION_EVENTS, LOGGED_EVENTS, SYSTEM_EVENTS } from './types';
+import { LOGGED_EVENTS, SYSTEM_EVENTS } from './types';
 
 const job = (id: string, status: Job['status'], extra: Partial<Job> = {}): Job => ({ id, kind: 'train', status, ...extra });
 const page = <T,>(items: T[]): Page<T> => ({ items, total: items.length });
@@ -18,10 +18,10 @@ afterEach(() => expect(warn).not.toHaveBeenCalled());
 
 describe('every event of CONTRACT §3 has a handler', () => {
   it('covers exactly the system and logged events', () => {
-    expect(Object.keys(handlers).sort()).toEqual([...SYSTEM_EVENTS, ...LOGGED_EVENTS, ...EXTENSION_EVENTS].sort());
+    expect(Object.keys(handlers).sort()).toEqual([...SYSTEM_EVENTS, ...LOGGED_EVENTS].sort());
   });
 
-  it.each([...SYSTEM_EVENTS, ...LOGGED_EVENTS, ...EXTENSION_EVENTS])('handles %s without complaint', (name) => {
+  it.each([...SYSTEM_EVENTS, ...LOGGED_EVENTS])('handles %s without complaint', (name) => {
     const cache = testQueryClient();
     cache.setQueryData(queryKeys.jobs.list(), page([job('a', 'running')]));
     cache.setQueryData(queryKeys.receivers.list(), page<Receiver>([]));
@@ -101,8 +101,24 @@ describe('other resources', () => {
     const cache = testQueryClient();
     const models: ModelEntry[] = [{ id: 'm1', name: 'one', deployed: true }, { id: 'm2', name: 'two', deployed: false }];
     cache.setQueryData(queryKeys.models.list(), page(models));
-    applyEnvelope(envelope(1, 'model.deployed', 'models', { id: 'm2', name: 'two' }), cache);
+    applyEnvelope(envelope(1, 'model.deployed', 'models', { id: 'm2', name: 'two', replaced_model_ids: ['m1'] }), cache);
     expect(cache.getQueryData<Page<ModelEntry>>(queryKeys.models.list())?.items.map((m) => m.deployed)).toEqual([false, true]);
+  });
+
+  it('applies the one-deployed-model-per-network rule: only the replaced models lose the flag', () => {
+    const cache = testQueryClient();
+    const models: ModelEntry[] = [
+      { id: 'north', name: 'north', deployed: true }, { id: 'south', name: 'south', deployed: true },
+      { id: 'north2', name: 'north2', deployed: false },
+    ];
+    cache.setQueryData(queryKeys.models.list(), page(models));
+    applyEnvelope(envelope(1, 'model.deployed', 'models', { id: 'north2', name: 'north2', replaced_model_ids: ['north'] }), cache);
+    const flags = () => cache.getQueryData<Page<ModelEntry>>(queryKeys.models.list())?.items.map((m) => [m.id, m.deployed]);
+    expect(flags()).toEqual([['north', false], ['south', true], ['north2', true]]);
+    applyEnvelope(envelope(2, 'model.undeployed', 'models', { id: 'south', name: 'south' }), cache);
+    applyEnvelope(envelope(3, 'model.updated', 'models', { id: 'north2', name: 'renamed', deployed: true }), cache);
+    expect(flags()).toEqual([['north', false], ['south', false], ['north2', true]]);
+    expect(cache.getQueryData<Page<ModelEntry>>(queryKeys.models.list())?.items[2].name).toBe('renamed');
   });
 
   it('keeps receivers, their health and datasets current', () => {

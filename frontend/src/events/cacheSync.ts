@@ -157,13 +157,21 @@ export const handlers: Record<EventName, Handler> = {
   'dataset.deleted': ({ data }, cache) => remove(cache, queryKeys.datasets, String(data.id)),
   'model.registered': ({ data }, cache) => upsert<ModelEntry>(cache, queryKeys.models, data as unknown as ModelEntry),
   'model.deployed': ({ data }, cache) => {
-    const deployed = data as unknown as ModelEntry;
-    // One deployed model at a time: the previous one loses its flag.
+    const deployed = data as unknown as ModelEntry & { replaced_model_ids?: string[] };
+    // The backend's rule: one deployed model per network. Only the models it names as replaced lose
+    // their flag; a model deployed for another network stays deployed.
+    const replaced = new Set(deployed.replaced_model_ids ?? []);
     updateLists<ModelEntry>(cache, queryKeys.models.lists(), (page) => ({
       ...page,
-      items: page.items.map((m) => (m.id === deployed.id ? { ...m, ...deployed, deployed: true } : { ...m, deployed: false })),
+      items: page.items.map((m) => {
+        if (m.id === deployed.id) return { ...m, ...deployed, deployed: true };
+        return replaced.has(m.id) ? { ...m, deployed: false } : m;
+      }),
     }));
   },
+  'model.updated': ({ data }, cache) => upsert<ModelEntry>(cache, queryKeys.models, data as unknown as ModelEntry),
+  'model.undeployed': ({ data }, cache) =>
+    upsert<ModelEntry>(cache, queryKeys.models, { ...(data as unknown as ModelEntry), deployed: false }),
   'model.deleted': ({ data }, cache) => remove(cache, queryKeys.models, String(data.id)),
   'receiver.created': ({ data }, cache) => upsert<Receiver>(cache, queryKeys.receivers, data as unknown as Receiver),
   'receiver.updated': ({ data }, cache) => upsert<Receiver>(cache, queryKeys.receivers, data as unknown as Receiver),
@@ -178,6 +186,9 @@ export const handlers: Record<EventName, Handler> = {
   'reference.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
   'reference.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
   'reference.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.references.all }),
+  'calibration.created': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
+  'calibration.updated': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
+  'calibration.deleted': (_envelope, cache) => void cache.invalidateQueries({ queryKey: queryKeys.calibrations.all }),
   'receiver.health': ({ data }, cache) => {
     const patch = receiverPatch(data);
     if (!patch) return;
@@ -194,6 +205,8 @@ export const handlers: Record<EventName, Handler> = {
       return [result, ...list].slice(0, RECENT_FIXES);
     });
   },
+  // Admins only (docs/security.md); the web app shows no audit view yet.
+  'audit.recorded': ignore,
 };
 
 function isKnown(event: string): event is EventName {

@@ -1,25 +1,14 @@
 /** The /ws protocol of CONTRACT §3 as the client sees it. */
 
-/** Messages the server sends that are not logged (their `id` is null). */
-export const SYSTEM_EVENTS = ['connected', 'subscribed', 'heartbeat', 'pong', 'error', 'resync'] as const;
+import { LOGGED_EVENTS, SYSTEM_EVENTS, type EventPayloads } from '../api/generated/events';
 
-/** Logged events: each has an integer id, strictly increasing across the server's log. */
-export const LOGGED_EVENTS = [
-  'job.created', 'job.state', 'job.deleted', 'job.progress', 'job.metrics',
-  'dataset.created', 'dataset.updated', 'dataset.deleted',
-  'model.registered', 'model.deployed', 'model.deleted',
-  'receiver.created', 'receiver.updated', 'receiver.deleted', 'receiver.health',
-  'localization.result',
-] as const;
-
-/** Logged events beyond CONTRACT §3 that this server sends (topics `networks`, `references`; docs/events.md). */
-export const EXTENSION_EVENTS = [
-  'network.created', 'network.updated', 'network.deleted',
-  'reference.created', 'reference.updated', 'reference.deleted',
-] as const;
+// Every event name and its data type come from the backend's one declaration (EVENT_TYPES), through
+// `npm run gen:api`: a handler table typed Record<EventName, ...> fails to compile when the server
+// declares an event the web app does not handle, and an event the server does not declare cannot be named.
+export { LOGGED_EVENTS, SYSTEM_EVENTS, type EventPayloads };
 
 export type SystemEventName = (typeof SYSTEM_EVENTS)[number];
-export type LoggedEventName = (typeof LOGGED_EVENTS)[number] | (typeof EXTENSION_EVENTS)[number];
+export type LoggedEventName = (typeof LOGGED_EVENTS)[number];
 export type EventName = SystemEventName | LoggedEventName;
 
 export interface Envelope<D = Record<string, unknown>> {

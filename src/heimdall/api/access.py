@@ -146,8 +146,8 @@ class AccessControl:
 
     async def _audit(self, scope: Scope, principal: Principal | None, status: int, code: str | None = None) -> None:
         platform: Platform | None = scope["app"].state.platform
-        if platform is None:
-            return
+        if platform is None or not self.settings.auth_enabled:
+            return  # with authentication off nobody is identified: there is no "who" to record
         try:
             await asyncio.to_thread(
                 platform.audit.record, actor=principal.name if principal else "-",

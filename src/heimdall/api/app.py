@@ -89,8 +89,10 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 
 async def _every(task: PeriodicTask) -> None:
+    delay_s = task.interval_s if task.first_delay_s is None else task.first_delay_s
     while True:
-        await asyncio.sleep(task.interval_s)
+        await asyncio.sleep(delay_s)
+        delay_s = task.interval_s
         try:
             await asyncio.to_thread(task.run)
         except HeimdallError as exc:

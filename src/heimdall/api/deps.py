@@ -29,6 +29,8 @@ from heimdall.services.maps.archives import TileArchives
 from heimdall.services.models.registry import ModelRegistry
 from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService
+from heimdall.services.receiver_health import ReceiverHealthService
+from heimdall.services.calibrations import CalibrationService
 from heimdall.services.receiver_secrets import ReceiverSecrets
 from heimdall.services.references import ReferenceService
 from heimdall.services.receivers import ReceiverService
@@ -70,8 +72,10 @@ Blobs = Annotated[BlobStore, Depends(component("blobs", lambda p: p.blobs))]
 Events = Annotated[EventLog, Depends(component("events", lambda p: p.publish.log))]
 Jobs = Annotated[JobService, Depends(component("jobs", lambda p: p.jobs))]
 Receivers = Annotated[ReceiverService, Depends(component("receivers", lambda p: p.receivers))]
+ReceiverHealth = Annotated[ReceiverHealthService, Depends(component("receiver health", lambda p: p.receiver_health))]
 Networks = Annotated[NetworkService, Depends(component("networks", lambda p: p.networks))]
 References = Annotated[ReferenceService, Depends(component("references", lambda p: p.references))]
+Calibrations = Annotated[CalibrationService, Depends(component("calibrations", lambda p: p.calibrations))]
 Localizations = Annotated[LocalizationService, Depends(component("localizations", lambda p: p.localizations))]
 Datasets = Annotated[DatasetService, Depends(component("datasets", lambda p: p.datasets))]
 Registry = Annotated[ModelRegistry, Depends(component("models", lambda p: p.registry))]

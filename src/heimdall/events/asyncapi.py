@@ -6,7 +6,9 @@ fails when the two differ, so the document cannot drift from ``EVENT_TYPES`` and
 
 from __future__ import annotations
 
+import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import yaml
@@ -92,5 +94,33 @@ def render() -> str:
     return yaml.safe_dump(build_document(), sort_keys=False, width=100, allow_unicode=True)
 
 
+def event_catalog() -> dict[str, Any]:
+    """What the web app generates its event names and payload types from (frontend/events.json):
+    the same ``EVENT_TYPES`` and schemas as the AsyncAPI document, in a shape a script reads directly."""
+    schemas: dict[str, Any] = {}
+    payloads = {name: _model_ref(spec.data, schemas)["$ref"].rsplit("/", 1)[1] for name, spec in EVENT_TYPES.items()}
+    return {
+        "system_events": [name for name, spec in EVENT_TYPES.items() if not spec.logged],
+        "logged_events": [name for name, spec in EVENT_TYPES.items() if spec.logged],
+        "payloads": payloads,
+        "schemas": dict(sorted(schemas.items())),
+    }
+
+
+def render_catalog() -> str:
+    return json.dumps(event_catalog(), indent=2, sort_keys=False) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m heimdall.events.asyncapi`` prints the AsyncAPI YAML; ``--catalog [--out FILE]`` the catalog."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    text = render_catalog() if "--catalog" in args else render()
+    if "--out" in args:
+        Path(args[args.index("--out") + 1]).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 if __name__ == "__main__":
-    sys.stdout.write(render())
+    raise SystemExit(main())

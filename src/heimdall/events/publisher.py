@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import InvalidInput
 from heimdall.events.log import EventLog
+from heimdall.events.envelope import EVENT_TYPES
 from heimdall.events.topics import validate_event_name, validate_topic
 from heimdall.events.wakeup import Wakeup, make_wakeup
 from heimdall.settings import Settings
@@ -38,6 +39,7 @@ class Publisher:
     def __call__(self, topic: str, event: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
         validate_topic(topic)
         validate_event_name(event)
+        _check_declared(event)
         if data is not None and not isinstance(data, dict):
             raise InvalidInput(f"event data must be an object, got {type(data).__name__}")
         envelope = self.log.append(topic, event, data or {})
@@ -68,3 +70,11 @@ def make_publisher(settings: Settings, session_factory: sessionmaker[Session]) -
     """A publisher for a process that only emits (a worker, a script): the database event log plus the
     wake-up adapter ``settings`` choose. Serving processes get theirs from ``heimdall.platform``."""
     return Publisher(EventLog(session_factory), wakeup=make_wakeup(settings))
+
+
+def _check_declared(event: str) -> None:
+    """Only events declared in ``EVENT_TYPES`` (what docs/asyncapi.yaml and the web app know) are logged:
+    an event nobody declared is an event no client handles."""
+    spec = EVENT_TYPES.get(event)
+    if spec is None or not spec.logged:
+        raise InvalidInput(f"event {event!r} is not declared in heimdall.events.envelope.EVENT_TYPES", field="event")

@@ -17,8 +17,8 @@ SYSTEM_TOPIC = "system"
 AUDIT_TOPIC = "audit"
 # `networks` is an extension of the contract (network.* events of the resources service); `audit`
 # (audit.recorded) is readable by admins only (docs/security.md).
-NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "localizations",
-                          SYSTEM_TOPIC, AUDIT_TOPIC})
+NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "calibrations",
+                          "localizations", SYSTEM_TOPIC, AUDIT_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")

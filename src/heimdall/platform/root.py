@@ -34,6 +34,7 @@ from heimdall.jobs.service import Executor, JobService
 from heimdall.jobs.topics import Publish
 from heimdall.platform.worker import open_job_runtime
 from heimdall.services.audit import AuditService
+from heimdall.services.calibrations import CalibrationService
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
@@ -42,6 +43,7 @@ from heimdall.services.models.serving import ModelServing
 from heimdall.services.models.training import TrainingService
 from heimdall.services.networks import NetworkService, seed_demo_network
 from heimdall.services.receiver_secrets import ReceiverSecrets
+from heimdall.services.receiver_health import HealthPolicy, ReceiverHealthService
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.references import ReferenceService, seed_starter_references
 from heimdall.services.recording_uploads import RecordingUploads
@@ -57,6 +59,7 @@ log = logging.getLogger(__name__)
 
 EVENT_PRUNE_INTERVAL_S = 3600.0
 EXECUTOR_STOP_TIMEOUT_S = 20.0
+RECEIVER_HEALTH_FIRST_DELAY_S = 30.0
 
 
 @dataclass(frozen=True)
@@ -66,6 +69,7 @@ class PeriodicTask:
     name: str
     interval_s: float
     run: Callable[[], object]
+    first_delay_s: float | None = None  # before the first run; default: one interval
 
 
 @dataclass(frozen=True)
@@ -87,6 +91,7 @@ class Platform:
     receivers: ReceiverService
     networks: NetworkService
     references: ReferenceService
+    calibrations: CalibrationService
     localizations: LocalizationService
     datasets: DatasetService
     registry: ModelRegistry
@@ -101,11 +106,13 @@ class Platform:
     receiver_secrets: ReceiverSecrets
     # The terrain folder (<data_dir>/terrain) dataset configs take elevation files from.
     terrain_files: TerrainFiles
+    receiver_health: ReceiverHealthService
 
     def start(self) -> None:
         """A serving process, once its hub runs: start the executor, recover the jobs a previous run
         left, seed the demo network into an empty database (``demo_network``) and add the starter
         reference transmitters that are missing (``starter_references``)."""
+        self.receiver_health.start()
         if self.jobs.executor is not None:
             self.jobs.executor.start()
         log.info("jobs recovered: %s", self.jobs.recover_on_start())
@@ -115,16 +122,24 @@ class Platform:
             seed_starter_references(self.session_factory, self.publish)
 
     def periodic_tasks(self) -> list[PeriodicTask]:
-        """What a serving process runs while it serves: the lease reaper and the event-log pruning."""
+        """What a serving process runs while it serves: the lease reaper, the event-log pruning and the
+        receiver health poller (first round soon after start; off with an interval of 0)."""
         retention_s = self.settings.event_retention_s
-        return [
+        tasks = [
             PeriodicTask("job-reaper", self.settings.heartbeat_interval_s, self.jobs.reap_lapsed),
             PeriodicTask("event-prune", EVENT_PRUNE_INTERVAL_S, lambda: self.publish.log.prune(retention_s)),
             PeriodicTask("auth-prune", EVENT_PRUNE_INTERVAL_S, self.identity.sessions.prune),
         ]
+        health_interval_s = self.settings.receiver_health_interval_s
+        if health_interval_s > 0:
+            tasks.append(PeriodicTask("receiver-health", health_interval_s, self.receiver_health.run_round,
+                                      first_delay_s=min(RECEIVER_HEALTH_FIRST_DELAY_S, health_interval_s)))
+        return tasks
 
     def stop(self) -> None:
-        """Undo ``start``: running jobs are asked to pause (they resume at the next start)."""
+        """Undo ``start``: running jobs are asked to pause (they resume at the next start), a receiver
+        health round in flight asks no more receivers."""
+        self.receiver_health.stop()
         if self.jobs.executor is not None:
             self.jobs.executor.stop(EXECUTOR_STOP_TIMEOUT_S)
 
@@ -162,13 +177,17 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
     networks = NetworkService(session_factory, publish)
     registry = ModelRegistry(session_factory, blobs, publish)
     serving = ModelServing(registry)
-    localizations = LocalizationService(session_factory, publish, serving)
+    references = ReferenceService(session_factory, publish)
+    calibrations = CalibrationService(session_factory, publish, references.get, settings.calibration_max_age_days * 86400.0)
+    localizations = LocalizationService(session_factory, publish, serving, corrector=calibrations.correct)
+    receivers = ReceiverService(session_factory, publish)
     return Platform(
         settings=settings, engine=engine, session_factory=session_factory, blobs=blobs, wakeup=wakeup,
         publish=publish, hub=Hub(publish.log, wakeup=wakeup, tuning=hub_tuning), jobs=jobs,
-        receivers=ReceiverService(session_factory, publish),
+        receivers=receivers,
         networks=networks,
-        references=ReferenceService(session_factory, publish),
+        references=references,
+        calibrations=calibrations,
         localizations=localizations,
         datasets=DatasetService(session_factory, publish, jobs, blobs, networks,
                                 terrain_dir=settings.data_dir / "terrain"),
@@ -183,6 +202,7 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
         receiver_secrets=ReceiverSecrets(session_factory, SecretBox(settings.secret_key.get_secret_value(),
                                                                     settings.data_dir / KEY_FILE)),
         terrain_files=TerrainFiles(settings.data_dir / "terrain", max_bytes=settings.max_terrain_upload_bytes),
+        receiver_health=ReceiverHealthService(receivers, HealthPolicy.from_settings(settings)),
     )
 
 

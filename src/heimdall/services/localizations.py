@@ -30,6 +30,8 @@ from heimdall.store.tables.receivers import NetworkRow
 
 TOPIC = "localizations"
 Predictor = Callable[[MeasurementSet], dict[str, Any]]
+# corrects a set for the receivers' known systematic errors: (corrected set, note for the result)
+Corrector = Callable[[MeasurementSet], tuple[MeasurementSet, dict[str, Any]]]
 MethodResolver = Callable[[str], Predictor]
 # Kept in the stored result, answered by POST /localize and GET by id, but left out of lists and events.
 HEAVY_FIELDS = ("posterior",)
@@ -74,10 +76,12 @@ class LocalizationService:
         session_factory: sessionmaker[Session],
         publish: Publish,
         method_resolver: MethodResolver | None = None,
+        corrector: Corrector | None = None,
     ) -> None:
         self._sessions = session_factory
         self._publish = publish
         self._resolver = method_resolver or DefaultMethodResolver()
+        self._corrector = corrector
 
     def localize(
         self,
@@ -98,8 +102,11 @@ class LocalizationService:
         if network_id is not None:
             self._ensure_network(network_id)
         predictor = (method_resolver or self._resolver)(ms.method)
+        ms, calibration = self._corrector(ms) if self._corrector is not None else (ms, None)
         with budget.active():
             result = finite_json(predictor(ms))
+        if calibration is not None:
+            result["calibration"] = calibration
         with _network_gone_as_invalid(network_id), transaction(self._sessions) as session:
             row = LocalizationRow(
                 request=finite_json(doc),

@@ -7,6 +7,8 @@ and TDoA only with GNSS timing (RF_NOTES section 1: without sample timestamps no
 
 from __future__ import annotations
 
+import builtins
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -65,7 +67,8 @@ class ReceiverService:
         self._sessions = session_factory
         self._publish = publish
 
-    def create(self, fields: dict[str, Any]) -> dict[str, Any]:
+    def create(self, fields: dict[str, Any], *, health: dict[str, Any] | None = None) -> dict[str, Any]:
+        """A new receiver from its editable fields; ``health`` is what a probe of it just observed."""
         _reject_unknown(fields)
         kind = _check_choice(fields.get("kind"), "kind", RECEIVER_KINDS)
         capabilities, timing = KIND_DEFAULTS[kind]
@@ -83,7 +86,7 @@ class ReceiverService:
         )
         with name_clash_as_conflict(values["name"], "receiver"), transaction(self._sessions) as session:
             _ensure_name_free(session, values["name"])
-            row = ReceiverRow(**values)
+            row = ReceiverRow(**values, health=health)
             session.add(row)
             session.flush()
             receiver = receiver_to_dict(row)
@@ -150,6 +153,32 @@ class ReceiverService:
             data = {"id": row.id, "name": row.name, "health": health}
         self._publish(TOPIC, "receiver.health", data)
         return data
+
+
+    def record_health(self, receiver_id: str, health: dict[str, Any],
+                      changed: Callable[[dict[str, Any] | None, dict[str, Any]], bool]) -> tuple[dict[str, Any], bool]:
+        """Store a health check; ``receiver.health`` (id, name, health) for every check, and
+        ``receiver.updated`` with the receiver only when ``changed(old, new)`` says it changed."""
+        with transaction(self._sessions) as session:
+            row = _load(session, receiver_id, for_update=True)
+            is_change = changed(row.health, health)
+            row.health = health
+            if is_change:
+                row.updated_at = utcnow()
+            receiver = receiver_to_dict(row)
+        self._publish(TOPIC, "receiver.health", {"id": receiver["id"], "name": receiver["name"], "health": health})
+        if is_change:
+            self._publish(TOPIC, "receiver.updated", receiver)
+        return receiver, is_change
+
+    def health_targets(self, kinds: tuple[str, ...]) -> builtins.list[dict[str, Any]]:
+        """Enabled receivers of ``kinds`` with a URL: id, kind, url and their last health."""
+        query = select(ReceiverRow.id, ReceiverRow.kind, ReceiverRow.url, ReceiverRow.health).where(
+            ReceiverRow.enabled.is_(True), ReceiverRow.kind.in_(kinds), ReceiverRow.url.is_not(None)
+        ).order_by(ReceiverRow.created_at)
+        with self._sessions() as session:
+            return [{"id": id_, "kind": kind, "url": url, "health": health}
+                    for id_, kind, url, health in session.execute(query)]
 
 
 def validate_receiver(values: dict[str, Any]) -> dict[str, Any]:
@@ -249,5 +278,11 @@ def _ensure_name_free(session: Session, name: str) -> None:
     ensure_name_free(session, ReceiverRow, name, "receiver")
 
 
-def _load(session: Session, receiver_id: str) -> ReceiverRow:
+def _load(session: Session, receiver_id: str, *, for_update: bool = False) -> ReceiverRow:
+    """The receiver row; ``for_update`` locks it (PostgreSQL) so two API processes storing a health
+    check of the same receiver compare against each other's result, not the same old one."""
+    if for_update and isinstance(receiver_id, str):
+        row = session.get(ReceiverRow, receiver_id, with_for_update=True)
+        if row is not None:
+            return row
     return load_row(session, ReceiverRow, receiver_id, "receiver")

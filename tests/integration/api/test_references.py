@@ -2,8 +2,16 @@
 
 from __future__ import annotations
 
+import httpx
 
-def test_a_fresh_server_lists_the_starter_references(api) -> None:
+
+def test_a_fresh_server_lists_the_starter_references(make_server) -> None:
+    server = make_server(starter_references=True)  # test platforms start without it (quieter event logs)
+    with httpx.Client(base_url=server.http_url, timeout=20) as api:
+        _check_starter_list(api)
+
+
+def _check_starter_list(api: httpx.Client) -> None:
     page = api.get("/api/v1/references", params={"limit": 100}).json()
     names = {item["name"] for item in page["items"]}
     assert {"DCF77", "MSF", "WWVB", "WWV"} <= names and page["total"] == len(names)

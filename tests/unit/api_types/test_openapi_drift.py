@@ -18,6 +18,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from heimdall.api import openapi_export
+from heimdall.events import asyncapi
 from heimdall.api.app import create_app
 from heimdall.settings import Settings
 
@@ -25,6 +26,8 @@ ROOT = Path(__file__).resolve().parents[3]
 FRONTEND = ROOT / "frontend"
 SPEC = FRONTEND / "openapi.json"
 GENERATED_TS = FRONTEND / "src" / "api" / "generated" / "openapi.ts"
+CATALOG = FRONTEND / "events.json"
+GENERATED_EVENTS_TS = FRONTEND / "src" / "api" / "generated" / "events.ts"
 REGENERATE = "regenerate with `cd frontend && npm run gen:api` and commit the result"
 
 
@@ -41,6 +44,14 @@ def fresh_spec() -> str:
 def test_committed_openapi_json_matches_the_backend(fresh_spec) -> None:
     committed = SPEC.read_text(encoding="utf-8")
     assert committed == fresh_spec, f"frontend/openapi.json is stale; {REGENERATE}\n{_diff(committed, fresh_spec, SPEC.name)}"
+
+
+def test_committed_event_catalog_matches_the_declared_events() -> None:
+    fresh = asyncapi.render_catalog()
+    committed = CATALOG.read_text(encoding="utf-8")
+    assert committed == fresh, f"frontend/events.json is stale; {REGENERATE}\n{_diff(committed, fresh, CATALOG.name)}"
+    catalog = json.loads(fresh)
+    assert set(catalog["payloads"]) == set(catalog["system_events"]) | set(catalog["logged_events"])
 
 
 def test_export_is_what_the_server_serves(fresh_spec, tmp_path) -> None:
@@ -83,9 +94,11 @@ def test_committed_typescript_matches_a_fresh_generation(tmp_path) -> None:
         if os.environ.get("CI"):
             pytest.fail(f"CI must check the generated API types, but {reason}")
         pytest.skip(f"generated TypeScript not checked: {reason}")
-    out = tmp_path / "openapi.ts"
-    subprocess.run(["node", "scripts/gen-api.mjs", "--ts-only", "--out", str(out)], cwd=FRONTEND, check=True,
-                   capture_output=True, text=True, timeout=120)
-    committed = GENERATED_TS.read_text(encoding="utf-8")
-    fresh = out.read_text(encoding="utf-8")
-    assert committed == fresh, f"{GENERATED_TS.relative_to(ROOT)} is stale; {REGENERATE}\n{_diff(committed, fresh, 'openapi.ts')}"
+    out, events_out = tmp_path / "openapi.ts", tmp_path / "events.ts"
+    subprocess.run(["node", "scripts/gen-api.mjs", "--ts-only", "--out", str(out), "--events-out", str(events_out)],
+                   cwd=FRONTEND, check=True, capture_output=True, text=True, timeout=120)
+    for committed_path, fresh_path in ((GENERATED_TS, out), (GENERATED_EVENTS_TS, events_out)):
+        committed = committed_path.read_text(encoding="utf-8")
+        fresh = fresh_path.read_text(encoding="utf-8")
+        name = committed_path.relative_to(ROOT)
+        assert committed == fresh, f"{name} is stale; {REGENERATE}\n{_diff(committed, fresh, committed_path.name)}"

@@ -37,6 +37,14 @@ def test_publish_rejects_bad_topics_names_and_data(event_log, topic, event, data
     assert event_log.read_after(0) == []
 
 
+@pytest.mark.parametrize("event", ["model.renamed", "job.finished", "localization.updated"])
+def test_publish_refuses_events_nobody_declared(event_log, event):
+    """Only logged events of EVENT_TYPES reach the log: what docs/asyncapi.yaml and the web app know."""
+    with pytest.raises(InvalidInput, match="not declared"):
+        Publisher(event_log)("models", event, {})
+    assert event_log.read_after(0) == []
+
+
 def test_events_url_must_be_redis():
     assert check_events_url("") == ""
     assert check_events_url("redis://127.0.0.1:6379/0").startswith("redis://")

@@ -161,6 +161,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/receivers/{receiver_id}/health/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Receiver Health
+         * @description Poll the receiver's status page now; the receiver with its new ``health``.
+         */
+        post: operations["check_receiver_health_api_v1_receivers__receiver_id__health_check_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/receivers/{receiver_id}": {
         parameters: {
             query?: never;
@@ -252,6 +272,59 @@ export interface paths {
         head?: never;
         /** Update Reference */
         patch: operations["update_reference_api_v1_references__reference_id__patch"];
+        trace?: never;
+    };
+    "/api/v1/calibrations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List Calibrations */
+        get: operations["list_calibrations_api_v1_calibrations_get"];
+        put?: never;
+        /** Create Calibration */
+        post: operations["create_calibration_api_v1_calibrations_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibration_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get Calibration */
+        get: operations["get_calibration_api_v1_calibrations__calibration_id__get"];
+        put?: never;
+        post?: never;
+        /** Delete Calibration */
+        delete: operations["delete_calibration_api_v1_calibrations__calibration_id__delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/calibrations/{calibration_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Reject Calibration */
+        post: operations["reject_calibration_api_v1_calibrations__calibration_id__reject_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/localize": {
@@ -1104,6 +1177,56 @@ export interface components {
             /** Name */
             name?: string | null;
         };
+        /** Calibration */
+        Calibration: {
+            /** Id */
+            id: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "active" | "rejected";
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "active" | "stale" | "rejected";
+            /** Receiver Ids */
+            receiver_ids: string[];
+            /** Quantities */
+            quantities: string[];
+            /** Calibration */
+            calibration: {
+                [key: string]: unknown;
+            };
+            /** Evidence */
+            evidence: {
+                [key: string]: unknown;
+            }[];
+            /** Note */
+            note: string;
+            /** Rejected Reason */
+            rejected_reason: string | null;
+            /** Rejected At */
+            rejected_at: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+        };
+        /** CalibrationPage */
+        CalibrationPage: {
+            /** Items */
+            items: components["schemas"]["Calibration"][];
+            /** Total */
+            total: number;
+        };
         /** Dataset */
         Dataset: {
             /** Id */
@@ -1302,6 +1425,10 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
             /** Request */
             request: {
                 [key: string]: unknown;
@@ -1361,6 +1488,10 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
         } & {
             [key: string]: unknown;
         };
@@ -1541,11 +1672,13 @@ export interface components {
         };
         /**
          * ReceiverCreate
-         * @description A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver.
+         * @description A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver. A
+         *     ``kiwisdr`` or ``openwebrx`` receiver given by its ``url`` alone gets its name, position and
+         *     capabilities from its own status page; fields sent win over fetched ones.
          */
         ReceiverCreate: {
             /** Name */
-            name: string;
+            name?: string | null;
             /**
              * Kind
              * @enum {string}
@@ -1554,9 +1687,9 @@ export interface components {
             /** Url */
             url?: string | null;
             /** Lat */
-            lat: number;
+            lat?: number | null;
             /** Lon */
-            lon: number;
+            lon?: number | null;
             /**
              * Alt M
              * @default 0
@@ -1651,6 +1784,10 @@ export interface components {
             gdop?: number | null;
             /** Elapsed Ms */
             elapsed_ms?: number | null;
+            /** Calibration */
+            calibration?: {
+                [key: string]: unknown;
+            } | null;
             /** Recordings */
             recordings: {
                 [key: string]: unknown;
@@ -1856,6 +1993,11 @@ export interface components {
         RegisteredModelUpdate: {
             /** Name */
             name: string;
+        };
+        /** Rejection */
+        Rejection: {
+            /** Reason */
+            reason: string;
         };
         /** SignInOptions */
         SignInOptions: {
@@ -2491,6 +2633,37 @@ export interface operations {
             };
         };
     };
+    check_receiver_health_api_v1_receivers__receiver_id__health_check_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                receiver_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Receiver"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     get_receiver_api_v1_receivers__receiver_id__get: {
         parameters: {
             query?: never;
@@ -2901,6 +3074,171 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Reference"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    list_calibrations_api_v1_calibrations_get: {
+        parameters: {
+            query?: {
+                receiver_id?: string | null;
+                /** @description How many items to skip */
+                offset?: number;
+                /** @description At most this many items */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CalibrationPage"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    create_calibration_api_v1_calibrations_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    get_calibration_api_v1_calibrations__calibration_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    delete_calibration_api_v1_calibrations__calibration_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reject_calibration_api_v1_calibrations__calibration_id__reject_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                calibration_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Rejection"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Calibration"];
                 };
             };
             /** @description Validation Error */

@@ -30,10 +30,11 @@ export function ResultView({ result, overlays, recordings }: {
         <dt>Computed in</dt><dd>{formatMilliseconds(result.elapsed_ms)}</dd>
         {result.created_at && <><dt>Stored</dt><dd>{formatTime(result.created_at)}</dd></>}
         {result.ellipses.map((e) => (
-          <span key={e.confidence} className="contents">
+          // a <div> is the one element HTML allows to group a <dt>/<dd> pair inside a <dl>
+          <div key={e.confidence} className="contents">
             <dt>{Math.round(e.confidence * 100)} % region</dt>
             <dd>{formatEllipse(e)}</dd>
-          </span>
+          </div>
         ))}
       </dl>
       {recordings?.pairs && recordings.pairs.length > 0 && (

@@ -1,22 +1,34 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { api } from '../../api/endpoints';
-import { useNetworks, useReceivers } from '../../api/queries';
+import { useCalibrations, useNetworks, useReceivers } from '../../api/queries';
 import { queryKeys } from '../../api/queryKeys';
-import type { Network, Receiver } from '../../api/types';
+import type { Calibration, Network, Receiver } from '../../api/types';
 import { ActionButton } from '../../components/ActionButton';
 import { ErrorNotice, isUnavailable, UnavailableNotice } from '../../components/Unavailable';
 import { useTopics } from '../../events/react';
+import { AddFromUrlForm } from './AddFromUrlForm';
+import { calibrationView } from './calibration';
+import { HealthCell } from './HealthCell';
 import { NetworkForm } from './NetworkForm';
 import { ReceiverForm } from './ReceiverForm';
 
+function CalibrationCell({ name, calibrations }: { name: string; calibrations: Calibration[] | null }) {
+  if (calibrations === null) return <span className="muted" title="the calibrations could not be read">—</span>;
+  const view = calibrationView(name, calibrations);
+  return <span className={`badge calibration-${view.state}`} title={view.detail}>{view.state}</span>;
+}
+
 function ReceiverTable({ receivers, onEdit }: { receivers: Receiver[]; onEdit: (r: Receiver) => void }) {
   const cache = useQueryClient();
+  const calibrations = useCalibrations();
+  const known = calibrations.data ? calibrations.data.items : null;
   const refresh = () => cache.invalidateQueries({ queryKey: queryKeys.receivers.all });
+  const check = (id: string) => api.checkReceiverHealth(id).then(refresh);
   return (
     <table className="table">
       <thead>
-        <tr><th>Name</th><th>Kind</th><th>Position</th><th>Capabilities</th><th>Timing</th><th>Enabled</th><th /></tr>
+        <tr><th>Name</th><th>Kind</th><th>Position</th><th>Capabilities</th><th>Timing</th><th>Enabled</th><th>Health</th><th>Calibration</th><th /></tr>
       </thead>
       <tbody>
         {receivers.map((r) => (
@@ -27,6 +39,8 @@ function ReceiverTable({ receivers, onEdit }: { receivers: Receiver[]; onEdit: (
             <td>{r.capabilities.join(', ')}</td>
             <td>{r.timing}</td>
             <td>{r.enabled ? 'yes' : 'no'}</td>
+            <td><HealthCell receiver={r} onCheck={check} /></td>
+            <td><CalibrationCell name={r.name} calibrations={known} /></td>
             <td className="actions">
               <button type="button" onClick={() => onEdit(r)}>Edit</button>
               <ActionButton onAction={() => api.deleteReceiver(r.id).then(refresh)}>Delete</ActionButton>
@@ -68,7 +82,7 @@ function NetworkList({ networks, receivers }: { networks: Network[]; receivers: 
 
 export default function ReceiversPage() {
   // `networks` (network.* events) is this server's extension of CONTRACT §3.
-  useTopics(['receivers', 'networks']);
+  useTopics(['receivers', 'networks', 'calibrations']);
   const cache = useQueryClient();
   const receivers = useReceivers();
   const networks = useNetworks();
@@ -87,10 +101,16 @@ export default function ReceiversPage() {
           <ReceiverForm key={editing.id} receiver={editing} onSubmit={(input) => api.updateReceiver(editing.id, input)}
             onDone={() => { setEditing(null); void refresh(); }} onCancel={() => setEditing(null)} />
         ) : (
-          <details>
-            <summary>Add a receiver</summary>
-            <ReceiverForm onSubmit={api.createReceiver} onDone={() => void refresh()} />
-          </details>
+          <>
+            <details>
+              <summary>Add from URL</summary>
+              <AddFromUrlForm onSubmit={api.createReceiverFromUrl} onDone={() => void refresh()} />
+            </details>
+            <details>
+              <summary>Add a receiver</summary>
+              <ReceiverForm onSubmit={api.createReceiver} onDone={() => void refresh()} />
+            </details>
+          </>
         )}
       </section>
       <section>

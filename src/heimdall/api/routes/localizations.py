@@ -66,6 +66,8 @@ class LocalizationResult(BaseModel):
     outliers: list[str] = []
     gdop: float | None = None
     elapsed_ms: float | None = None
+    # which stored calibration corrected the set (docs/calibration.md), or why none did
+    calibration: dict[str, Any] | None = None
 
 
 class LocalizationDetail(LocalizationResult):

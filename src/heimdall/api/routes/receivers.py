@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, ConfigDict, Field
 
-from heimdall.api.deps import Receivers
+from heimdall.api.deps import ReceiverHealth, Receivers
 from heimdall.api.pagination import Page, page_params
 
 router = APIRouter(prefix="/receivers", tags=["receivers"])
@@ -25,14 +25,16 @@ class Antenna(BaseModel):
 
 
 class ReceiverCreate(BaseModel):
-    """A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver."""
+    """A new receiver; ``capabilities`` and ``timing`` default to what its kind can deliver. A
+    ``kiwisdr`` or ``openwebrx`` receiver given by its ``url`` alone gets its name, position and
+    capabilities from its own status page; fields sent win over fetched ones."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str
+    name: str | None = None
     kind: ReceiverKind
     url: str | None = None
-    lat: float
-    lon: float
+    lat: float | None = None
+    lon: float | None = None
     alt_m: float = 0.0
     capabilities: list[Capability] | None = None
     timing: Timing | None = None
@@ -92,13 +94,19 @@ def list_receivers(
 
 
 @router.post("", response_model=Receiver, status_code=201)
-def create_receiver(body: ReceiverCreate, service: Receivers) -> dict[str, Any]:
+async def create_receiver(body: ReceiverCreate, service: ReceiverHealth) -> dict[str, Any]:
     fields = body.model_dump(exclude_unset=True)
-    # Unsent or null capabilities/timing mean "the kind's defaults".
+    # Unsent or null capabilities/timing mean "the kind's defaults" (or what the receiver says of itself).
     for name in ("capabilities", "timing"):
         if fields.get(name) is None:
             fields.pop(name, None)
-    return service.create(fields)
+    return await service.create(fields)
+
+
+@router.post("/{receiver_id}/health/check", response_model=Receiver)
+async def check_receiver_health(receiver_id: str, service: ReceiverHealth) -> dict[str, Any]:
+    """Poll the receiver's status page now; the receiver with its new ``health``."""
+    return await service.check(receiver_id)
 
 
 @router.get("/{receiver_id}", response_model=Receiver)

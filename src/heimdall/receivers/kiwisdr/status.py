@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from heimdall.receivers.http_status import get_capped
 from heimdall.receivers.kiwisdr.endpoints import parse_address
 from heimdall.receivers.states import ReceiverRefused, RefusalReason
 
@@ -162,30 +163,11 @@ async def fetch_status(url: str, *, timeout_s: float = 5.0, max_bytes: int = MAX
     own = client is None
     http = client or httpx.AsyncClient(timeout=timeout_s, follow_redirects=True, max_redirects=3)
     try:
-        body = await _get_capped(http, status_url, max_bytes, user_agent, timeout_s)
+        body = await get_capped(http, status_url, max_bytes, user_agent, timeout_s)
     finally:
         if own:
             await http.aclose()
     return parse_status(body.decode("utf-8", errors="replace"), source=status_url)
-
-
-async def _get_capped(http: httpx.AsyncClient, url: str, max_bytes: int, user_agent: str, timeout_s: float) -> bytes:
-    try:
-        async with asyncio.timeout(timeout_s * 2), http.stream("GET", url, headers={"User-Agent": user_agent}) as response:
-            if response.status_code != 200:
-                raise ReceiverRefused(RefusalReason.NOT_THIS_KIND, f"{url} answered HTTP {response.status_code}")
-            body = bytearray()
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise ReceiverRefused(RefusalReason.PROTOCOL_ERROR, f"{url} is larger than {max_bytes} bytes")
-            return bytes(body)
-    except (httpx.TimeoutException, TimeoutError) as exc:
-        raise ReceiverRefused(RefusalReason.UNREACHABLE, f"{url}: no answer within {timeout_s:g} s") from exc
-    except httpx.TooManyRedirects as exc:
-        raise ReceiverRefused(RefusalReason.REDIRECT, f"{url}: too many redirects") from exc
-    except (httpx.TransportError, httpx.InvalidURL) as exc:
-        raise ReceiverRefused(RefusalReason.UNREACHABLE, f"{url}: {exc or type(exc).__name__}") from exc
 
 
 async def poll_statuses(urls: Sequence[str], *, interval_s: float, rounds: int | None = None,

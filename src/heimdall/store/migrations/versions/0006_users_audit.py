@@ -1,7 +1,7 @@
 """users, tokens, sessions, login links, audit, receiver secrets
 
-Revision ID: 0005_users_audit
-Revises: 0004_reference_transmitters
+Revision ID: 0006_users_audit
+Revises: 0005_calibrations
 Create Date: 2026-12-03 18:50:39.994995
 
 """
@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision: str = '0005_users_audit'
-down_revision: str | Sequence[str] | None = '0004_reference_transmitters'
+revision: str = '0006_users_audit'
+down_revision: str | Sequence[str] | None = '0005_calibrations'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
