@@ -120,7 +120,11 @@ class AccessControl:
         if not self.settings.auth_enabled:
             return LOCAL, None
         platform: Platform | None = scope["app"].state.platform
-        principal = await authenticate(scope, platform) if presented_credentials(scope) else None
+        try:
+            principal = await authenticate(scope, platform) if presented_credentials(scope) else None
+        except (HeimdallError, SQLAlchemyError) as exc:
+            log.warning("authentication failed: %s", exc)
+            return None, (503, "storage_error", "credentials cannot be checked right now: try again")
         if role is None:
             return principal, None
         if principal is None:

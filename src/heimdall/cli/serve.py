@@ -46,6 +46,9 @@ def serve(host: str | None, port: int | None, data_dir: Path | None, config_file
         app = create_app(settings, platform=platform)
         click.echo(f"heimdall: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})",
                    err=True)
+        if not is_loopback(settings.host) and "*" not in settings.allowed_hosts:
+            click.echo(f"heimdall: answering to the Host names {', '.join(settings.allowed_hosts)} only: add the "
+                       "names users type to HEIMDALL_ALLOWED_HOSTS", err=True)
         if settings.auth_enabled:
             _first_admin(platform, f"http://{_browser_host(settings.host)}:{settings.port}")
         else:

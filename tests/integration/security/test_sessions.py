@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import httpx
 
+from heimdall.errors import StorageError
+
 from support.security import PASSWORD
 
 
@@ -77,3 +79,13 @@ def test_a_disabled_user_loses_sessions_and_tokens_at_once(secured, expect_error
         expect_error(browser.get("/receivers"), 401, "unauthorized")
         expect_error(scripted.get("/receivers"), 401, "unauthorized")
         expect_error(_login(browser, "viewer"), 401, "unauthorized")
+
+
+def test_a_store_that_fails_while_checking_credentials_answers_503_in_the_error_shape(secured, expect_error,
+                                                                                       monkeypatch):
+    def broken(_secret: str) -> None:
+        raise StorageError("database is locked")
+
+    monkeypatch.setattr(secured.platform.identity.tokens, "verify", broken)
+    with secured.client("viewer") as viewer:
+        expect_error(viewer.get("/receivers"), 503, "storage_error")
