@@ -75,15 +75,24 @@ def check_binding(host: str, *, auth_enabled: bool) -> None:
 
 
 def _first_admin(platform: Platform, base_url: str) -> None:
+    """On an empty user table, create ``admin``; until that admin has signed in once, print a link."""
+    from heimdall.errors import NotFound
     from heimdall.services.users.accounts import FIRST_ADMIN_NAME
 
-    if platform.identity.users.count() > 0:
+    users = platform.identity.users
+    if users.count() == 0:
+        users.create(FIRST_ADMIN_NAME, "admin")
+        click.echo(f"heimdall: created the user '{FIRST_ADMIN_NAME}' (role admin).", err=True)
+    try:
+        admin = users.get(FIRST_ADMIN_NAME)
+    except NotFound:
         return
-    platform.identity.users.create(FIRST_ADMIN_NAME, "admin")
+    if admin["has_password"] or admin["last_login_at"] is not None or admin["disabled"]:
+        return
     secret = platform.identity.sessions.create_link(FIRST_ADMIN_NAME)
-    click.echo(f"heimdall: created the user '{FIRST_ADMIN_NAME}' (role admin). Sign in once, within an hour, at:\n"
+    click.echo(f"heimdall: sign in as '{FIRST_ADMIN_NAME}' once, within an hour, at:\n"
                f"\n    {base_url}/api/v1/auth/link?token={secret}\n\n"
-               "heimdall: then set a password (web app, or `heimdall users passwd admin`); "
+               "heimdall: then set a password (`heimdall users passwd admin`); "
                "`heimdall users link admin` prints a new link.", err=True)
 
 

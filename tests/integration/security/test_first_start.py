@@ -71,3 +71,17 @@ def test_serve_refuses_a_public_address_with_authentication_off(tmp_path):
     env = heimdall_env(data_dir=tmp_path / "data", auth_enabled="false")
     refused = _cli(env, "serve", "--host", "0.0.0.0", "--port", "1")
     assert refused.returncode == 2 and "authentication off" in refused.stderr
+
+
+def test_the_link_is_printed_at_every_start_until_the_admin_has_signed_in(make_platform, capsys):
+    from heimdall.cli.serve import _first_admin
+
+    platform = make_platform(auth_enabled=True)
+    _first_admin(platform, "http://127.0.0.1:8000")
+    _first_admin(platform, "http://127.0.0.1:8000")  # restarted before anyone used the first link
+    links = [line.strip().split("token=")[1] for line in capsys.readouterr().err.splitlines() if "token=" in line]
+    assert len(links) == 2 and links[0] != links[1]
+    assert platform.identity.users.count() == 1
+    assert platform.identity.sessions.consume_link(links[1]) is not None
+    _first_admin(platform, "http://127.0.0.1:8000")
+    assert "token=" not in capsys.readouterr().err
