@@ -9,6 +9,7 @@ vi.mock('../components/map/engine', () => ({ loadEngine: () => new Promise(() =>
 
 let signedIn = false;
 const logins: unknown[] = [];
+const passwords: unknown[] = [];
 
 function reply(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status });
@@ -30,6 +31,10 @@ async function fakeServer(input: RequestInfo | URL, init?: RequestInit): Promise
   }
   if (path === '/auth/options') return reply(200, { auth_enabled: true, oidc_login_url: '/api/v1/auth/oidc/login' });
   if (!signedIn) return reply(401, unauthorized);
+  if (method === 'PUT' && path === '/auth/password') {
+    passwords.push(JSON.parse(String(init?.body)));
+    return new Response(null, { status: 204 });
+  }
   if (path === '/auth/me') return reply(200, { name: 'ana', role: 'operator', via: 'session', auth_enabled: true });
   if (path === '/receivers' || path === '/networks' || path === '/localizations') return reply(200, { items: [], total: 0 });
   return reply(404, { error: { code: 'not_found', message: 'no route', details: null } });
@@ -38,6 +43,7 @@ async function fakeServer(input: RequestInfo | URL, init?: RequestInit): Promise
 beforeEach(() => {
   signedIn = false;
   logins.length = 0;
+  passwords.length = 0;
   FakeWebSocket.reset();
   vi.stubGlobal('fetch', vi.fn(fakeServer));
 });
@@ -69,6 +75,15 @@ describe('LoginPage', () => {
     await waitFor(() => expect(screen.queryByRole('form', { name: 'Sign in' })).toBeNull(), { timeout: 10_000 });
     expect(await screen.findByText('ana (operator)', {}, { timeout: 10_000 })).toBeTruthy();
     expect(logins).toEqual([{ name: 'ana', password: 'wrong' }, { name: 'ana', password: 'right password' }]);
+
+    const passwordForm = screen.getByRole('form', { name: 'Set your password' });
+    fireEvent.change(screen.getByLabelText('New password'), { target: { value: 'short' } });
+    fireEvent.submit(passwordForm);
+    expect((await screen.findByRole('alert')).textContent).toBe('A password needs at least 10 characters.');
+    fireEvent.change(screen.getByLabelText('New password'), { target: { value: 'a longer password' } });
+    fireEvent.submit(passwordForm);
+    expect(await screen.findByText('Password set.')).toBeTruthy();
+    expect(passwords).toEqual([{ new_password: 'a longer password' }]);
     await flushMicrotasks();
   });
 

@@ -92,7 +92,7 @@ def _first_admin(platform: Platform, base_url: str) -> None:
     secret = platform.identity.sessions.create_link(FIRST_ADMIN_NAME)
     click.echo(f"heimdall: sign in as '{FIRST_ADMIN_NAME}' once, within an hour, at:\n"
                f"\n    {base_url}/api/v1/auth/link?token={secret}\n\n"
-               "heimdall: then set a password (`heimdall users passwd admin`); "
+               "heimdall: then set a password (the web app's Password menu, or `heimdall users passwd admin`); "
                "`heimdall users link admin` prints a new link.", err=True)
 
 

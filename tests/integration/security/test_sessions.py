@@ -89,3 +89,18 @@ def test_a_store_that_fails_while_checking_credentials_answers_503_in_the_error_
     monkeypatch.setattr(secured.platform.identity.tokens, "verify", broken)
     with secured.client("viewer") as viewer:
         expect_error(viewer.get("/receivers"), 503, "storage_error")
+
+
+def test_users_set_their_own_password_after_a_one_time_link(secured, expect_error):
+    secured.platform.identity.users.create("newbie", "viewer")
+    link = secured.platform.identity.sessions.create_link("newbie")
+    with secured.client() as browser:
+        assert browser.get(f"/auth/link?token={link}").status_code == 303
+        csrf = {"X-CSRF-Token": browser.cookies.get("heimdall_csrf")}
+        expect_error(browser.put("/auth/password", json={"new_password": "short"}, headers=csrf), 422, "invalid_input")
+        assert browser.put("/auth/password", json={"new_password": "my first password"}, headers=csrf).status_code == 204
+        expect_error(browser.put("/auth/password", json={"new_password": "another password", "current_password": "no"},
+                                 headers=csrf), 403, "forbidden")
+        expect_error(browser.put("/auth/password", json={"new_password": "another password"}), 403, "csrf_failed")
+    with secured.client() as again:
+        assert _login(again, "newbie", "my first password").status_code == 200

@@ -1,6 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { markSignedOut } from '../../api/session';
 import { useEventClient } from '../../events/react';
+import { PasswordForm } from './PasswordForm';
 import { authApi, useMe } from './session';
 
 /** The signed-in user and a sign-out button (nothing with authentication off or on older servers). */
@@ -18,6 +19,10 @@ export function UserMenu() {
   return (
     <span className="user-menu">
       <span>{me.data.name} ({me.data.role})</span>
+      <details className="password-menu">
+        <summary>Password</summary>
+        <PasswordForm />
+      </details>
       <button type="button" onClick={() => void signOut()}>Sign out</button>
     </span>
   );

@@ -23,6 +23,10 @@ export const authApi = {
   login: (name: string, password: string) =>
     request<{ user: Me; csrf_token: string }>('POST', '/auth/login', { body: { name, password } }),
   logout: () => request<void>('POST', '/auth/logout'),
+  setPassword: (newPassword: string, currentPassword?: string) =>
+    request<void>('PUT', '/auth/password', {
+      body: { new_password: newPassword, ...(currentPassword ? { current_password: currentPassword } : {}) },
+    }),
 };
 
 /** Whether the server said 401 (the login page replaces the pages until a sign-in succeeds). */

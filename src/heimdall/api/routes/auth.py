@@ -83,6 +83,24 @@ def sign_in_options(settings: AppSettings) -> dict[str, Any]:
     return {"auth_enabled": settings.auth_enabled, "oidc_login_url": "/api/v1/auth/oidc/login" if oidc else None}
 
 
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    current_password: str | None = Field(default=None, max_length=1024, description="Required once you have one")
+    new_password: str = Field(min_length=10, max_length=1024)
+
+
+@router.put("/password", status_code=204)
+async def change_password(body: PasswordChange, request: Request, principal: CurrentPrincipal,
+                          identity: IdentityServices, audit: Audit) -> None:
+    """Set your own password (e.g. after signing in through the first start's one-time link)."""
+    if principal.user_id is None:
+        raise Conflict("authentication is turned off on this server")
+    await asyncio.to_thread(identity.users.change_own_password, principal.user_id, body.current_password,
+                            body.new_password)
+    await asyncio.to_thread(audit.record, actor=principal.name, via=principal.via, action="auth.password",
+                            target=request.url.path, status=204, client=client_address(request.scope))
+
+
 @router.get("/me", response_model=Me)
 def me(principal: CurrentPrincipal, settings: AppSettings) -> dict[str, Any]:
     return _me(principal, settings)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from heimdall.errors import Conflict, InvalidInput, NotFound
+from heimdall.errors import Conflict, Forbidden, InvalidInput, NotFound
 from heimdall.services.common import iso_z, name_clash_as_conflict, page
 from heimdall.services.users.passwords import hash_password, verify_password
 from heimdall.services.users.principal import ROLES, Principal
@@ -109,6 +109,17 @@ class UserService:
             row.last_login_at = utcnow()
             session.flush()
             return Principal(name=row.name, role=row.role, via="session", user_id=row.id)
+
+    def change_own_password(self, user_id: str, current: str | None, new: str) -> None:
+        """A user sets their password; the current one is required once there is one."""
+        new_hash = hash_password(new)
+        with transaction(self._sessions) as session:
+            row = session.get(UserRow, user_id)
+            if row is None or row.oidc_subject is not None:
+                raise Conflict("this account signs in elsewhere: it has no password here")
+            if row.password_hash is not None and not verify_password(row.password_hash, current or ""):
+                raise Forbidden("the current password is wrong")
+            row.password_hash = new_hash
 
     def _load(self, session: Session, name: str) -> UserRow:
         row = session.scalar(select(UserRow).where(UserRow.name == name)) if isinstance(name, str) else None
