@@ -38,6 +38,13 @@ def test_a_password_is_write_only_over_the_api(secured, expect_error, caplog):
     assert PASSWORD not in events and PASSWORD not in caplog.text
 
 
+def test_credentials_in_a_receiver_url_are_refused(secured, expect_error):
+    with secured.client("operator") as operator:
+        for url in ("http://admin:kiwi-pa55-word@kiwi.example:8073", "http://token@kiwi.example"):
+            error = expect_error(operator.post("/receivers", json={**RECEIVER, "url": url}), 422, "invalid_input")
+            assert error["details"]["field"] == "url" and PASSWORD not in error["message"]
+
+
 def test_the_key_comes_from_the_settings_and_another_key_cannot_read(make_platform):
     key = Fernet.generate_key().decode()
     first = make_platform(secret_key=key)
