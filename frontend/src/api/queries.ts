@@ -3,7 +3,7 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useMemo } from 'react';
 import { api } from './endpoints';
 import { queryKeys } from './queryKeys';
-import type { LocalizationResult } from './types';
+import type { Job, LocalizationResult } from './types';
 
 export function useReceivers() {
   return useQuery({ queryKey: queryKeys.receivers.list(), queryFn: () => api.listReceivers() });
@@ -21,8 +21,24 @@ export function useDatasets() {
   return useQuery({ queryKey: queryKeys.datasets.list(), queryFn: () => api.listDatasets() });
 }
 
+/**
+ * The later of two snapshots of a job. A REST read that left before a `job.state` event and returns
+ * after it would otherwise put the job back in time (e.g. `queued` while its epochs stream in): the
+ * event's snapshot wins when it is newer by the server's `updated_at`.
+ */
+export function laterJob(held: Job | undefined, fetched: Job): Job {
+  if (held?.id === fetched.id && held.updated_at && fetched.updated_at && held.updated_at > fetched.updated_at) return held;
+  return fetched;
+}
+
 export function useJob(id: string | null | undefined) {
-  return useQuery({ queryKey: queryKeys.jobs.detail(id ?? ''), queryFn: () => api.getJob(id!), enabled: Boolean(id) });
+  const cache = useQueryClient();
+  const key = queryKeys.jobs.detail(id ?? '');
+  return useQuery({
+    queryKey: key,
+    queryFn: async () => laterJob(cache.getQueryData<Job>(key), await api.getJob(id!)),
+    enabled: Boolean(id),
+  });
 }
 
 /** Stored localizations, newest first: REST history merged with live `localization.result` events, once each. */
