@@ -12,6 +12,9 @@ and the HTTP status the API answers with. Third-party exceptions are translated 
     ├── NotFound (404, "not_found")
     ├── Conflict (409, "conflict")                   forbidden state transition, name clash
     │   └── NoModelAvailable (409, "no_model")       method "neural" without a fitting deployed model
+    ├── Unauthorized (401, "unauthorized")          no, wrong, expired or revoked credentials
+    ├── Forbidden (403, "forbidden")                 a role too small, a cross-site request
+    ├── TooManyRequests (429, "too_many_requests")   sign-in attempts past the limit
     ├── PayloadTooLarge (413, "payload_too_large")
     ├── DependencyMissing (503, "dependency_missing")  optional package not installed
     ├── BudgetExceeded (503, "budget_exceeded")      a localization ran past its time budget
@@ -20,6 +23,7 @@ and the HTTP status the API answers with. Third-party exceptions are translated 
     ├── TrainingFailed (422, "training_failed")      a training run that cannot go on
     │   └── TrainingDiverged (422, "training_diverged")  non-finite loss or gradient; keeps the last good checkpoint
     ├── OnnxExportMismatch (500, "onnx_export_mismatch")  an ONNX export that answers unlike its network
+    ├── IdentityProviderFailed (502, "identity_provider_failed")  the OpenID Connect provider failed
     └── ReceiverFailed (502, "receiver_failed")      a real receiver refused, dropped or spoke garbage
         └── ReceiverRefused (heimdall.receivers.states: carries a RefusalReason)
 """
@@ -68,6 +72,21 @@ class Conflict(HeimdallError):
 
 class NoModelAvailable(Conflict):
     code = "no_model"
+
+
+class Unauthorized(HeimdallError):
+    code = "unauthorized"
+    http_status = 401
+
+
+class Forbidden(HeimdallError):
+    code = "forbidden"
+    http_status = 403
+
+
+class TooManyRequests(HeimdallError):
+    code = "too_many_requests"
+    http_status = 429
 
 
 class PayloadTooLarge(HeimdallError):
@@ -134,6 +153,11 @@ class OnnxExportMismatch(HeimdallError):
 
     code = "onnx_export_mismatch"
     http_status = 500
+
+
+class IdentityProviderFailed(HeimdallError):
+    code = "identity_provider_failed"
+    http_status = 502
 
 
 class ReceiverFailed(HeimdallError):

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from heimdall.errors import InvalidInput
 
+DEFAULT_ALLOWED_HOSTS: tuple[str, ...] = ("localhost", "127.0.0.1", "::1")
 # Job kinds every Heimdall process knows; tests add their own through ``job_modules``.
 BUILTIN_JOB_MODULES: tuple[str, ...] = ("heimdall.services.datasets.generation_job", "heimdall.services.models.training_job",
                                          "heimdall.services.captures.capture_job",
@@ -122,8 +123,37 @@ class Settings(BaseSettings):
     map_tile_archives: bool = True
     map_tiles_dir: Path | None = None
     map_default_layer: str = ""
+    # --- security (docs/security.md) ---
+    # Users, roles and tokens on every route and on /ws. Off only on loopback (serve refuses otherwise).
+    auth_enabled: bool = True
+    # Host header names the server answers (DNS-rebinding defence); "*" allows any. `host`, when it is
+    # a specific address, is added. Env: a comma list or a JSON list.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=lambda: list(DEFAULT_ALLOWED_HOSTS))
+    # Origins (scheme://host[:port]) allowed besides the server's own, for writes and /ws (a dev server).
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    session_ttl_s: float = Field(default=12 * 3600.0, gt=0)
+    # Failed sign-ins per client address (and per user name) within the window before 429.
+    login_max_failures: int = Field(default=5, ge=1)
+    login_window_s: float = Field(default=300.0, gt=0)
+    # The session cookie's Secure flag; on behind HTTPS (a reverse proxy).
+    cookie_secure: bool = False
+    # Fernet key for secrets at rest (receiver passwords); empty: <data_dir>/secret.key, made on first need.
+    secret_key: SecretStr = SecretStr("")
+    # OpenID Connect sign-in (docs/security.md); off while oidc_issuer is empty.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: SecretStr = SecretStr("")
+    # Where the provider sends the browser back; empty: <this server>/api/v1/auth/oidc/callback.
+    oidc_redirect_url: str = ""
+    oidc_scopes: str = "openid profile email"
+    oidc_username_claim: str = "preferred_username"
+    # A claim holding a role name (or a list of them; the highest counts); empty or absent: the default.
+    oidc_role_claim: str = ""
+    oidc_default_role: Literal["viewer", "operator", "admin"] = "viewer"
+    # One terrain file uploaded through POST /terrain (a 1" SRTM tile is 26 MB).
+    max_terrain_upload_bytes: int = Field(default=512 * 1024 * 1024, gt=0)
 
-    @field_validator("job_modules", mode="before")
+    @field_validator("job_modules", "allowed_hosts", "allowed_origins", mode="before")
     @classmethod
     def _split_job_modules(cls, value: Any) -> Any:
         if isinstance(value, str):

@@ -80,6 +80,8 @@ class ServeProcess:
         # Embedded everything, as a fresh install: no outside database, bus or blob store.
         env = {k: v for k, v in os.environ.items() if not k.startswith("HEIMDALL_")}
         env["HEIMDALL_LOG_LEVEL"] = "WARNING"
+        # Authentication off (loopback only): the scenario drives the app, not the sign-in (tests/integration/security).
+        env["HEIMDALL_AUTH_ENABLED"] = "false"
         command = [sys.executable, "-c", "from heimdall.cli import main; main()", "serve",
                    "--host", "127.0.0.1", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         log = self.log_path.open("a")

@@ -23,8 +23,10 @@ WrapBlobs = Callable[[LocalBlobStore], BlobStore]
 
 
 def platform_settings(data_dir: Path, **overrides: Any) -> Settings:
-    """Everything embedded under ``data_dir``, no demo network, quiet logs; ``overrides`` win."""
-    return Settings(**{"data_dir": data_dir, "demo_network": False, "starter_references": False, "log_level": "WARNING", **overrides})
+    """Everything embedded under ``data_dir``, no demo network, quiet logs, authentication off (security
+    tests pass ``auth_enabled=True``); ``overrides`` win."""
+    return Settings(**{"data_dir": data_dir, "demo_network": False, "starter_references": False, "log_level": "WARNING",
+                       "auth_enabled": False, **overrides})
 
 
 class PlatformFactory:

@@ -23,8 +23,10 @@ __all__ = ["BIN", "Process", "Processes", "ServeProcess", "descendants", "free_p
 
 
 def heimdall_env(**settings: object) -> dict[str, str]:
-    """This process's environment without any HEIMDALL_ variable, plus ``settings`` as HEIMDALL_ ones."""
+    """This process's environment without any HEIMDALL_ variable, plus ``settings`` as HEIMDALL_ ones
+    (authentication off unless ``auth_enabled`` says otherwise)."""
     env = {key: value for key, value in os.environ.items() if not key.startswith("HEIMDALL_")}
+    env["HEIMDALL_AUTH_ENABLED"] = "false"
     env.update({f"HEIMDALL_{key.upper()}": str(value) for key, value in settings.items()})
     return env
 

@@ -1,4 +1,5 @@
 /** The one HTTP transport of the app: JSON in, JSON out, every failure an `ApiError`. */
+import { CSRF_HEADER, csrfToken, markSignedOut } from './session';
 
 export const API_PREFIX = '/api/v1';
 
@@ -59,8 +60,12 @@ async function toApiError(response: Response): Promise<ApiError> {
   return new ApiError(response.status, `http_${response.status}`, fallback);
 }
 
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 export async function request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json' };
+  const csrf = READ_METHODS.has(method.toUpperCase()) ? null : csrfToken();
+  if (csrf) headers[CSRF_HEADER] = csrf;
   let body: BodyInit | undefined;
   if (options.formData !== undefined) {
     body = options.formData;
@@ -73,12 +78,18 @@ export async function request<T>(method: string, path: string, options: RequestO
   }
   let response: Response;
   try {
-    response = await fetch(buildUrl(path, options.query), { method, headers, body, signal: options.signal });
+    response = await fetch(buildUrl(path, options.query), {
+      method, headers, body, signal: options.signal, credentials: 'same-origin',
+    });
   } catch (exc) {
     if (exc instanceof DOMException && exc.name === 'AbortError') throw exc;
     throw new ApiError(0, 'network_error', 'The server cannot be reached.');
   }
-  if (!response.ok) throw await toApiError(response);
+  if (!response.ok) {
+    // 401 anywhere but the sign-in form itself: the session is gone, show the login page.
+    if (response.status === 401 && path !== '/auth/login') markSignedOut();
+    throw await toApiError(response);
+  }
   if (options.asBlob) return (await response.blob()) as T;
   if (response.status === 204) return undefined as T;
   const text = await response.text();

@@ -1,6 +1,9 @@
 import { lazy, Suspense, type ComponentType, type LazyExoticComponent } from 'react';
 import { setTheme, useTheme } from '../components/theme';
 import { ConnectionIndicator } from '../events/ConnectionIndicator';
+import { LoginPage } from '../features/auth/LoginPage';
+import { useSignedOut } from '../features/auth/session';
+import { UserMenu } from '../features/auth/UserMenu';
 import { Link, useRoute } from '../components/router';
 
 // Every page is its own chunk: the map engine (MapLibre) and charts (uPlot) load only when visited.
@@ -28,8 +31,20 @@ function ThemeToggle() {
 
 export function App() {
   const route = useRoute();
+  const signedOut = useSignedOut();
   const name = route.page in pages ? route.page : 'map';
   const Page = pages[name].component;
+  if (signedOut) {
+    return (
+      <div className="app">
+        <header className="app-header"><strong className="brand">Heimdall</strong><ThemeToggle /></header>
+        <main className="app-main" id="main" tabIndex={-1}>
+          <h1 className="page-title">Sign in</h1>
+          <LoginPage />
+        </main>
+      </div>
+    );
+  }
   return (
     <div className="app">
       <a className="skip-link" href="#main" onClick={(e) => { e.preventDefault(); document.getElementById('main')?.focus(); }}>
@@ -46,6 +61,7 @@ export function App() {
         </nav>
         <ThemeToggle />
         <ConnectionIndicator />
+        <UserMenu />
       </header>
       <main className="app-main" id="main" tabIndex={-1}>
         <h1 className="page-title">{pages[name].title}</h1>

@@ -248,6 +248,8 @@ export const handlers: Record<EventName, Handler> = {
     });
   },
   'capture.deleted': ({ data }, cache) => remove(cache, queryKeys.captures, String(data.id)),
+  // Admins only (docs/security.md); the web app shows no audit view yet.
+  'audit.recorded': ignore,
 };
 
 function isKnown(event: string): event is EventName {

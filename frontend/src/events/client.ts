@@ -12,6 +12,7 @@
  * - Unexpected closes reconnect with exponential backoff and full jitter; `close()` never reconnects.
  * - A `ping` goes out periodically; a socket silent for too long is treated as dead.
  */
+import { markSignedOut } from '../api/session';
 import { backoffDelayMs, DEFAULT_BACKOFF, type BackoffOptions } from './backoff';
 import {
   OPEN, type ClientMessage, type ConnectionState, type Envelope, type SocketFactory, type SocketLike,
@@ -31,6 +32,9 @@ export interface EventClientOptions {
   /** How many recent event ids are remembered for de-duplication. */
   dedupeWindow?: number;
 }
+
+/** The close code of a socket without valid credentials. */
+export const UNAUTHORIZED_CLOSE = 4401;
 
 export class EventClient {
   private readonly options: Required<EventClientOptions>;
@@ -176,7 +180,11 @@ export class EventClient {
     this.socket = socket;
     socket.onopen = () => socket === this.socket && this.onOpen();
     socket.onmessage = (ev) => socket === this.socket && this.handleMessage(String(ev.data));
-    socket.onclose = () => socket === this.socket && this.onUnexpectedClose();
+    socket.onclose = (ev) => {
+      // 4401: the server refused this socket's credentials (docs/security.md): show the login page.
+      if (ev?.code === UNAUTHORIZED_CLOSE) markSignedOut();
+      if (socket === this.socket) this.onUnexpectedClose();
+    };
     socket.onerror = () => undefined; // a close event always follows; reconnect logic lives there
   }
 

@@ -18,14 +18,17 @@ from fastapi import FastAPI
 
 from heimdall import __version__
 from heimdall.api import metrics, ws
+from heimdall.api.access import AccessControl
 from heimdall.api.errors import install_error_handlers
+from heimdall.api.hardening import Hardening
 from heimdall.api.localization_runner import LocalizationRunner
 from heimdall.api.middleware import BodySizeLimit, RequestContext
 from heimdall.api.openapi_conventions import declare_error_responses, operation_id
-from heimdall.api.routes import ROUTERS, recordings
+from heimdall.api.routes import ROUTERS, recordings, terrain
 from heimdall.api.static import DEFAULT_STATIC_DIR, mount_spa
 from heimdall.errors import HeimdallError
 from heimdall.platform.root import PeriodicTask, Platform
+from heimdall.services.users.throttle import LoginThrottle
 from heimdall.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -42,6 +45,8 @@ def create_app(settings: Settings, *, platform: Platform | None = None,
                   generate_unique_id_function=operation_id)
     declare_error_responses(app)
     app.state.platform = platform
+    app.state.settings = settings
+    app.state.login_throttle = LoginThrottle(settings.login_max_failures, settings.login_window_s)
     app.state.localization_runner = LocalizationRunner(settings.localize_budget_s)
     app.state.metrics_registry = metrics.metrics_registry(platform.hub if platform is not None else None)
     app.state.metrics_registry.register(app.state.localization_runner)
@@ -55,7 +60,11 @@ def create_app(settings: Settings, *, platform: Platform | None = None,
         mount_spa(app, dist)
     # Outermost first: every request gets an id before anything can fail.
     app.add_middleware(BodySizeLimit, max_body_bytes=settings.max_body_bytes,
-                       path_limits={f"{API_PREFIX}{recordings.UPLOAD_PATH}": settings.max_upload_bytes})
+                       path_limits={f"{API_PREFIX}{recordings.UPLOAD_PATH}": settings.max_upload_bytes,
+                                    f"{API_PREFIX}{terrain.UPLOAD_PATH}": settings.max_terrain_upload_bytes})
+    # Inside RequestContext: Host allow-list and security headers, then who may do what (docs/security.md).
+    app.add_middleware(AccessControl, settings=settings)
+    app.add_middleware(Hardening, settings=settings)
     app.add_middleware(RequestContext)
     return app
 

@@ -23,6 +23,7 @@ from heimdall.events.log import EventLog
 from heimdall.jobs.service import JobService
 from heimdall.platform.root import Platform
 from heimdall.services.captures.service import CaptureService
+from heimdall.services.audit import AuditService
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
 from heimdall.services.maps.archives import TileArchives
@@ -32,9 +33,13 @@ from heimdall.services.monitors.service import MonitorService
 from heimdall.services.networks import NetworkService
 from heimdall.services.receiver_health import ReceiverHealthService
 from heimdall.services.calibrations import CalibrationService
+from heimdall.services.receiver_secrets import ReceiverSecrets
 from heimdall.services.references import ReferenceService
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.recording_uploads import RecordingUploads
+from heimdall.services.terrain_files import TerrainFiles
+from heimdall.services.users import Identity, Principal
+from heimdall.services.users.principal import LOCAL
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore
 
@@ -82,3 +87,16 @@ Uploads = Annotated[RecordingUploads, Depends(component("recording uploads", lam
 Captures = Annotated[CaptureService, Depends(component("captures", lambda p: p.captures))]
 Monitors = Annotated[MonitorService, Depends(component("monitors", lambda p: p.monitors))]
 AppSettings = Annotated[Settings, Depends(component("settings", lambda p: p.settings))]
+IdentityServices = Annotated[Identity, Depends(component("identity", lambda p: p.identity))]
+Audit = Annotated[AuditService, Depends(component("audit", lambda p: p.audit))]
+Terrain = Annotated[TerrainFiles, Depends(component("terrain files", lambda p: p.terrain_files))]
+Secrets = Annotated[ReceiverSecrets, Depends(component("receiver secrets", lambda p: p.receiver_secrets))]
+
+
+def principal_of(connection: HTTPConnection) -> Principal:
+    """Who the request acts as (set by api.access.AccessControl; ``local`` with authentication off)."""
+    principal: Principal | None = getattr(connection.state, "principal", None)
+    return principal if principal is not None else LOCAL
+
+
+CurrentPrincipal = Annotated[Principal, Depends(principal_of)]

@@ -70,7 +70,7 @@ class BodySizeLimit:
         if declared is not None:
             problem = self._check_declared(declared, limit)
             if problem is not None:
-                await _reply(send, *problem)
+                await reply_json(send, *problem)
                 return
         received = 0
 
@@ -99,9 +99,11 @@ class BodySizeLimit:
         return f"request body exceeds the limit of {limit} bytes"
 
 
-async def _reply(send: Send, status: int, body: dict[str, Any]) -> None:
+async def reply_json(send: Send, status: int, body: dict[str, Any],
+                     extra_headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    """A JSON response straight from ASGI middleware (before any route)."""
     payload = json.dumps(body).encode()
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
-               (b"connection", b"close")]
+               (b"connection", b"close"), *(extra_headers or [])]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

@@ -25,6 +25,8 @@ COMMANDS: dict[str, str] = {
     "models": "heimdall.cli.models:models",
     "cot": "heimdall.cli.cot:cot",
     "monitor": "heimdall.cli.monitor:monitor",
+    "users": "heimdall.cli.users:users",
+    "tokens": "heimdall.cli.users:tokens",
 }
 
 

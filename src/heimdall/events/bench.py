@@ -201,7 +201,9 @@ def _summarise(per_client: list[dict[str, Any]], events: int, start_s: float) ->
 def run_mode(mode: str, args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="heimdall-bench-") as tmp:
         env = {"HEIMDALL_DATA_DIR": tmp, "HEIMDALL_DEMO_NETWORK": "false", "HEIMDALL_LOG_LEVEL": "WARNING",
-               "HEIMDALL_EVENTS_URL": REDIS_URL if mode == "redis" else "", "HEIMDALL_LOCAL_WORKERS": "0"}
+               "HEIMDALL_EVENTS_URL": REDIS_URL if mode == "redis" else "", "HEIMDALL_LOCAL_WORKERS": "0",
+               # Loopback only, measuring events, not sign-in (docs/security.md).
+               "HEIMDALL_AUTH_ENABLED": "false"}
         server, url = _start_server(env, Path(tmp) / "serve.log")
         report: dict[str, Any] = {"mode": mode}
         try:

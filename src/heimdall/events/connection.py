@@ -78,6 +78,8 @@ class Connection:
                  on_drop: Callable[[Connection], None] | None = None) -> None:
         self.client_id = client_id
         self.topics: set[str] = set()
+        # Which topics this client may subscribe to (None: all); set by whoever authenticated it.
+        self.may_read: Callable[[str], bool] | None = None
         # topic -> the id after which every event of that topic has been queued for this client
         self.delivered_after: dict[str, int] = {}
         self.bounds = bounds or QueueBounds(items=queue_size)

@@ -166,6 +166,13 @@ class MonitorBearingData(_Open):
     bearing_deg: float
     sigma_deg: float
     time: str
+class AuditData(_Open):
+    id: int
+    at: str
+    actor: str
+    action: str
+    target: str
+    status: int
 
 
 @dataclass(frozen=True)
@@ -229,6 +236,7 @@ EVENT_TYPES: dict[str, EventType] = _types(
               "A transmission was heard (with its fix, or why there is none)"),
     EventType("track.updated", "monitor:<id>", TrackUpdatedData, True, "A fix joined a track"),
     EventType("monitor.bearing", "monitor:<id>", MonitorBearingData, True, "A KrakenSDR station's new bearing"),
+    EventType("audit.recorded", "audit", AuditData, True, "A write or a failed sign-in was audited (admins only)"),
 )
 
 PROTOCOL_EVENTS = frozenset(name for name, spec in EVENT_TYPES.items() if not spec.logged)

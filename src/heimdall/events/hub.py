@@ -23,6 +23,7 @@ import json
 import logging
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -31,7 +32,7 @@ from heimdall.errors import HeimdallError
 from heimdall.events.connection import Connection, Flusher, Item, QueueBounds, Send
 from heimdall.events.envelope import iso_ms
 from heimdall.events.log import EventLog
-from heimdall.events.protocol import PingOp, ProtocolError, SubscribeOp, parse_client_message
+from heimdall.events.protocol import AuthOp, PingOp, ProtocolError, SubscribeOp, parse_client_message
 from heimdall.events.topics import subscription_keys
 from heimdall.events.wakeup import Wakeup
 from heimdall.events.wire import Encoded, FrameWriter
@@ -196,10 +197,13 @@ class Hub:
                 connection.push_system("heartbeat", {"server_time": now})
 
     # -- connections -----------------------------------------------------------------------------
-    def connect(self, send: Send, *, writer: FrameWriter | None = None) -> Connection:
-        """A new client; with ``writer`` its frames go straight to its transport (see events.wire)."""
+    def connect(self, send: Send, *, writer: FrameWriter | None = None,
+                may_read: Callable[[str], bool] | None = None) -> Connection:
+        """A new client; with ``writer`` its frames go straight to its transport (see events.wire);
+        ``may_read(topic)`` says which topics it may subscribe to (default: all)."""
         connection = Connection(uuid.uuid4().hex, send, writer=writer, flusher=self._flusher,
                                 bounds=self.queue_bounds, on_drop=self._dropped)
+        connection.may_read = may_read
         self._connections[connection.client_id] = connection
         connection.start()
         connection.push_system("connected", {"client_id": connection.client_id, "server_time": _now_iso(),
@@ -228,7 +232,10 @@ class Hub:
             if isinstance(op, PingOp):
                 connection.push_system("pong", {"server_time": _now_iso()})
             elif isinstance(op, SubscribeOp):
+                _check_readable(connection, op.topics)
                 await self.subscribe(connection, op.topics, op.after)
+            elif isinstance(op, AuthOp):
+                raise ProtocolError("already_authenticated", "this connection is already authenticated")
             else:
                 self._remove_topics(connection, set(op.topics))
         except ProtocolError as exc:
@@ -302,6 +309,12 @@ class Hub:
 
     def subscriber_counts(self) -> dict[str, int]:
         return {topic: len(connections) for topic, connections in self._subscribers.items()}
+
+
+def _check_readable(connection: Connection, topics: list[str]) -> None:
+    refused = [topic for topic in topics if connection.may_read is not None and not connection.may_read(topic)]
+    if refused:
+        raise ProtocolError("forbidden_topic", f"your role may not read {', '.join(sorted(refused))}")
 
 
 def _push_run(targets: set[Connection] | None, run: list[Item]) -> None:

@@ -45,9 +45,17 @@ class PingOp(_Op):
     op: Literal["ping"]
 
 
-ClientOp = Annotated[SubscribeOp | UnsubscribeOp | PingOp, Field(discriminator="op")]
-CLIENT_OPS: dict[str, type[BaseModel]] = {"subscribe": SubscribeOp, "unsubscribe": UnsubscribeOp, "ping": PingOp}
-_adapter: TypeAdapter[SubscribeOp | UnsubscribeOp | PingOp] = TypeAdapter(ClientOp)
+class AuthOp(_Op):
+    """Authenticate (first message only, when the handshake carried no cookie or Authorization header)."""
+
+    op: Literal["auth"]
+    token: str = Field(min_length=1, max_length=200, description="An API token (never put it in the URL)")
+
+
+ClientOp = Annotated[SubscribeOp | UnsubscribeOp | PingOp | AuthOp, Field(discriminator="op")]
+CLIENT_OPS: dict[str, type[BaseModel]] = {"subscribe": SubscribeOp, "unsubscribe": UnsubscribeOp, "ping": PingOp,
+                                          "auth": AuthOp}
+_adapter: TypeAdapter[SubscribeOp | UnsubscribeOp | PingOp | AuthOp] = TypeAdapter(ClientOp)
 
 
 class ProtocolError(Exception):
@@ -57,7 +65,7 @@ class ProtocolError(Exception):
         self.message = message
 
 
-def parse_client_message(text: str | bytes) -> SubscribeOp | UnsubscribeOp | PingOp:
+def parse_client_message(text: str | bytes) -> SubscribeOp | UnsubscribeOp | PingOp | AuthOp:
     """The op in ``text``, or ProtocolError(code, message) saying what is wrong with it."""
     size = len(text) if isinstance(text, bytes) or len(text) > MAX_MESSAGE_BYTES else len(text.encode())
     if size > MAX_MESSAGE_BYTES:

@@ -15,11 +15,13 @@ JOB_TOPIC_PREFIX = "job:"
 MONITOR_TOPIC_PREFIX = "monitor:"  # a monitor's live events (an extension: docs/monitoring.md)
 JOBS_TOPIC = "jobs"
 SYSTEM_TOPIC = "system"
+AUDIT_TOPIC = "audit"
 # `networks` is an extension of the contract (network.* events of the resources service); `captures`
 # carries capture.* events (docs/captures.md); `references` and `calibrations` docs/calibration.md;
-# `monitors` a monitor's changes (its live events are under monitor:<uuid>, docs/monitoring.md).
+# `monitors` a monitor's changes (its live events are under monitor:<uuid>, docs/monitoring.md);
+# `audit` (audit.recorded) is readable by admins only (docs/security.md).
 NAMED_TOPICS = frozenset({JOBS_TOPIC, "datasets", "models", "receivers", "networks", "references", "calibrations",
-                          "localizations", "captures", "monitors", SYSTEM_TOPIC})
+                          "localizations", "captures", "monitors", SYSTEM_TOPIC, AUDIT_TOPIC})
 JOB_LIFECYCLE_EVENTS = frozenset({"job.created", "job.state", "job.deleted"})
 
 # The longest valid topic is "job:<uuid>" (40 characters); error messages show at most this much of one.

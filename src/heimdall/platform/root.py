@@ -35,6 +35,7 @@ from heimdall.jobs.topics import Publish
 from heimdall.platform.worker import open_job_runtime
 from heimdall.receivers.kiwisdr.manners import HostBudget
 from heimdall.services.captures.service import CaptureConfig, CaptureService
+from heimdall.services.audit import AuditService
 from heimdall.services.calibrations import CalibrationService
 from heimdall.services.datasets.service import DatasetService
 from heimdall.services.localizations import LocalizationService
@@ -44,10 +45,14 @@ from heimdall.services.models.serving import ModelServing
 from heimdall.services.models.training import TrainingService
 from heimdall.services.monitors.service import MonitorService
 from heimdall.services.networks import NetworkService, seed_demo_network
+from heimdall.services.receiver_secrets import ReceiverSecrets
 from heimdall.services.receiver_health import HealthPolicy, ReceiverHealthService
 from heimdall.services.receivers import ReceiverService
 from heimdall.services.references import ReferenceService, seed_starter_references
 from heimdall.services.recording_uploads import RecordingUploads
+from heimdall.services.secretbox import KEY_FILE, SecretBox
+from heimdall.services.terrain_files import TerrainFiles
+from heimdall.services.users import Identity
 from heimdall.settings import Settings
 from heimdall.store.blob import BlobStore, make_blob_store
 from heimdall.store.db import make_engine, make_session_factory
@@ -97,6 +102,13 @@ class Platform:
     training: TrainingService
     tile_archives: TileArchives
     recording_uploads: RecordingUploads
+    # Users, API tokens, sessions, login links (docs/security.md); the audit trail of every write.
+    identity: Identity
+    audit: AuditService
+    # Receiver passwords, encrypted at rest with the settings' secret key.
+    receiver_secrets: ReceiverSecrets
+    # The terrain folder (<data_dir>/terrain) dataset configs take elevation files from.
+    terrain_files: TerrainFiles
     receiver_health: ReceiverHealthService
     captures: CaptureService
     monitors: MonitorService
@@ -121,6 +133,7 @@ class Platform:
         tasks = [
             PeriodicTask("job-reaper", self.settings.heartbeat_interval_s, self.jobs.reap_lapsed),
             PeriodicTask("event-prune", EVENT_PRUNE_INTERVAL_S, lambda: self.publish.log.prune(retention_s)),
+            PeriodicTask("auth-prune", EVENT_PRUNE_INTERVAL_S, self.identity.sessions.prune),
         ]
         health_interval_s = self.settings.receiver_health_interval_s
         if health_interval_s > 0:
@@ -181,13 +194,19 @@ def build_platform(settings: Settings, *, inline_jobs: bool = False, blobs: Blob
         references=references,
         calibrations=calibrations,
         localizations=localizations,
-        datasets=DatasetService(session_factory, publish, jobs, blobs, networks),
+        datasets=DatasetService(session_factory, publish, jobs, blobs, networks,
+                                terrain_dir=settings.data_dir / "terrain"),
         registry=registry,
         serving=serving,
         training=TrainingService(session_factory, jobs, registry),
         tile_archives=TileArchives(settings.resolved_tiles_dir),
         recording_uploads=RecordingUploads(localizations, settings.data_dir / "uploads",
                                            max_bytes=settings.max_upload_bytes, max_files=settings.max_upload_files),
+        identity=Identity.build(session_factory, session_ttl_s=settings.session_ttl_s),
+        audit=AuditService(session_factory, publish),
+        receiver_secrets=ReceiverSecrets(session_factory, SecretBox(settings.secret_key.get_secret_value(),
+                                                                    settings.data_dir / KEY_FILE)),
+        terrain_files=TerrainFiles(settings.data_dir / "terrain", max_bytes=settings.max_terrain_upload_bytes),
         receiver_health=ReceiverHealthService(receivers, HealthPolicy.from_settings(settings)),
         captures=CaptureService(session_factory, publish, jobs, blobs, localizations, capture_config(settings)),
         monitors=MonitorService(session_factory, publish, jobs, networks, localizations,

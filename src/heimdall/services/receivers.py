@@ -246,6 +246,10 @@ def _check_url(value: Any) -> str | None:
     parts = urlsplit(value) if isinstance(value, str) else None
     if parts is None or parts.scheme not in URL_SCHEMES or not parts.netloc or len(value) > 2000:
         raise InvalidInput(f"url must be an absolute {'/'.join(URL_SCHEMES)} URL", field="url")
+    if "@" in parts.netloc:
+        # Never stored in clear, returned or evented: PUT /receivers/{id}/password keeps it encrypted.
+        raise InvalidInput("a receiver URL must not carry credentials: set the password with "
+                           "PUT /api/v1/receivers/{id}/password", field="url")
     return str(value)
 
 

@@ -14,6 +14,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from heimdall.errors import InvalidInput
+from heimdall.terrain.files import check_terrain_file
 from heimdall.terrain.provider import bilinear
 
 TAG_PIXEL_SCALE = 33550
@@ -55,14 +56,15 @@ class GeoTiffTerrain:
     def __init__(self, path: str | Path) -> None:
         import tifffile
 
-        path = Path(path)
+        path = check_terrain_file(path)
         try:
             with tifffile.TiffFile(path) as tif:
                 page = tif.pages.first
                 tags = {tag.code: tag.value for tag in page.tags.values()}
                 data = page.asarray()
         except (OSError, ValueError, tifffile.TiffFileError) as exc:
-            raise InvalidInput(f"{path.name}: not a readable TIFF ({exc})", field="path") from exc
+            # Never the parser's message: it may quote the file's first bytes.
+            raise InvalidInput(f"{path.name}: not a readable TIFF", field="path") from exc
         keys = _geo_keys(tags)
         if keys.get(KEY_MODEL_TYPE, MODEL_GEOGRAPHIC) != MODEL_GEOGRAPHIC:
             raise InvalidInput(f"{path.name}: projected GeoTIFF; reproject to EPSG:4326 lat/lon", field="path")

@@ -15,10 +15,12 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from heimdall.errors import InvalidInput
+from heimdall.terrain.files import read_terrain_file
 from heimdall.terrain.provider import bilinear
 
 VOID = -32768
 _SIZES = {1201 * 1201 * 2: 1201, 3601 * 3601 * 2: 3601}
+HGT_FILE_BYTES = frozenset(_SIZES)
 _NAME = re.compile(r"^([NS])(\d{2})([EW])(\d{3})$", re.IGNORECASE)
 
 
@@ -47,10 +49,7 @@ def tile_corner(path: Path) -> tuple[int, int]:
 def read_hgt(path: str | Path) -> HgtTile:
     path = Path(path)
     south, west = tile_corner(path)
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror}", field="path") from exc
+    raw = read_terrain_file(path, max(_SIZES))
     if len(raw) not in _SIZES:
         raise InvalidInput(f"{path.name}: {len(raw)} bytes is neither a 1\" nor a 3\" SRTM tile", field="path")
     n = _SIZES[len(raw)]

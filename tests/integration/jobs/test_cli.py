@@ -18,13 +18,13 @@ def run(args: list[str], tmp_path: Path, **env: str) -> subprocess.CompletedProc
 
 def test_doctor_reports_and_never_fails_even_with_unreachable_services(tmp_path):
     done = run(["doctor"], tmp_path, HEIMDALL_EVENTS_URL="redis://127.0.0.1:9/0",
-               HEIMDALL_BROKER_URL="amqp://guest:secret@127.0.0.1:9//")
+               HEIMDALL_BROKER_URL="amqp://guest:hunter2pw@127.0.0.1:9//")
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "torch:" in out and "onnxruntime:" in out and "chromium:" in out
     assert "database: embedded" in out and "blobs: embedded" in out
     assert "events: redis://127.0.0.1:9/0: UNREACHABLE" in out
-    assert "broker: amqp://guest:***@127.0.0.1:9//: UNREACHABLE" in out and "secret" not in out
+    assert "broker: amqp://guest:***@127.0.0.1:9//: UNREACHABLE" in out and "hunter2pw" not in out
     assert f"data_dir: {tmp_path}" in out
 
 

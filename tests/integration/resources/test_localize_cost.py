@@ -77,7 +77,7 @@ def test_a_client_that_goes_away_stops_its_localization(platform) -> None:
     body = json.dumps(largest_document(np.random.default_rng(0))).encode()  # seconds of CPU when finished
     with ThreadedServer(create_app(platform.settings, platform=platform, static_dir=None)) as server:
         connection = socket.create_connection((server.host, server.port))
-        connection.sendall(b"POST /api/v1/localize HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n"
+        connection.sendall(b"POST /api/v1/localize HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                            + f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
         wait_for(lambda: metrics(server.http_url)["heimdall_localizations_in_flight"] == 1, "the localization")
         connection.close()

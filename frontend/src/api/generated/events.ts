@@ -8,6 +8,23 @@ export type paths = Record<string, never>;
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AuditData */
+        AuditData: {
+            /** Id */
+            id: number;
+            /** At */
+            at: string;
+            /** Actor */
+            actor: string;
+            /** Action */
+            action: string;
+            /** Target */
+            target: string;
+            /** Status */
+            status: number;
+        } & {
+            [key: string]: unknown;
+        };
         /** ConnectedData */
         ConnectedData: {
             /** Client Id */
@@ -318,6 +335,7 @@ export const LOGGED_EVENTS = [
   'monitor.transmission',
   'track.updated',
   'monitor.bearing',
+  'audit.recorded',
 ] as const;
 
 /** Each event's `data`. */
@@ -364,4 +382,5 @@ export interface EventPayloads {
   'monitor.transmission': components['schemas']['MonitorTransmissionData'];
   'track.updated': components['schemas']['TrackUpdatedData'];
   'monitor.bearing': components['schemas']['MonitorBearingData'];
+  'audit.recorded': components['schemas']['AuditData'];
 }

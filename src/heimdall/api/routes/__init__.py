@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from heimdall.api.routes import (
     accuracy,
+    audit,
+    auth,
     calibrations,
     captures,
     datasets,
@@ -18,11 +20,15 @@ from heimdall.api.routes import (
     models,
     monitors,
     networks,
+    oidc,
     overlays,
+    receiver_secrets,
     receivers,
     recordings,
     references,
+    terrain,
     training,
+    users,
 )
 
 ROUTERS = [
@@ -43,4 +49,10 @@ ROUTERS = [
     recordings.router,
     captures.router,
     monitors.router,
+    auth.router,
+    oidc.router,
+    users.router,
+    audit.router,
+    receiver_secrets.router,
+    terrain.router,
 ]

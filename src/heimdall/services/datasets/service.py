@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,6 +23,7 @@ from heimdall.services.common import Publish, check_page, iso_z
 from heimdall.services.datasets.config import SIMULATOR_OPTIONS, config_from_network, config_to_json
 from heimdall.services.datasets.shards import check_dataset, dataset_prefix, iter_batches, read_samples
 from heimdall.services.datasets.store import IN_PROGRESS, DatasetStore, check_name
+from heimdall.services.datasets.terrain_paths import confine_terrain_paths
 from heimdall.services.networks import NetworkService
 from heimdall.store.blob import BlobStore
 from heimdall.store.db import utcnow
@@ -45,13 +47,16 @@ ORPHAN_GRACE = timedelta(seconds=60)
 
 class DatasetService:
     def __init__(self, session_factory: sessionmaker[Session], publish: Publish, jobs: JobService,
-                 blobs: BlobStore, networks: NetworkService, *, shard_size: int = DEFAULT_SHARD_SIZE) -> None:
+                 blobs: BlobStore, networks: NetworkService, *, shard_size: int = DEFAULT_SHARD_SIZE,
+                 terrain_dir: Path | None = None) -> None:
         self._publish = publish
         self._jobs = jobs
         self._blobs = blobs
         self._networks = networks
         self._store = DatasetStore(session_factory)
         self._shard_size = shard_size
+        # Where terrain files named by configs must live (<data_dir>/terrain); None: none allowed.
+        self._terrain_dir = terrain_dir
 
     # --- create, expand ---
 
@@ -79,7 +84,7 @@ class DatasetService:
     def create_from_config(self, config: DatasetConfig | dict[str, Any], *, name: str,
                            network_id: str | None = None, shard_size: int | None = None) -> dict[str, Any]:
         """Register a dataset for ``config`` and start generating it (the CLI's entry point too)."""
-        config = load_config(config)
+        config = confine_terrain_paths(load_config(config), self._terrain_dir)
         shard_size = self._check_shard_size(shard_size, iq=config.iq.enabled)
         dataset = self._store.insert(name=check_name(name), network_id=network_id,
                                      config=config_to_json(config), requested_samples=config.num_samples)
