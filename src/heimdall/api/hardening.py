@@ -52,7 +52,7 @@ def content_security_policy(settings: Settings) -> str:
     """Strict: own scripts only, no inline script, no framing; tile origins the operator configured."""
     extra = sorted(_tile_origins(settings))
     images = " ".join(["'self'", "data:", "blob:", *extra])
-    connect = " ".join(["'self'", "blob:", *extra])
+    connect = " ".join(["'self'", "data:", "blob:", *extra])  # MapLibre fetches its inline images
     return ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
             f"img-src {images}; connect-src {connect}; font-src 'self' data:; worker-src 'self' blob:; "
             "child-src blob:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")

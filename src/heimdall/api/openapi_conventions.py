@@ -94,6 +94,10 @@ def _add_errors(document: dict[str, Any]) -> None:
             for status in error_statuses(path, method):
                 responses[str(status)] = {"description": ERROR_DESCRIPTIONS[status],
                                           "content": {"application/json": {"schema": reference}}}
+            # an error a route declares itself (e.g. 404 when single sign-on is off) has the one shape too
+            for status, response in responses.items():
+                if status[0] in "45" and "content" not in response:
+                    response["content"] = {"application/json": {"schema": reference}}
             operation["responses"] = dict(sorted(responses.items()))
 
 

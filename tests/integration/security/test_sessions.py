@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import httpx
 
 from heimdall.errors import StorageError
@@ -38,8 +40,19 @@ def test_logout_ends_the_session_and_a_replayed_cookie_is_refused(secured, expec
         expect_error(replay.get("/receivers"), 401, "unauthorized")
     with secured.client(Cookie="heimdall_session=forged-value") as forged:
         expect_error(forged.get("/receivers"), 401, "unauthorized")
-    refused = [e for e in secured.platform.audit.list(actor="-")["items"] if e["target"] == "/api/v1/receivers"]
+    refused = _refused_reads(secured, "/api/v1/receivers", count=2)
     assert len(refused) == 2 and {e["status"] for e in refused} == {401}  # the replay and the forgery
+
+
+def _refused_reads(secured, target: str, count: int, timeout_s: float = 30.0) -> list[dict]:
+    """The anonymous audit entries for ``target``, waiting for ``count`` of them: the audit is written
+    after the response is sent, so the last one may land a moment after the client has its answer."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        found = [e for e in secured.platform.audit.list(actor="-")["items"] if e["target"] == target]
+        if len(found) >= count or time.monotonic() > deadline:
+            return found
+        time.sleep(0.05)
 
 
 def test_closed_sessions_and_used_links_are_pruned(secured):

@@ -43,7 +43,8 @@ def _redirect_url(request: Request, settings: Settings) -> str:
     return settings.oidc_redirect_url or str(request.url_for("oidc_callback"))
 
 
-@router.get("/login", response_class=RedirectResponse, status_code=303)
+@router.get("/login", response_class=RedirectResponse, status_code=303,
+            responses={404: {"description": "Single sign-on is not configured on this server"}})
 async def oidc_login(request: Request, settings: AppSettings) -> RedirectResponse:
     client = _client(request, settings)
     start = await asyncio.to_thread(client.start, _redirect_url(request, settings))
@@ -53,7 +54,8 @@ async def oidc_login(request: Request, settings: AppSettings) -> RedirectRespons
     return response
 
 
-@router.get("/callback", response_class=RedirectResponse, status_code=303, name="oidc_callback")
+@router.get("/callback", response_class=RedirectResponse, status_code=303, name="oidc_callback",
+            responses={404: {"description": "Single sign-on is not configured on this server"}})
 async def oidc_callback(request: Request, settings: AppSettings, identity: IdentityServices, audit: Audit,
                         code: Annotated[str | None, Query(max_length=2000)] = None,
                         state: Annotated[str | None, Query(max_length=200)] = None,
