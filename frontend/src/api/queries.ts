@@ -36,7 +36,10 @@ export function useJob(id: string | null | undefined) {
   const key = queryKeys.jobs.detail(id ?? '');
   return useQuery({
     queryKey: key,
-    queryFn: async () => laterJob(cache.getQueryData<Job>(key), await api.getJob(id!)),
+    queryFn: async () => {
+      const fetched = await api.getJob(id!);
+      return laterJob(cache.getQueryData<Job>(key), fetched); // what the cache holds now, not at the start
+    },
     enabled: Boolean(id),
   });
 }

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { laterJob } from '../api/queries';
 import { queryKeys } from '../api/queryKeys';
 import type { Job, MetricRow, ModelEntry, Page, Receiver } from '../api/types';
 import { envelope, FakeWebSocket, flushMicrotasks, makeClient } from '../test/fakeSocket';
@@ -66,6 +67,23 @@ describe('jobs', () => {
     applyEnvelope(envelope(2, 'job.metrics', 'job:z', { epoch: 1, train_loss: 1 }), cache);
     expect(cache.getQueryData(queryKeys.jobs.detail('z'))).toBeUndefined();
     expect(cache.getQueryData(queryKeys.jobs.metrics('z'))).toBeUndefined();
+  });
+
+  it('keeps a job.state that lands while the first read of the page is in flight (it cannot go back in time)', async () => {
+    const cache = testQueryClient();
+    let answer: (job: Job) => void = () => undefined;
+    const stale = job('y', 'queued', { updated_at: '2026-12-03T19:00:00.000Z' });
+    const read = cache.fetchQuery({
+      queryKey: queryKeys.jobs.detail('y'),
+      queryFn: async () => {
+        const fetched = await new Promise<Job>((r) => { answer = r; });
+        return laterJob(cache.getQueryData<Job>(queryKeys.jobs.detail('y')), fetched);
+      },
+    });
+    applyEnvelope(envelope(1, 'job.state', 'job:y', { ...job('y', 'running', { updated_at: '2026-12-03T19:00:01.000Z' }), previous_status: 'queued' }), cache);
+    answer(stale);
+    await read;
+    expect(cache.getQueryData<Job>(queryKeys.jobs.detail('y'))?.status).toBe('running');
   });
 });
 

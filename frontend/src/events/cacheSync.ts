@@ -117,6 +117,13 @@ const onJobChanged: Handler = ({ data }, cache) => {
   const job = data as unknown as Job;
   if (typeof job.id !== 'string') return;
   upsert<Job>(cache, queryKeys.jobs, job);
+  // job.created/job.state carry the whole job. A page whose first REST read of it is still in flight
+  // (a detail query exists, without data) keeps the event's snapshot, so that read, which may have
+  // left before the job started, cannot win over it (laterJob). Without such a query nothing is cached.
+  const detail = queryKeys.jobs.detail(job.id);
+  if (typeof job.status === 'string' && cache.getQueryState(detail) && !cache.getQueryData(detail)) {
+    cache.setQueryData<Job>(detail, job);
+  }
 };
 
 function receiverPatch(data: Record<string, unknown>): (Partial<Receiver> & Identified) | null {

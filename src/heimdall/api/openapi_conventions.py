@@ -96,7 +96,7 @@ def _add_errors(document: dict[str, Any]) -> None:
                                           "content": {"application/json": {"schema": reference}}}
             # an error a route declares itself (e.g. 404 when single sign-on is off) has the one shape too
             for status, response in responses.items():
-                if status[0] in "45" and "content" not in response:
+                if status.isdigit() and int(status) in ERROR_DESCRIPTIONS and "content" not in response:
                     response["content"] = {"application/json": {"schema": reference}}
             operation["responses"] = dict(sorted(responses.items()))
 

@@ -8284,6 +8284,15 @@ export interface operations {
                 };
                 content?: never;
             };
+            /** @description Single sign-on is not configured on this server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Invalid input */
             422: {
                 headers: {
@@ -8323,6 +8332,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description Single sign-on is not configured on this server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Invalid input */
             422: {
