@@ -34,6 +34,12 @@ def check_page(offset: int, limit: int) -> None:
         raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_LIMIT}", field="limit")
 
 
+def page_of(items: list[dict[str, Any]], offset: int, limit: int) -> dict[str, Any]:
+    """One page of items already filtered in Python (a filter SQL cannot express portably), same shape as ``page``."""
+    check_page(offset, limit)
+    return {"items": items[offset:offset + limit], "total": len(items)}
+
+
 def page(session: Session, query: Select[Any], order_by: tuple[Any, ...], to_dict: Callable[[Any], dict[str, Any]],
          offset: int, limit: int) -> dict[str, Any]:
     """One page of ``query`` as ``{"items": [...], "total": N}`` (the list shape of CONTRACT section 2)."""

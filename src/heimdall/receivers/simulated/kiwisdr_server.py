@@ -18,7 +18,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from http import HTTPStatus
-from types import TracebackType
 from typing import Self
 
 from websockets.asyncio.server import Server, ServerConnection, serve
@@ -27,6 +26,7 @@ from websockets.http11 import Request, Response
 
 from heimdall.receivers.simulated.kiwisdr_replay import KiwiReplay, ReplayClock
 from heimdall.receivers.simulated.kiwisdr_session import FakeKiwiSession, SessionLog
+from heimdall.receivers.simulated.lifecycle import FakeServer
 
 _SOUND_PATH = re.compile(r"^/(?:kiwi/)?\d{1,10}/SND$")
 REFUSALS = ("too_busy", "redirect", "down", "camp_only")
@@ -72,7 +72,7 @@ class FakeKiwiOptions:
     status_extra: dict[str, str] = field(default_factory=dict)
 
 
-class FakeKiwiSDR:
+class FakeKiwiSDR(FakeServer):
     def __init__(self, replay: KiwiReplay, clock: ReplayClock, options: FakeKiwiOptions | None = None) -> None:
         self.replay, self.clock = replay, clock
         self.options = options or FakeKiwiOptions(name=replay.station)
@@ -106,12 +106,6 @@ class FakeKiwiSDR:
             await self._server.wait_closed()
             self._server = None
 
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.stop()
 
     def status_text(self) -> str:
         """The ``/status`` page, in the order and format a real KiwiSDR writes it."""

@@ -22,13 +22,14 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Self
 
 import numpy as np
 from numpy.typing import NDArray
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.http11 import Request, Response
+
+from heimdall.receivers.simulated.lifecycle import FakeServer
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class FakeKrakenOptions:
     adc_overdrive: bool = False
 
 
-class FakeKrakenServer:
+class FakeKrakenServer(FakeServer):
     def __init__(self, source: KrakenSource, options: FakeKrakenOptions | None = None, *,
                  clock: Callable[[], float] = time.time, port: int = 0) -> None:
         self.source = source
@@ -93,12 +94,6 @@ class FakeKrakenServer:
             self._task = None
         await self._close_server()
 
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:

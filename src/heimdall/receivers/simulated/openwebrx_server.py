@@ -21,7 +21,6 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import TracebackType
 from typing import Any, Self
 
 import numpy as np
@@ -30,6 +29,7 @@ from websockets.exceptions import ConnectionClosed
 from websockets.http11 import Request, Response
 
 from heimdall.receivers.openwebrx.fft import encode_fft_line
+from heimdall.receivers.simulated.lifecycle import FakeServer
 
 PowerSource = Callable[[float], float | None]
 LOCKED_MESSAGE = "This profile is locked, keeping current profile."
@@ -100,7 +100,7 @@ class _Listener:
     streamed: int = 0
 
 
-class FakeOpenWebRxServer:
+class FakeOpenWebRxServer(FakeServer):
     def __init__(self, source: PowerSource, options: FakeOpenWebRxOptions | None = None, *,
                  clock: Callable[[], float] = time.time, port: int = 0) -> None:
         self.source = source
@@ -131,12 +131,6 @@ class FakeOpenWebRxServer:
             await self._server.wait_closed()
             self._server = None
 
-    async def __aenter__(self) -> Self:
-        return await self.start()
-
-    async def __aexit__(self, kind: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
-        await self.stop()
 
     @property
     def url(self) -> str:

@@ -14,7 +14,7 @@ from heimdall.calibrate import apply_calibration, calibrate, calibration_from_di
 from heimdall.errors import Conflict, InvalidInput
 from heimdall.locate.measurement_set import MeasurementSet
 from heimdall.services.calibrations.request import read_request
-from heimdall.services.common import Publish, finite_json, iso_z, load_row, page
+from heimdall.services.common import Publish, finite_json, iso_z, load_row, page, page_of
 from heimdall.store.db import transaction, utcnow
 from heimdall.store.tables.calibrations import CalibrationRow
 
@@ -56,7 +56,7 @@ class CalibrationService:
                             offset, limit)
             rows = session.scalars(query.order_by(CalibrationRow.created_at.desc(), CalibrationRow.id))
             matches = [self._to_dict(row) for row in rows if receiver_id in row.receiver_ids]
-            return {"items": matches[offset:offset + limit], "total": len(matches)}
+            return page_of(matches, offset, limit)
 
     def get(self, calibration_id: str) -> dict[str, Any]:
         with self._sessions() as session:

@@ -10,7 +10,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from heimdall.errors import InvalidInput
-from heimdall.services.common import Publish, ensure_name_free, iso_z, load_row, name_clash_as_conflict, page
+from heimdall.services.common import (
+    Publish,
+    ensure_name_free,
+    iso_z,
+    load_row,
+    name_clash_as_conflict,
+    page,
+    page_of,
+)
 from heimdall.services.references.validation import validate_reference
 from heimdall.store.db import transaction, utcnow
 from heimdall.store.tables.references import ReferenceTransmitterRow
@@ -47,7 +55,7 @@ class ReferenceService:
             matches = [reference_to_dict(row) for row in session.scalars(
                 select(ReferenceTransmitterRow).order_by(ReferenceTransmitterRow.name))
                 if _sends_near(row, frequency_hz, tolerance_hz)]
-            return {"items": matches[offset:offset + limit], "total": len(matches)}
+            return page_of(matches, offset, limit)
 
     def get(self, reference_id: str) -> dict[str, Any]:
         with self._sessions() as session:
